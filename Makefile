@@ -1,0 +1,78 @@
+# Trygg: the two commands a new user needs are `make demo` and `make test` (see README.md).
+# Each installs what is missing and does nothing twice: stamps record what is done.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMPS := .make
+export TRYGG_DB_NAME ?= trygg
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help demo test check bench system db deps assets serve clean
+
+help:
+	@echo "make demo   – install what is missing, load the Upplands Väsby demo data, serve http://$(HOST):$(PORT)/"
+	@echo "make test   – install what is missing and run every test (real PostGIS, real Chromium)"
+	@echo "make check  – ruff and mypy"
+	@echo "make bench  – benchmarks side by side with peer libraries; writes docs/performance.md"
+
+$(STAMPS):
+	@mkdir -p $(STAMPS)
+
+# Debian packages (PostgreSQL + PostGIS, GDAL, Chromium, gettext, npm); the script skips what is there.
+$(STAMPS)/system: scripts/ensure_system.sh | $(STAMPS)
+	@scripts/ensure_system.sh
+	@touch $@
+system: $(STAMPS)/system
+
+$(VENV)/bin/python: | $(STAMPS)/system
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMPS)/venv: pyproject.toml $(VENV)/bin/python | $(STAMPS)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json | $(STAMPS)/system
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
+mapapp/static/vendor/.stamp: node_modules/.package-lock.json scripts/vendor_assets.sh
+	@scripts/vendor_assets.sh
+	@touch $@
+assets: mapapp/static/vendor/.stamp
+
+%.mo: %.po | $(STAMPS)/system
+	msgfmt --check-format -o $@ $<
+
+deps: $(STAMPS)/venv assets locale/en/LC_MESSAGES/django.mo
+
+# The server must run every time (it may have stopped), so this is not a stamp.
+db: $(STAMPS)/system
+	@scripts/ensure_db.sh
+
+demo: deps db
+	@TRYGG_DEBUG=1 $(PY) manage.py migrate --no-input -v 0
+	@TRYGG_DEBUG=1 $(PY) manage.py load_demo
+	@$(MAKE) --no-print-directory serve
+
+serve:
+	@echo "Trygg runs on http://$(HOST):$(PORT)/  (stop with Ctrl-C)"
+	@TRYGG_DEBUG=1 $(VENV)/bin/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 \
+		--access-logfile - --log-level warning
+
+test: deps db
+	$(VENV)/bin/pytest
+
+check: deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy .
+
+bench: deps db
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	$(PY) -m bench
+
+clean:
+	rm -rf $(STAMPS) node_modules mapapp/static/vendor var/static

@@ -1,0 +1,195 @@
+"""Django settings for Trygg, driven by the environment (see docs/deployment.md).
+
+Secrets come only from the environment. Domain facts (STORAGE_SRID, thresholds) are code constants
+in the apps, not settings.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
+
+django_stubs_ext.monkeypatch()  # generic admin and queryset classes, for mypy --strict
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """Read a yes/no environment variable; anything else is a configuration error."""
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be a yes/no value, got {raw!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as e:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from e
+
+
+DEBUG = env_bool("TRYGG_DEBUG", False)
+
+SECRET_KEY = os.environ.get("TRYGG_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("TRYGG_SECRET_KEY must be set when TRYGG_DEBUG is off")
+    SECRET_KEY = "insecure-development-key-only-for-debug"  # noqa: S105  (DEBUG only)
+
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("TRYGG_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "rest_framework",
+    "drf_spectacular",
+    "layers",
+    "surveys",
+    "mapapp",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database() -> dict[str, object]:
+    """DATABASE_URL when set; otherwise the local server on the Unix socket as the current user."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        config: dict[str, object] = dict(
+            dj_database_url.parse(url, engine="django.contrib.gis.db.backends.postgis")
+        )
+    else:
+        config = {
+            "ENGINE": "django.contrib.gis.db.backends.postgis",
+            "NAME": os.environ.get("TRYGG_DB_NAME", "trygg"),
+            "HOST": os.environ.get("PGHOST", ""),  # empty: the Unix socket
+            "PORT": os.environ.get("PGPORT", ""),
+            "USER": os.environ.get("PGUSER", ""),
+        }
+    config["CONN_MAX_AGE"] = env_int("TRYGG_DB_CONN_MAX_AGE", 60)
+    config["CONN_HEALTH_CHECKS"] = True
+    options = dict(config.get("OPTIONS", {}) or {})  # type: ignore[call-overload]
+    options.setdefault("connect_timeout", 5)
+    config["OPTIONS"] = options
+    config["TEST"] = {"NAME": os.environ.get("TRYGG_TEST_DB_NAME") or None}
+    return config
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "login"
+
+# Swedish first, English second. Message ids are Swedish (the primary language), so a missing
+# catalogue still shows Swedish; locale/en holds the English catalogue (docs/decisions/0003).
+LANGUAGE_CODE = "sv"
+LANGUAGES = [("sv", "Svenska"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Stockholm"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing root
+WHITENOISE_USE_FINDERS = True  # serve app static files without collectstatic in demo and tests
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# Uploaded and generated files (photos, rasters, imports) are never under a public static path:
+# they are served through views that check permissions (docs/security.md).
+MEDIA_ROOT = Path(os.environ.get("TRYGG_MEDIA_ROOT", BASE_DIR / "var" / "media"))
+MEDIA_URL = "/media-not-public/"  # nothing is served here; see layers/views.py and surveys/views.py
+
+# Optional background map for the map pages: an XYZ URL with {z}/{x}/{y}, e.g. the municipality's own
+# tile service. Empty means the offline default: the municipality's own layers are the background.
+BASEMAP_URL = os.environ.get("TRYGG_BASEMAP_URL", "")
+BASEMAP_ATTRIBUTION = os.environ.get("TRYGG_BASEMAP_ATTRIBUTION", "")
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "EXCEPTION_HANDLER": "layers.api.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Trygg API",
+    "DESCRIPTION": "JSON API for Trygg: layers, walks and observations, actions.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("TRYGG_LOG_LEVEL", "WARNING")},
+}
+
+# Debian 12 ships GDAL 3.6, which cannot block file and network access from spatial references
+# (gis.W001). Trygg never hands GDAL a user-supplied spatial reference or path: CRSs are EPSG codes
+# checked against geo.crs.SWEDISH_SRIDS, and importers open only local files with an allow-list of
+# drivers (docs/decisions/0005-gdal-36-on-debian-12.md, docs/security.md).
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]

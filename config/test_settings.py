@@ -1,0 +1,14 @@
+"""Settings for the test run: production settings with a throwaway key and fast password hashing."""
+
+import os
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("TRYGG_SECRET_KEY", "test-only-secret-key-" + "x" * 40)
+
+from config.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # tests only: speed
+MEDIA_ROOT = Path(
+    os.environ.get("TRYGG_MEDIA_ROOT", Path(tempfile.gettempdir()) / "trygg-test-media")
+)

@@ -1,0 +1,114 @@
+from django.contrib import admin
+from django.contrib.gis.admin import GISModelAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from layers import models
+from layers.queries import incidents_for_admin
+from layers.widgets import LeafletGeometryWidget
+
+
+class MapAdmin(GISModelAdmin):
+    """Admin with the local Leaflet map widget for every geometry field."""
+
+    gis_widget = LeafletGeometryWidget  # type: ignore[assignment]  # stubs type it as an instance
+
+
+@admin.register(models.Municipality)
+class MunicipalityAdmin(MapAdmin):
+    list_display = ["kommunkod", "name"]
+    search_fields = ["kommunkod", "name"]
+
+
+@admin.register(models.District)
+class DistrictAdmin(MapAdmin):
+    list_display = ["name", "code", "nyko_prefix", "municipality"]
+    list_filter = ["municipality"]
+
+
+@admin.register(models.StatisticalArea)
+class StatisticalAreaAdmin(MapAdmin):
+    list_display = ["code", "name", "district", "municipality"]
+    list_filter = ["municipality", "district"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(models.Office)
+class OfficeAdmin(admin.ModelAdmin[models.Office]):
+    list_display = ["name", "kind", "short_name", "municipality"]
+    list_filter = ["kind", "municipality"]
+    search_fields = ["name"]
+
+
+@admin.register(models.FocusArea)
+class FocusAreaAdmin(admin.ModelAdmin[models.FocusArea]):
+    list_display = ["number", "name", "sensitive"]
+    filter_horizontal = ["offices"]
+
+
+@admin.register(models.IncidentCategory)
+class IncidentCategoryAdmin(admin.ModelAdmin[models.IncidentCategory]):
+    list_display = ["code", "label", "focus_area", "sensitive"]
+    list_filter = ["focus_area", "sensitive"]
+    search_fields = ["code", "label"]
+
+
+@admin.register(models.ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin[models.ImportBatch]):
+    list_display = [
+        "created_at",
+        "kind",
+        "filename",
+        "rows_read",
+        "rows_stored",
+        "rows_rejected",
+        "status",
+    ]
+    list_filter = ["kind", "status"]
+    readonly_fields = ["created_at", "file_sha256", "rejected"]
+
+
+@admin.register(models.Incident)
+class IncidentAdmin(MapAdmin):
+    list_display = ["occurred_from", "category", "source", "source_ref", "precision", "generated"]
+    list_filter = ["source", "precision", "generated", "category__focus_area"]
+    search_fields = ["source_ref", "description"]
+    date_hierarchy = "occurred_from"
+    raw_id_fields = ["import_batch"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[models.Incident]:
+        # The admin is one more channel: the same decision as every other (layers.roles).
+        return incidents_for_admin(request.user, super().get_queryset(request))
+
+
+class PlanZoneInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = models.PlanZone
+    extra = 0
+    fields = ["scenario", "use_code", "label"]
+    show_change_link = True
+
+
+@admin.register(models.Detaljplan)
+class DetaljplanAdmin(MapAdmin):
+    list_display = ["plan_id", "name", "status", "kind", "municipality", "generated"]
+    list_filter = ["status", "kind", "municipality"]
+    search_fields = ["plan_id", "name"]
+    inlines = [PlanZoneInline]
+
+
+@admin.register(models.PlanZone)
+class PlanZoneAdmin(MapAdmin):
+    list_display = ["plan", "scenario", "use_code", "label"]
+    list_filter = ["scenario", "use_code"]
+
+
+@admin.register(models.ContextLayer)
+class ContextLayerAdmin(admin.ModelAdmin[models.ContextLayer]):
+    list_display = ["name", "source", "municipality"]
+
+
+@admin.register(models.ContextFeature)
+class ContextFeatureAdmin(MapAdmin):
+    list_display = ["kind", "name", "source_ref", "layer"]
+    list_filter = ["kind", "layer"]
+    search_fields = ["name", "source_ref"]

@@ -1,0 +1,503 @@
+"""The spatial data: municipality and districts, incidents, detaljplaner and urban context.
+
+Every geometry is stored in SWEREF 99 TM (EPSG:3006) and every table carries its municipality, so a
+county or national service can shard on it (docs/scaling.md). Invalid geometries are refused by
+database constraints, not only by Python.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.db.models import F, Q
+
+from geo.crs import STORAGE_SRID
+
+
+def valid_geometry(field: str, name: str) -> models.CheckConstraint:
+    """A database CHECK that the geometry in ``field`` is valid (ST_IsValid)."""
+    return models.CheckConstraint(condition=Q(**{f"{field}__isvalid": True}), name=name)
+
+
+class Municipality(models.Model):
+    kommunkod = models.CharField("kommunkod", max_length=4, unique=True)
+    name = models.CharField("namn", max_length=100)
+    boundary = models.MultiPolygonField("gräns", srid=STORAGE_SRID)
+
+    class Meta:
+        verbose_name = "kommun"
+        verbose_name_plural = "kommuner"
+        ordering = ["kommunkod"]
+        constraints = [
+            valid_geometry("boundary", "municipality_boundary_valid"),
+            models.CheckConstraint(
+                condition=Q(kommunkod__regex=r"^[0-9]{4}$"), name="municipality_kommunkod_4_digits"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kommunkod})"
+
+
+class District(models.Model):
+    """A kommundel with its own local BRÅ council (Upplands Väsby: västra, centrala, östra)."""
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="districts"
+    )
+    code = models.SlugField("kod", max_length=40)
+    name = models.CharField("namn", max_length=100)
+    # The first digit of the NYKO codes in this district (1 västra, 2 centrala, 3 östra).
+    nyko_prefix = models.CharField("NYKO-prefix", max_length=6, blank=True)
+    area = models.MultiPolygonField("område", srid=STORAGE_SRID)
+
+    class Meta:
+        verbose_name = "kommundel"
+        verbose_name_plural = "kommundelar"
+        ordering = ["municipality", "nyko_prefix", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "code"], name="district_unique_code"),
+            valid_geometry("area", "district_area_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StatisticalArea(models.Model):
+    """A NYKO area (nyckelkodsområde), the municipality's statistical unit."""
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="statistical_areas"
+    )
+    district = models.ForeignKey(
+        District, on_delete=models.SET_NULL, null=True, blank=True, related_name="statistical_areas"
+    )
+    code = models.CharField("NYKO-kod", max_length=12)
+    name = models.CharField("namn", max_length=200)
+    area = models.MultiPolygonField("område", srid=STORAGE_SRID)
+
+    class Meta:
+        verbose_name = "NYKO-område"
+        verbose_name_plural = "NYKO-områden"
+        ordering = ["municipality", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "code"], name="statarea_unique_code"),
+            valid_geometry("area", "statarea_area_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Office(models.Model):
+    """A municipal office (kontor) or an outside partner that answers for actions."""
+
+    class Kind(models.TextChoices):
+        OFFICE = "kontor", "Kommunens kontor"
+        PARTNER = "partner", "Samverkanspartner"
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="offices")
+    name = models.CharField("namn", max_length=200)
+    short_name = models.CharField("kortnamn", max_length=40, blank=True)
+    kind = models.CharField("typ", max_length=10, choices=Kind.choices, default=Kind.OFFICE)
+    email = models.EmailField("e-post", blank=True)
+
+    class Meta:
+        verbose_name = "kontor eller partner"
+        verbose_name_plural = "kontor och partner"
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "name"], name="office_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FocusArea(models.Model):
+    """One of the strategy's nine focus areas (fokusområden), see docs/glossary.md."""
+
+    number = models.PositiveSmallIntegerField("nummer", unique=True)
+    name = models.CharField("namn", max_length=200)
+    name_en = models.CharField("namn (engelska)", max_length=200)
+    sensitive = models.BooleanField(
+        "känsligt", default=False, help_text="Händelser visas aldrig som punkter utan behörighet."
+    )
+    offices = models.ManyToManyField(
+        Office, blank=True, related_name="focus_areas", verbose_name="ansvariga kontor"
+    )
+
+    class Meta:
+        verbose_name = "fokusområde"
+        verbose_name_plural = "fokusområden"
+        ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(number__gte=1) & Q(number__lte=99), name="focusarea_number_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.name}"
+
+
+class IncidentCategory(models.Model):
+    code = models.SlugField("kod", max_length=60, unique=True)
+    label = models.CharField("benämning", max_length=200)
+    label_en = models.CharField("benämning (engelska)", max_length=200, blank=True)
+    focus_area = models.ForeignKey(
+        FocusArea,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="categories",
+        verbose_name="fokusområde",
+    )
+    # Stored, not derived at read time: services.save_category() sets it when the focus area is
+    # sensitive, and IncidentQuerySet.sensitive() also checks the focus area, so either suffices.
+    sensitive = models.BooleanField("känslig", default=False)
+
+    class Meta:
+        verbose_name = "händelsekategori"
+        verbose_name_plural = "händelsekategorier"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ImportBatch(models.Model):
+    """One import of one file: it lands whole or not at all, reports each rejected row, can be undone."""
+
+    class Kind(models.TextChoices):
+        INCIDENTS = "incidents", "Händelser"
+        DETALJPLAN = "detaljplan", "Detaljplan"
+        CONTEXT = "context", "Stadsmiljö (kontext)"
+        DEMO = "demo", "Demodata"
+
+    class Status(models.TextChoices):
+        DONE = "klar", "Klar"
+        UNDONE = "angrad", "Ångrad"
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="import_batches"
+    )
+    kind = models.CharField("typ", max_length=20, choices=Kind.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="importerad av",
+    )
+    created_at = models.DateTimeField("importerad", auto_now_add=True)
+    filename = models.CharField("fil", max_length=500)
+    file_sha256 = models.CharField("filens SHA-256", max_length=64, blank=True)
+    profile = models.CharField("importprofil", max_length=60, blank=True)
+    rows_read = models.PositiveIntegerField("lästa rader", default=0)
+    rows_stored = models.PositiveIntegerField("sparade rader", default=0)
+    rows_rejected = models.PositiveIntegerField("avvisade rader", default=0)
+    # [{"row": 12, "ref": "A-17", "reason": "..."}], capped by the importer
+    rejected = models.JSONField("avvisade rader (orsak)", default=list, blank=True)
+    status = models.CharField("status", max_length=10, choices=Status.choices, default=Status.DONE)
+    undone_at = models.DateTimeField("ångrad", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "import"
+        verbose_name_plural = "importer"
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rows_stored__lte=F("rows_read")), name="importbatch_stored_le_read"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="klar", undone_at__isnull=True)
+                | Q(status="angrad", undone_at__isnull=False),
+                name="importbatch_undone_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.filename} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class IncidentQuerySet(models.QuerySet["Incident"]):
+    def sensitive(self) -> IncidentQuerySet:
+        """Incidents that are never shown as points without the permission (docs/security.md)."""
+        return self.filter(SENSITIVE_INCIDENT)
+
+    def non_sensitive(self) -> IncidentQuerySet:
+        return self.exclude(SENSITIVE_INCIDENT)
+
+    def placed(self) -> IncidentQuerySet:
+        """Incidents with a real place (not a municipality-level count such as police events)."""
+        return self.filter(precision=Incident.Precision.POINT)
+
+
+# The one definition of a sensitive incident: its category, or its category's focus area, is sensitive.
+SENSITIVE_INCIDENT = Q(category__sensitive=True) | Q(category__focus_area__sensitive=True)
+
+
+class Incident(models.Model):
+    """A reported incident: a crime or disorder event from the police or the municipality's reports.
+
+    ``location`` is a place only when ``precision`` is ``punkt``. The police's open events carry the
+    municipality's centre as their position, which is not a place: they are stored with
+    ``precision=kommun`` and no location, and count only in time series and totals.
+    """
+
+    class Precision(models.TextChoices):
+        POINT = "punkt", "Plats (punkt)"
+        MUNICIPALITY = "kommun", "Endast kommun"
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="incidents"
+    )
+    category = models.ForeignKey(
+        IncidentCategory,
+        on_delete=models.PROTECT,
+        related_name="incidents",
+        verbose_name="kategori",
+    )
+    source = models.CharField("källa", max_length=60)
+    source_ref = models.CharField("källans id", max_length=120)
+    precision = models.CharField(
+        "lägesprecision", max_length=10, choices=Precision.choices, default=Precision.POINT
+    )
+    location = models.PointField("plats", srid=STORAGE_SRID, null=True, blank=True)
+    # A time, or an interval when the exact time is unknown (e.g. a burglary found in the morning).
+    occurred_from = models.DateTimeField("inträffade (från)")
+    occurred_to = models.DateTimeField("inträffade (till)", null=True, blank=True)
+    description = models.TextField("beskrivning", blank=True)
+    import_batch = models.ForeignKey(
+        ImportBatch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="incidents",
+    )
+    generated = models.BooleanField("genererad demodata", default=False)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "händelse"
+        verbose_name_plural = "händelser"
+        ordering = ["-occurred_from"]
+        permissions = [
+            ("view_sensitive_incident", "Får se känsliga händelser som punkter"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "source", "source_ref"], name="incident_unique_source_ref"
+            ),
+            models.CheckConstraint(
+                condition=Q(occurred_to__isnull=True) | Q(occurred_to__gte=F("occurred_from")),
+                name="incident_interval_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(precision="punkt", location__isnull=False)
+                | Q(precision="kommun", location__isnull=True),
+                name="incident_location_matches_precision",
+            ),
+            models.CheckConstraint(
+                condition=Q(location__isnull=True) | Q(location__isvalid=True),
+                name="incident_location_valid",
+            ),
+            models.CheckConstraint(condition=~Q(source=""), name="incident_source_required"),
+            models.CheckConstraint(
+                condition=~Q(source_ref=""), name="incident_source_ref_required"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["municipality", "occurred_from"], name="incident_muni_time"),
+            models.Index(fields=["category", "occurred_from"], name="incident_cat_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} {self.occurred_from:%Y-%m-%d}"
+
+
+class Detaljplan(models.Model):
+    """A detailed development plan and its plan area (plangräns)."""
+
+    class Status(models.TextChoices):
+        ONGOING = "pagaende", "Pågående"
+        CONSULTATION = "samrad", "Samråd"
+        REVIEW = "granskning", "Granskning"
+        ADOPTED = "antagen", "Antagen"
+        IN_FORCE = "laga_kraft", "Laga kraft"
+
+    class Kind(models.TextChoices):
+        NEW = "ny", "Nytt område (nyproduktion)"
+        REBUILT = "ombyggnad", "Ombyggnad av befintligt område"
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="detaljplaner"
+    )
+    plan_id = models.CharField("plan-id", max_length=60)
+    name = models.CharField("namn", max_length=300)
+    status = models.CharField(
+        "status", max_length=12, choices=Status.choices, default=Status.ONGOING
+    )
+    kind = models.CharField("typ", max_length=10, choices=Kind.choices, default=Kind.NEW)
+    area = models.MultiPolygonField("planområde", srid=STORAGE_SRID)
+    description = models.TextField("beskrivning", blank=True)
+    import_batch = models.ForeignKey(
+        ImportBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="detaljplaner"
+    )
+    generated = models.BooleanField("genererad demodata", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "detaljplan"
+        verbose_name_plural = "detaljplaner"
+        ordering = ["municipality", "plan_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "plan_id"], name="detaljplan_unique_plan_id"
+            ),
+            valid_geometry("area", "detaljplan_area_valid"),
+            models.CheckConstraint(condition=~Q(plan_id=""), name="detaljplan_plan_id_required"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.name}"
+
+
+# Boverket's use codes (användningsbestämmelser) most often met; the catalogue has more, so the
+# database checks only the form and importers warn about unknown codes.
+BOVERKET_USE_CODES: dict[str, str] = {
+    # allmän plats
+    "GATA": "Gata",
+    "LOKALGATA": "Lokalgata",
+    "HUVUDGATA": "Huvudgata",
+    "TORG": "Torg",
+    "GÅNG": "Gångväg",
+    "CYKEL": "Cykelväg",
+    "GÅGATA": "Gågata",
+    "PARK": "Park",
+    "NATUR": "Natur",
+    "PARKERING": "Parkering",
+    "LEK": "Lek",
+    "ODLING": "Odling",
+    "VÄG": "Väg",
+    "BADPLATS": "Badplats",
+    "SKYDD": "Skydd",
+    "KOLONI": "Koloniområde",
+    "TORGHANDEL": "Torghandel",
+    # kvartersmark
+    "B": "Bostäder",
+    "C": "Centrum",
+    "D": "Vård",
+    "E": "Tekniska anläggningar",
+    "G": "Drivmedel",
+    "H": "Detaljhandel",
+    "J": "Industri",
+    "K": "Kontor",
+    "L": "Odling och djurhållning",
+    "N": "Friluftsliv och camping",
+    "O": "Tillfällig vistelse",
+    "P": "Parkering",
+    "R": "Besöksanläggningar",
+    "S": "Skola",
+    "T": "Trafik",
+    "Z": "Verksamheter",
+    # vattenområde
+    "W": "Vattenområde",
+}
+
+
+class PlanZone(models.Model):
+    """A use zone (användningsområde) of a detaljplan, with its Boverket code and regulations."""
+
+    class Scenario(models.TextChoices):
+        PLANNED = "planerat", "Som planerat"
+        TODAY = "idag", "Idag (befintligt)"
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    plan = models.ForeignKey(Detaljplan, on_delete=models.CASCADE, related_name="zones")
+    scenario = models.CharField(
+        "scenario", max_length=10, choices=Scenario.choices, default=Scenario.PLANNED
+    )
+    use_code = models.CharField("användning (Boverkets kod)", max_length=30)
+    label = models.CharField("benämning", max_length=200, blank=True)
+    # The bestämmelser that apply to the zone: [{"kind": "egenskap", "code": "e1", "text": "..."}]
+    regulations = models.JSONField("bestämmelser", default=list, blank=True)
+    area = models.MultiPolygonField("område", srid=STORAGE_SRID)
+
+    class Meta:
+        verbose_name = "användningsområde"
+        verbose_name_plural = "användningsområden"
+        ordering = ["plan", "use_code"]
+        constraints = [
+            valid_geometry("area", "planzone_area_valid"),
+            models.CheckConstraint(
+                condition=Q(use_code__regex=r"^[A-ZÅÄÖ][A-ZÅÄÖ0-9 ]{0,29}$"),
+                name="planzone_use_code_form",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.use_code} ({self.plan.plan_id})"
+
+
+class ContextLayer(models.Model):
+    """A named source of urban context: an OSM extract, the lamp register, building footprints."""
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="context_layers"
+    )
+    name = models.CharField("namn", max_length=200)
+    source = models.CharField("källa", max_length=300, blank=True)
+    licence = models.CharField("licens", max_length=200, blank=True)
+    import_batch = models.ForeignKey(
+        ImportBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="context_layers"
+    )
+
+    class Meta:
+        verbose_name = "kontextlager"
+        verbose_name_plural = "kontextlager"
+        ordering = ["municipality", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "name"], name="contextlayer_unique_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContextFeature(models.Model):
+    class Kind(models.TextChoices):
+        STREET = "street", "Gata"
+        PATH = "path", "Gång- eller cykelväg"
+        BUILDING = "building", "Byggnad"
+        LAMP = "lamp", "Gatubelysning"
+        POI = "poi", "Målpunkt (POI)"
+        LANDUSE = "landuse", "Markanvändning"
+        PARK = "park", "Park"
+        WATER = "water", "Vatten"
+        BUS_STOP = "bus_stop", "Hållplats"
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    layer = models.ForeignKey(ContextLayer, on_delete=models.CASCADE, related_name="features")
+    kind = models.CharField("typ", max_length=12, choices=Kind.choices)
+    geom = models.GeometryField("geometri", srid=STORAGE_SRID)
+    name = models.CharField("namn", max_length=300, blank=True)
+    source_ref = models.CharField("källans id", max_length=60, blank=True)
+    # Source attributes, e.g. OSM tags: {"highway": "footway", "lit": "yes", "opening_hours": "..."}
+    properties = models.JSONField("egenskaper", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "kontextobjekt"
+        verbose_name_plural = "kontextobjekt"
+        constraints = [valid_geometry("geom", "contextfeature_geom_valid")]
+        indexes = [models.Index(fields=["layer", "kind"], name="contextfeature_layer_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.name or self.source_ref}"

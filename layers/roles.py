@@ -1,0 +1,94 @@
+"""The roles of Trygg and the one decision about sensitive incidents.
+
+Roles are Django groups, created after every migrate (``ensure_roles``). Each channel (page, JSON API,
+OGC API, tiles, exports, admin) asks ``can_view_sensitive`` and nothing else, so the answer is the
+same everywhere (docs/security.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser, Group, Permission, User
+from django.db.models import Q
+
+SENSITIVE_PERMISSION = "layers.view_sensitive_incident"
+
+AnyUser = User | AnonymousUser
+
+
+class Role:
+    PLANNER = "planerare"
+    FIELD_STAFF = "faltpersonal"
+    BRA_MEMBER = "bra_ledamot"
+    ANALYST = "analytiker"
+    ADMIN = "administrator"
+
+
+ROLE_LABELS: dict[str, str] = {
+    Role.PLANNER: "Planerare",
+    Role.FIELD_STAFF: "Fältpersonal",
+    Role.BRA_MEMBER: "BRÅ-ledamot",
+    Role.ANALYST: "Analytiker (får se känsliga händelser)",
+    Role.ADMIN: "Administratör",
+}
+
+_READ_APPS = ("layers", "surveys")
+
+# (app_label, codename) per role, beyond "view" on every model of layers and surveys.
+_ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
+    Role.PLANNER: [
+        ("layers", "add_detaljplan"),
+        ("layers", "change_detaljplan"),
+        ("layers", "add_planzone"),
+        ("layers", "change_planzone"),
+        ("layers", "delete_planzone"),
+        ("layers", "add_contextlayer"),
+        ("layers", "add_contextfeature"),
+        ("surveys", "change_action"),
+    ],
+    Role.FIELD_STAFF: [
+        ("surveys", "add_trygghetsvandring"),
+        ("surveys", "change_trygghetsvandring"),
+        ("surveys", "add_walkparticipants"),
+        ("surveys", "change_walkparticipants"),
+        ("surveys", "add_observation"),
+        ("surveys", "add_observationphoto"),
+        ("surveys", "add_action"),
+        ("surveys", "change_action"),
+    ],
+    Role.BRA_MEMBER: [],
+    Role.ANALYST: [
+        ("layers", "view_sensitive_incident"),
+        ("layers", "add_incident"),
+        ("layers", "add_importbatch"),
+        ("layers", "change_importbatch"),
+        ("layers", "add_incidentcategory"),
+        ("layers", "change_incidentcategory"),
+    ],
+    Role.ADMIN: [],  # administrators are staff and get every permission (see ensure_roles)
+}
+
+
+def ensure_roles(**_: Any) -> None:
+    """Create or update the role groups; safe to run any number of times (a post_migrate handler)."""
+    read = Permission.objects.filter(
+        content_type__app_label__in=_READ_APPS, codename__startswith="view_"
+    )
+    for role in _ROLE_PERMISSIONS:
+        group, _created = Group.objects.get_or_create(name=role)
+        if role == Role.ADMIN:
+            group.permissions.set(Permission.objects.all())
+            continue
+        extra = Q()
+        for app_label, codename in _ROLE_PERMISSIONS[role]:
+            extra |= Q(content_type__app_label=app_label, codename=codename)
+        wanted = read.exclude(codename="view_sensitive_incident")
+        if _ROLE_PERMISSIONS[role]:
+            wanted = wanted | Permission.objects.filter(extra)
+        group.permissions.set(wanted.distinct())
+
+
+def can_view_sensitive(user: AnyUser) -> bool:
+    """True when ``user`` may see sensitive incidents as points (analysts and administrators)."""
+    return bool(user.is_active and user.has_perm(SENSITIVE_PERMISSION))

@@ -1,0 +1,19 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from layers.roles import ROLE_LABELS
+from mapapp import demo
+
+
+class Command(BaseCommand):
+    help = "Load the Upplands Väsby demo data (real boundaries and police events, generated incidents and walks)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        summary = demo.load_demo()
+        self.stdout.write(self.style.SUCCESS(f"Demodata för {summary.municipality} är inläst:"))
+        for name, count in summary.counts.items():
+            self.stdout.write(f"  {name:24} {count:>7}")
+        self.stdout.write(f"\nInloggningar (demo, lösenord för alla: {demo.DEMO_PASSWORD}):")
+        for username, full_name, role in demo.DEMO_USERS:
+            self.stdout.write(f"  {username:12} {ROLE_LABELS[role]} ({full_name})")

@@ -1,0 +1,85 @@
+/* The overview map at /: districts and NYKO areas as background, non-sensitive incidents
+ * (clustered) and walk observations on top. Labels come translated from the page. */
+(function () {
+  "use strict";
+  var el = document.getElementById("map");
+  var label = el.dataset;
+  var map = Trygg.createMap(el);
+  map.setView([59.52, 17.9], 12);
+  map.createPane("observations").style.zIndex = 650;  // above the incident clusters
+
+  var feelingColors = { 1: "#b2182b", 2: "#ef8a62", 3: "#bdbdbd", 4: "#67a9cf", 5: "#2166ac" };
+
+  var areas = Trygg.fetchJSON(el.dataset.areasUrl).then(function (fc) {
+    return L.geoJSON(fc, {
+      style: { color: "#6b7b8c", weight: 0.7, fillColor: "#f4f1ea", fillOpacity: 0.8 },
+      onEachFeature: function (f, l) {
+        l.bindTooltip(Trygg.escapeHtml(f.properties.code + " " + f.properties.name), { sticky: true });
+      }
+    }).addTo(map);
+  });
+
+  var districts = areas.then(function () { return Trygg.fetchJSON(el.dataset.districtsUrl); }).then(function (fc) {
+    var layer = L.geoJSON(fc, {
+      style: { color: "#1f4e79", weight: 3, fill: false },
+      interactive: false
+    }).addTo(map);
+    if (layer.getLayers().length) { map.fitBounds(layer.getBounds()); }
+    el.dataset.districtsDrawn = String(layer.getLayers().length);
+    return layer;
+  });
+
+  var incidents = Trygg.fetchJSON(el.dataset.incidentsUrl).then(function (fc) {
+    var cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50 });
+    L.geoJSON(fc, {
+      pointToLayer: function (f, latlng) {
+        return L.circleMarker(latlng, { radius: 5, color: "#7a0177", weight: 1, fillOpacity: 0.7 });
+      },
+      onEachFeature: function (f, l) {
+        var p = f.properties;
+        l.bindPopup("<strong>" + Trygg.escapeHtml(p.category_label) + "</strong><br>" +
+          Trygg.escapeHtml(p.occurred_from.slice(0, 16).replace("T", " ")) +
+          (p.generated ? "<br><em>" + Trygg.escapeHtml(label.labelGenerated) + "</em>" : ""));
+      }
+    }).eachLayer(function (l) { cluster.addLayer(l); });
+    cluster.addTo(map);
+    document.getElementById("incident-count").textContent = "(" + fc.features.length + ")";
+    return cluster;
+  });
+
+  var observations = Trygg.fetchJSON(el.dataset.observationsUrl).then(function (fc) {
+    var layer = L.geoJSON(fc, {
+      pointToLayer: function (f, latlng) {
+        return L.circleMarker(latlng, {
+          pane: "observations", radius: 7, color: "#222", weight: 1,
+          fillColor: feelingColors[f.properties.feeling] || "#888", fillOpacity: 0.9
+        });
+      },
+      onEachFeature: function (f, l) {
+        var p = f.properties;
+        l.bindPopup("<strong>" + Trygg.escapeHtml(p.category_label) + "</strong> – " + Trygg.escapeHtml(p.feeling_label) +
+          "<br>" + Trygg.escapeHtml(p.note) + "<br><small>" + Trygg.escapeHtml(p.walk) + "</small>" +
+          (p.generated ? "<br><em>" + Trygg.escapeHtml(label.labelGenerated) + "</em>" : ""));
+      }
+    }).addTo(map);
+    document.getElementById("observation-count").textContent = "(" + fc.features.length + ")";
+    return layer;
+  });
+
+  Promise.all([areas, districts, incidents, observations]).then(function (layers) {
+    var overlays = {};
+    overlays[label.labelAreas] = layers[0];
+    overlays[label.labelDistricts] = layers[1];
+    overlays[label.labelIncidents] = layers[2];
+    overlays[label.labelObservations] = layers[3];
+    L.control.layers(null, overlays, { collapsed: false }).addTo(map);
+    el.dataset.ready = "true";
+  }).catch(function (err) {
+    el.dataset.error = String(err);
+    if (window.console) { console.error(err); }
+    var p = document.createElement("p");
+    p.className = "notice error";
+    p.textContent = label.labelError + ": " + err;
+    document.querySelector(".panel").appendChild(p);
+  });
+})();

@@ -1,0 +1,293 @@
+"""Trygghetsvandringar (safety walks), their participants, observations and actions (åtgärder)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.db.models import Q
+
+from geo.crs import STORAGE_SRID
+from layers.models import District, Municipality, Office, valid_geometry
+
+
+class Light(models.TextChoices):
+    DAYLIGHT = "dagsljus", "Dagsljus"
+    DUSK = "skymning", "Skymning"
+    DARK = "morker", "Mörker"
+
+
+class Gender(models.TextChoices):
+    WOMAN = "kvinna", "Kvinnor"
+    MAN = "man", "Män"
+    OTHER = "annat", "Annat/vill inte ange"
+
+
+class AgeGroup(models.TextChoices):
+    CHILD = "barn", "Barn (under 13)"
+    YOUTH = "ungdom", "Ungdomar (13–19)"
+    ADULT = "vuxen", "Vuxna (20–64)"
+    SENIOR = "senior", "Äldre (65+)"
+
+
+class Trygghetsvandring(models.Model):
+    class Status(models.TextChoices):
+        PLANNED = "planerad", "Planerad"
+        ONGOING = "pagar", "Pågår"
+        DONE = "avslutad", "Avslutad"
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="walks")
+    district = models.ForeignKey(
+        District,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="walks",
+        verbose_name="kommundel",
+    )
+    name = models.CharField("namn", max_length=200)
+    walked_on = models.DateField("datum")
+    start_time = models.TimeField("starttid", null=True, blank=True)
+    light = models.CharField("ljus", max_length=10, choices=Light.choices, default=Light.DARK)
+    status = models.CharField(
+        "status", max_length=10, choices=Status.choices, default=Status.PLANNED
+    )
+    route = models.LineStringField("planerad rutt", srid=STORAGE_SRID, null=True, blank=True)
+    track = models.LineStringField("GPS-spår", srid=STORAGE_SRID, null=True, blank=True)
+    partners = models.ManyToManyField(
+        Office, blank=True, related_name="walks", verbose_name="samverkanspartner"
+    )
+    # What the group is asked to look at, e.g. ["Belysning", "Buskage och skymda platser", ...]
+    checklist = models.JSONField("checklista", default=list, blank=True)
+    notes = models.TextField("anteckningar", blank=True)
+    follow_up_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+        verbose_name="uppföljning av",
+    )
+    generated = models.BooleanField("genererad demodata", default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "trygghetsvandring"
+        verbose_name_plural = "trygghetsvandringar"
+        ordering = ["-walked_on", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "name", "walked_on"], name="walk_unique_name_date"
+            ),
+            models.CheckConstraint(
+                condition=Q(route__isnull=True) | Q(route__isvalid=True), name="walk_route_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(track__isnull=True) | Q(track__isvalid=True), name="walk_track_valid"
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="walk_name_required"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.walked_on:%Y-%m-%d}"
+
+
+class WalkParticipants(models.Model):
+    """How many took part in a walk, by gender and age group (genus- och barnrättsperspektiv)."""
+
+    walk = models.ForeignKey(
+        Trygghetsvandring, on_delete=models.CASCADE, related_name="participants"
+    )
+    gender = models.CharField("kön", max_length=10, choices=Gender.choices)
+    age_group = models.CharField("åldersgrupp", max_length=10, choices=AgeGroup.choices)
+    count = models.PositiveSmallIntegerField("antal")
+
+    class Meta:
+        verbose_name = "deltagargrupp"
+        verbose_name_plural = "deltagare"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["walk", "gender", "age_group"], name="participants_unique_group"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} {self.get_gender_display()}, {self.get_age_group_display()}"
+
+
+class Observation(models.Model):
+    """One place marked during a walk. ``client_uuid`` is made by the tablet: sending it twice stores it once."""
+
+    class Category(models.TextChoices):
+        # Covers Safetipin's nine audit parameters and Swedish walk practice (docs/method.md).
+        LIGHTING = "belysning", "Belysning"
+        VEGETATION = "vegetation", "Vegetation och skymda platser"
+        SIGHTLINES = "sikt", "Sikt och överblick"
+        MAINTENANCE = "skotsel", "Skötsel, nedskräpning, klotter, skadegörelse"
+        PEOPLE = "folkliv", "Människor och folkliv"
+        WALKWAY = "gangvag", "Gångväg och tillgänglighet"
+        TRAFFIC = "trafik", "Trafik"
+        TRANSIT = "kollektivtrafik", "Kollektivtrafik"
+        SURVEILLANCE = "bevakning", "Bevakning och närvaro"
+        OTHER = "ovrigt", "Övrigt"
+
+    class Feeling(models.IntegerChoices):
+        VERY_UNSAFE = 1, "Mycket otryggt"
+        UNSAFE = 2, "Otryggt"
+        NEUTRAL = 3, "Varken eller"
+        SAFE = 4, "Tryggt"
+        VERY_SAFE = 5, "Mycket tryggt"
+
+    class Severity(models.IntegerChoices):
+        LOW = 1, "Låg"
+        MEDIUM = 2, "Medel"
+        HIGH = 3, "Hög"
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    walk = models.ForeignKey(
+        Trygghetsvandring, on_delete=models.CASCADE, related_name="observations"
+    )
+    client_uuid = models.UUIDField("klientens UUID", unique=True)
+    location = models.PointField("plats", srid=STORAGE_SRID)
+    accuracy_m = models.FloatField("GPS-noggrannhet (m)", null=True, blank=True)
+    recorded_at = models.DateTimeField("registrerad")
+    category = models.CharField("kategori", max_length=20, choices=Category.choices)
+    feeling = models.PositiveSmallIntegerField("upplevelse", choices=Feeling.choices)
+    severity = models.PositiveSmallIntegerField(
+        "allvarlighet", choices=Severity.choices, default=Severity.MEDIUM
+    )
+    note = models.TextField("beskrivning", blank=True)
+    raised_by_gender = models.CharField(
+        "väckt av (kön)", max_length=10, choices=Gender.choices, blank=True
+    )
+    raised_by_age = models.CharField(
+        "väckt av (ålder)", max_length=10, choices=AgeGroup.choices, blank=True
+    )
+    # SHA-256 of the canonical payload, to tell a retry (same content) from a conflict (other content).
+    payload_sha256 = models.CharField(max_length=64, blank=True)
+    received_at = models.DateTimeField("mottagen", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    generated = models.BooleanField("genererad demodata", default=False)
+
+    class Meta:
+        verbose_name = "observation"
+        verbose_name_plural = "observationer"
+        ordering = ["walk", "recorded_at"]
+        constraints = [
+            valid_geometry("location", "observation_location_valid"),
+            models.CheckConstraint(
+                condition=Q(feeling__gte=1) & Q(feeling__lte=5), name="observation_feeling_1_5"
+            ),
+            models.CheckConstraint(
+                condition=Q(severity__gte=1) & Q(severity__lte=3), name="observation_severity_1_3"
+            ),
+            models.CheckConstraint(
+                condition=Q(accuracy_m__isnull=True) | Q(accuracy_m__gte=0),
+                name="observation_accuracy_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} ({self.walk})"
+
+
+def photo_path(instance: ObservationPhoto, filename: str) -> str:
+    return f"photos/{instance.observation.walk_id}/{instance.client_uuid}.jpg"
+
+
+def thumbnail_path(instance: ObservationPhoto, filename: str) -> str:
+    return f"photos/{instance.observation.walk_id}/{instance.client_uuid}_thumb.jpg"
+
+
+class ObservationPhoto(models.Model):
+    """A photo for an observation; may arrive after the observation. Stored without EXIF."""
+
+    observation = models.ForeignKey(Observation, on_delete=models.CASCADE, related_name="photos")
+    client_uuid = models.UUIDField("klientens UUID", unique=True)
+    image = models.ImageField(
+        "bild", upload_to=photo_path, width_field="width", height_field="height"
+    )
+    thumbnail = models.ImageField("miniatyr", upload_to=thumbnail_path, blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "foto"
+        verbose_name_plural = "foton"
+
+    def __str__(self) -> str:
+        return f"Foto {self.client_uuid}"
+
+
+class Action(models.Model):
+    """An åtgärd: what a responsible office or partner is to do about an observation, followed until done."""
+
+    class Status(models.TextChoices):
+        NEW = "ny", "Ny"
+        PLANNED = "planerad", "Planerad"
+        ONGOING = "pagar", "Pågår"
+        DONE = "atgardad", "Åtgärdad"
+        REJECTED = "avslagen", "Avslagen"
+
+    OPEN_STATUSES = (Status.NEW, Status.PLANNED, Status.ONGOING)
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="actions")
+    observation = models.ForeignKey(
+        Observation, on_delete=models.CASCADE, null=True, blank=True, related_name="actions"
+    )
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="actions", verbose_name="ansvarig"
+    )
+    title = models.CharField("åtgärd", max_length=300)
+    description = models.TextField("beskrivning", blank=True)
+    status = models.CharField("status", max_length=10, choices=Status.choices, default=Status.NEW)
+    rejection_reason = models.TextField("skäl för avslag", blank=True)
+    due_date = models.DateField("klart senast", null=True, blank=True)
+    generated = models.BooleanField("genererad demodata", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "åtgärd"
+        verbose_name_plural = "åtgärder"
+        ordering = ["status", "due_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="avslagen") | ~Q(rejection_reason=""),
+                name="action_rejection_needs_reason",
+            ),
+            models.CheckConstraint(condition=~Q(title=""), name="action_title_required"),
+        ]
+        indexes = [models.Index(fields=["office", "status"], name="action_office_status")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ActionEvent(models.Model):
+    """One change to an action: its history, append-only."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="history")
+    at = models.DateTimeField("tidpunkt", auto_now_add=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    from_status = models.CharField(
+        "från status", max_length=10, choices=Action.Status.choices, blank=True
+    )
+    to_status = models.CharField("till status", max_length=10, choices=Action.Status.choices)
+    note = models.TextField("kommentar", blank=True)
+
+    class Meta:
+        verbose_name = "händelse i åtgärd"
+        verbose_name_plural = "historik"
+        ordering = ["action", "at"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '–'} → {self.to_status}"

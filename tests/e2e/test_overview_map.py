@@ -1,0 +1,55 @@
+"""The overview map in a real headless Chromium, on the demo data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from django.contrib.auth.models import User
+
+from mapapp import demo
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_map_page_draws_the_districts_and_loads_nothing_from_outside(
+    page_as: Any, live_server: Any, tmp_path: Path
+) -> None:
+    demo.load_demo()
+    page = page_as(User.objects.get(username="bra"))
+    hosts: set[str] = set()
+    page.on("request", lambda request: hosts.add(urlparse(request.url).hostname or request.url))
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    page.goto(f"{live_server.url}/")
+    page.wait_for_selector("#map[data-ready='true']", timeout=20000)
+    screenshot = tmp_path / "overview-map.png"
+    page.screenshot(path=str(screenshot), full_page=True)
+
+    assert page.get_attribute("#map", "data-districts-drawn") == "3"
+    # districts (3) + NYKO areas (43) are drawn as SVG/canvas paths
+    assert page.locator(".leaflet-overlay-pane path, .leaflet-overlay-pane canvas").count() >= 1
+    assert page.locator(".marker-cluster").count() > 0
+    assert "Demodata" in page.inner_text("[data-testid=generated-notice]")
+    assert screenshot.stat().st_size > 20_000
+    assert hosts == {"127.0.0.1"}, f"requests left this server: {hosts}"
+    assert errors == []
+
+
+def test_every_src_and_href_of_the_served_page_is_on_this_server(
+    page_as: Any, live_server: Any
+) -> None:
+    demo.load_demo()
+    page = page_as(User.objects.get(username="planerare"))
+
+    page.goto(f"{live_server.url}/")
+    page.wait_for_selector("#map[data-ready='true']", timeout=20000)
+    refs = page.eval_on_selector_all(
+        "[src], [href]", "els => els.map(e => e.src || e.href).filter(Boolean)"
+    )
+
+    assert refs
+    assert all(urlparse(r).hostname == "127.0.0.1" for r in refs), refs

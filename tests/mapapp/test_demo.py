@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+
+from layers.models import Detaljplan, District, Incident, StatisticalArea
+from mapapp import demo
+from surveys.models import Action, Observation, Trygghetsvandring
+
+pytestmark = pytest.mark.django_db
+
+
+def test_load_demo_twice_gives_the_same_counts() -> None:
+    first = demo.load_demo(today=datetime.date(2026, 11, 26)).counts
+
+    second = demo.load_demo(today=datetime.date(2026, 11, 26)).counts
+
+    assert first == second
+    assert first["kommundelar"] == 3
+    assert first["nyko_omraden"] == 43  # 44 polygons, two share code 113000
+    assert first["handelser_polisen"] == 130
+    assert first["handelser_genererade"] == demo.INCIDENTS_PER_YEAR * demo.YEARS
+    assert first["trygghetsvandringar"] == 4
+    assert first["observationer"] == first["atgarder"] > 20
+    assert first["detaljplaner"] == 1
+
+
+def test_districts_follow_the_nyko_codes() -> None:
+    demo.load_demo()
+
+    for district in District.objects.all():
+        codes = StatisticalArea.objects.filter(district=district).values_list("code", flat=True)
+        assert codes and all(code.startswith(district.nyko_prefix) for code in codes)
+    assert set(District.objects.values_list("code", flat=True)) == {"vastra", "centrala", "ostra"}
+
+
+def test_police_events_are_counts_without_a_place() -> None:
+    demo.load_demo()
+
+    police = Incident.objects.filter(source="polisen")
+    assert police.count() == 130
+    assert not police.filter(location__isnull=False).exists()
+    assert set(police.values_list("precision", flat=True)) == {Incident.Precision.MUNICIPALITY}
+
+
+def test_generated_data_is_labelled_as_generated() -> None:
+    demo.load_demo()
+
+    assert not Incident.objects.filter(source=demo.GENERATED_SOURCE, generated=False).exists()
+    assert not Trygghetsvandring.objects.filter(generated=False).exists()
+    assert not Observation.objects.filter(generated=False).exists()
+    assert not Action.objects.filter(generated=False).exists()
+    assert Detaljplan.objects.get().generated
+
+
+def test_generated_incidents_lie_inside_the_municipality_and_cluster_near_the_station() -> None:
+    summary = demo.load_demo()
+    boundary = summary.municipality.boundary
+
+    outside = Incident.objects.placed().exclude(location__within=boundary).count()
+    station_x, station_y = demo._hotspot_xy(summary.municipality, demo.HOTSPOTS[0])
+    from django.contrib.gis.geos import Point
+    from django.contrib.gis.measure import D
+
+    near_station = (
+        Incident.objects.placed()
+        .filter(location__dwithin=(Point(station_x, station_y, srid=3006), D(m=250)))
+        .count()
+    )
+    assert outside == 0
+    # 250 m around the station is ~0.2 km² of 84 km², yet holds at least 10 % of the incidents
+    assert near_station > 0.1 * demo.INCIDENTS_PER_YEAR * demo.YEARS
+
+
+def test_load_demo_command_prints_a_login_for_each_role(capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("load_demo")
+
+    out = capsys.readouterr().out
+    for username, _full_name, _role in demo.DEMO_USERS:
+        assert f"  {username} " in out
+    assert demo.DEMO_PASSWORD in out
