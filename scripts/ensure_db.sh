@@ -12,7 +12,7 @@ if [[ -n "${DATABASE_URL:-}" ]]; then
     [[ $i -eq 30 ]] && { echo "DATABASE_URL does not answer" >&2; exit 1; }
     sleep 1
   done
-  psql "$DATABASE_URL" -qAtc 'CREATE EXTENSION IF NOT EXISTS postgis' >/dev/null
+  psql "$DATABASE_URL" -qAtc 'SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS postgis' >/dev/null
   exit 0
 fi
 
@@ -52,4 +52,4 @@ if [[ "$(psql -d postgres -qAtc "SELECT 1 FROM pg_database WHERE datname = '$db_
   echo "Creating database $db_name"
   createdb "$db_name"
 fi
-psql -d "$db_name" -qAtc 'CREATE EXTENSION IF NOT EXISTS postgis' >/dev/null
+psql -d "$db_name" -qAtc 'SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS postgis' >/dev/null
