@@ -13,7 +13,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.test_settings")
 def main(argv: list[str]) -> None:
     here = Path(__file__).resolve().parent
     names = argv or sorted(
-        p.stem for p in here.glob("*.py") if p.stem not in {"__init__", "__main__", "report", "common"}
+        p.stem
+        for p in here.glob("*.py")
+        if p.stem not in {"__init__", "__main__", "report", "common"}
     )
     from bench.report import write_section
 

@@ -30,7 +30,10 @@ def machine() -> str:
         pass
     try:
         pg = subprocess.run(
-            ["psql", "-d", "postgres", "-qAtc", "SHOW server_version"], capture_output=True, text=True, timeout=5
+            ["psql", "-d", "postgres", "-qAtc", "SHOW server_version"],
+            capture_output=True,
+            text=True,
+            timeout=5,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         pg = "?"
@@ -45,5 +48,9 @@ def write_section(name: str, markdown: str) -> None:
     text = PERFORMANCE_MD.read_text(encoding="utf-8") if PERFORMANCE_MD.exists() else HEADER
     block = f"{begin}\n{markdown.strip()}\n{end}"
     pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.S)
-    text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
+    text = (
+        pattern.sub(lambda _: block, text)
+        if pattern.search(text)
+        else text.rstrip() + "\n\n" + block + "\n"
+    )
     PERFORMANCE_MD.write_text(text, encoding="utf-8")

@@ -193,3 +193,8 @@ LOGGING = {
 # checked against geo.crs.SWEDISH_SRIDS, and importers open only local files with an allow-list of
 # drivers (docs/decisions/0005-gdal-36-on-debian-12.md, docs/security.md).
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# Sensitive incidents reach users without the permission only as counts on a fixed grid of this cell size
+# (metres, SWEREF 99 TM), with cells under SENSITIVE_MIN_COUNT left out (layers/aggregates.py).
+SENSITIVE_CELL_M = env_int("TRYGG_SENSITIVE_CELL_M", 500)
+SENSITIVE_MIN_COUNT = env_int("TRYGG_SENSITIVE_MIN_COUNT", 5)

@@ -112,3 +112,21 @@ class ContextFeatureAdmin(MapAdmin):
     list_display = ["kind", "name", "source_ref", "layer"]
     list_filter = ["kind", "layer"]
     search_fields = ["name", "source_ref"]
+
+
+@admin.register(models.AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin[models.AuditEvent]):
+    """Read-only: the log is append-only, even for administrators."""
+
+    list_display = ["at", "username", "action", "channel", "object_type", "count", "ip"]
+    list_filter = ["action", "channel"]
+    search_fields = ["username", "object_type"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

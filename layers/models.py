@@ -501,3 +501,46 @@ class ContextFeature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.name or self.source_ref}"
+
+
+class AuditEvent(models.Model):
+    """Append-only audit log: reads and exports of sensitive incidents, permission changes, logins (UTC)."""
+
+    class Action(models.TextChoices):
+        READ_SENSITIVE = "read_sensitive", "Läsning av känsliga händelser"
+        EXPORT_SENSITIVE = "export_sensitive", "Export av känsliga händelser"
+        LOGIN = "login", "Inloggning"
+        LOGIN_FAILED = "login_failed", "Misslyckad inloggning"
+        LOGOUT = "logout", "Utloggning"
+        PERMISSION_CHANGE = "permission_change", "Ändrad behörighet"
+        DEVICE_TOKEN = "device_token", "Enhetsnyckel utfärdad eller återkallad"
+        IMPORT_UNDONE = "import_undone", "Import ångrad"
+
+    at = models.DateTimeField("tidpunkt (UTC)", auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    username = models.CharField(
+        "användare", max_length=150, blank=True
+    )  # kept if the user is deleted
+    action = models.CharField("händelse", max_length=30, choices=Action.choices)
+    channel = models.CharField(
+        "kanal", max_length=30, blank=True
+    )  # page, api, ogc, tiles, export, admin
+    object_type = models.CharField("vad", max_length=60, blank=True)
+    count = models.PositiveIntegerField("antal", default=0)
+    detail = models.JSONField("detaljer", default=dict, blank=True)
+    ip = models.GenericIPAddressField("IP-adress", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "granskningslogg"
+        verbose_name_plural = "granskningslogg"
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.action}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise ValueError("the audit log is append-only")
+        super().save(*args, **kwargs)

@@ -1,8 +1,8 @@
-"""Fill empty English msgstr entries in locale/en/LC_MESSAGES/django.po from a JSON dict.
+"""Build the English catalogue: fill locale/en/LC_MESSAGES/django.po from locale/en/translations/*.json.
 
-Usage: python scripts/po_fill.py translations.json
-The JSON maps the Swedish msgid (as one string) to its English text. Entries already translated
-are left as they are. Run `manage.py makemessages -l en` first so every msgid is in the file.
+The .po file is build output (makemessages writes it, this fills it, msgfmt compiles it); the English texts
+live in one JSON file per part of the product, so parallel work does not collide in one big .po file.
+Each JSON maps a Swedish msgid to its English text. Untranslated ids are listed on stderr.
 """
 
 from __future__ import annotations
@@ -12,21 +12,30 @@ import re
 import sys
 from pathlib import Path
 
-PO = Path(__file__).resolve().parent.parent / "locale" / "en" / "LC_MESSAGES" / "django.po"
+LOCALE = Path(__file__).resolve().parent.parent / "locale" / "en"
+PO = LOCALE / "LC_MESSAGES" / "django.po"
 ENTRY = re.compile(r'(msgid (?:"(?:[^"\\]|\\.)*"\n)+)msgstr ""\n(?!")', re.M)
 
 
 def _unquote(block: str) -> str:
     parts = re.findall(r'"((?:[^"\\]|\\.)*)"', block)
-    return "".join(parts).encode().decode("unicode_escape").encode("latin-1").decode("utf-8")
+    escapes = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
+    return re.sub(r"\\(.)", lambda m: escapes.get(m.group(1), m.group(1)), "".join(parts))
 
 
 def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def main(path: str) -> None:
-    translations: dict[str, str] = json.loads(Path(path).read_text(encoding="utf-8"))
+def translations() -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for path in sorted((LOCALE / "translations").glob("*.json")):
+        merged.update(json.loads(path.read_text(encoding="utf-8")))
+    return merged
+
+
+def main() -> int:
+    table = translations()
     po = PO.read_text(encoding="utf-8")
     missing: list[str] = []
 
@@ -34,15 +43,16 @@ def main(path: str) -> None:
         msgid = _unquote(match.group(1)[len("msgid ") :])
         if msgid == "":
             return match.group(0)
-        if msgid not in translations:
+        if msgid not in table:
             missing.append(msgid)
             return match.group(0)
-        return f"{match.group(1)}msgstr {_quote(translations[msgid])}\n"
+        return f"{match.group(1)}msgstr {_quote(table[msgid])}\n"
 
     PO.write_text(ENTRY.sub(fill, po), encoding="utf-8")
     for msgid in missing:
-        print(f"untranslated: {msgid}")
+        print(f"untranslated (add to locale/en/translations/*.json): {msgid}", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    sys.exit(main())

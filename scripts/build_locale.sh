@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Build the English catalogue from the Swedish message ids in the code and locale/en/translations/*.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+DJANGO_SETTINGS_MODULE=config.test_settings "$PY" manage.py makemessages -l en --no-location \
+  --ignore=.venv --ignore=node_modules --ignore=var --ignore=tests --ignore=bench -v 0
+"$PY" scripts/po_fill.py
+msgfmt --check-format -o locale/en/LC_MESSAGES/django.mo locale/en/LC_MESSAGES/django.po
