@@ -39,8 +39,10 @@ from layers.models import (
 )
 from layers.roles import Role
 from layers.services import ensure_reference_data, load_municipality_from_nyko
+from surveys.importers import load_vasby_survey_2015
 from surveys.models import (
     Action,
+    CitizenSurveyResponse,
     Light,
     Observation,
     Trygghetsvandring,
@@ -224,6 +226,7 @@ def load_demo(*, today: date | None = None) -> DemoSummary:
     )
     ensure_reference_data(municipality)
     _load_police_events(municipality)
+    load_vasby_survey_2015(FIXTURES / "medborgarenkat_2015.csv", municipality)
     _generate_incidents(municipality, today)
     _generate_walks(municipality, today)
     _generate_detaljplan(municipality)
@@ -246,6 +249,7 @@ def demo_counts(municipality: Municipality) -> dict[str, int]:
         "observationer": Observation.objects.filter(municipality=municipality).count(),
         "atgarder": Action.objects.filter(municipality=municipality).count(),
         "detaljplaner": Detaljplan.objects.filter(municipality=municipality).count(),
+        "enkatsvar_2015": CitizenSurveyResponse.objects.filter(municipality=municipality).count(),
         "anvandare": User.objects.filter(username__in=[u[0] for u in DEMO_USERS]).count(),
     }
 

@@ -47,14 +47,37 @@ def render_pdf(
     timeout_ms: int = 30_000,
 ) -> bytes:
     """Print the page at ``path`` (e.g. ``/plan/3/rapport/``) as seen by ``user`` to a PDF."""
-    from playwright.sync_api import Route, sync_playwright
-
     if paper not in PAPER_SIZES:
         raise ValueError(f"paper must be one of {sorted(PAPER_SIZES)}")
     client = Client(SERVER_NAME="127.0.0.1")
     client.force_login(user)
-    # Django refuses ORM calls in a thread with a running event loop (Playwright's); answer in another thread.
-    pool = ThreadPoolExecutor(max_workers=1)
+    # Playwright's sync API runs an event loop in its thread, and refuses to start inside another one (a
+    # caller's), while Django refuses ORM calls in a thread with a running loop. So the browser gets a
+    # thread of its own, and the page's requests are answered in a third.
+    browser_thread = ThreadPoolExecutor(max_workers=1)
+    django_thread = ThreadPoolExecutor(max_workers=1)
+    try:
+        return browser_thread.submit(
+            _print, client, django_thread, path, paper, landscape, ready_selector, timeout_ms
+        ).result()
+    finally:
+        django_thread.submit(
+            connections.close_all
+        ).result()  # the worker thread's database connection
+        django_thread.shutdown(wait=False)
+        browser_thread.shutdown(wait=False)
+
+
+def _print(
+    client: Client,
+    django_thread: ThreadPoolExecutor,
+    path: str,
+    paper: str,
+    landscape: bool,
+    ready_selector: str,
+    timeout_ms: int,
+) -> bytes:
+    from playwright.sync_api import Route, sync_playwright
 
     def answer(route: Route) -> None:
         url = urlsplit(route.request.url)
@@ -62,8 +85,10 @@ def render_pdf(
             route.abort()
             return
         target = url.path + (f"?{url.query}" if url.query else "")
-        response = pool.submit(_fetch, client, route.request.method, target).result()
-        route.fulfill(status=response[0], headers=response[1], body=response[2])
+        status, headers, body = django_thread.submit(
+            _fetch, client, route.request.method, target
+        ).result()
+        route.fulfill(status=status, headers=headers, body=body)
 
     try:
         with sync_playwright() as p:
@@ -85,9 +110,6 @@ def render_pdf(
                 browser.close()
     except Exception as e:  # Playwright's errors have no common public base class
         raise PdfError(f"the PDF could not be made: {e}") from e
-    finally:
-        pool.submit(connections.close_all).result()  # the worker thread's database connection
-        pool.shutdown(wait=False)
     return pdf
 
 

@@ -64,3 +64,9 @@ class ActionAdmin(admin.ModelAdmin[models.Action]):
 @admin.register(models.ActionEvent)
 class ActionEventAdmin(admin.ModelAdmin[models.ActionEvent]):
     list_display = ["action", "at", "from_status", "to_status", "by"]
+
+
+@admin.register(models.CitizenSurveyResponse)
+class CitizenSurveyResponseAdmin(admin.ModelAdmin[models.CitizenSurveyResponse]):
+    list_display = ["survey", "row_number", "area_name", "statistical_area", "age_band", "gender"]
+    list_filter = ["survey", "statistical_area"]

@@ -291,3 +291,40 @@ class ActionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '–'} → {self.to_status}"
+
+
+class CitizenSurveyResponse(models.Model):
+    """One anonymous answer to a citizen survey (e.g. Upplands Väsby's 2015 questionnaire).
+
+    ``answers`` keeps the item codes and values as exported (e.g. {"X9a": 12, "X9c": 5}); what a value
+    means is the survey's own scale, documented in docs/method.md where it is used.
+    """
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    survey = models.SlugField("enkät", max_length=60)
+    answered_at = models.DateTimeField("besvarad", null=True, blank=True)
+    statistical_area = models.ForeignKey(
+        "layers.StatisticalArea",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="NYKO-område",
+    )
+    area_name = models.CharField("bostadsområde (som svarat)", max_length=200, blank=True)
+    age_band = models.CharField("ålder", max_length=20, blank=True)
+    gender = models.CharField("kön", max_length=20, blank=True)
+    answers = models.JSONField("svar", default=dict)
+    row_number = models.PositiveIntegerField("rad i filen")
+
+    class Meta:
+        verbose_name = "enkätsvar"
+        verbose_name_plural = "enkätsvar"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "survey", "row_number"], name="surveyresponse_unique_row"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey} #{self.row_number}"

@@ -45,3 +45,15 @@ def page_as(chromium: Any, live_server: Any) -> Iterator[Any]:
     yield open_page
     for context in contexts:
         context.close()
+
+
+def watch_csp(page: Any, found: list[str]) -> None:
+    """Collect the Content-Security-Policy violations ``page`` reports; a test asserts none."""
+    page.on(
+        "console",
+        lambda m: (
+            found.append(m.text)
+            if "Content Security Policy" in m.text or "Content-Security-Policy" in m.text
+            else None
+        ),
+    )

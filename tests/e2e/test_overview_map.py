@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from mapapp import demo
+from tests.e2e.conftest import watch_csp
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,6 +24,8 @@ def test_map_page_draws_the_districts_and_loads_nothing_from_outside(
     page.on("request", lambda request: hosts.add(urlparse(request.url).hostname or request.url))
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    csp: list[str] = []
+    watch_csp(page, csp)
 
     page.goto(f"{live_server.url}/")
     page.wait_for_selector("#map[data-ready='true']", timeout=20000)
@@ -37,6 +40,7 @@ def test_map_page_draws_the_districts_and_loads_nothing_from_outside(
     assert screenshot.stat().st_size > 20_000
     assert hosts == {"127.0.0.1"}, f"requests left this server: {hosts}"
     assert errors == []
+    assert csp == [], "the page breaks its Content-Security-Policy"
 
 
 def test_every_src_and_href_of_the_served_page_is_on_this_server(

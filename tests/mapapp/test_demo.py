@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from layers.models import Detaljplan, District, Incident, StatisticalArea
 from mapapp import demo
-from surveys.models import Action, Observation, Trygghetsvandring
+from surveys.models import Action, CitizenSurveyResponse, Observation, Trygghetsvandring
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +25,7 @@ def test_load_demo_twice_gives_the_same_counts() -> None:
     assert first["trygghetsvandringar"] == 4
     assert first["observationer"] == first["atgarder"] > 20
     assert first["detaljplaner"] == 1
+    assert first["enkatsvar_2015"] == 1038
 
 
 def test_districts_follow_the_nyko_codes() -> None:
@@ -43,6 +44,15 @@ def test_police_events_are_counts_without_a_place() -> None:
     assert police.count() == 130
     assert not police.filter(location__isnull=False).exists()
     assert set(police.values_list("precision", flat=True)) == {Incident.Precision.MUNICIPALITY}
+
+
+def test_most_survey_answers_find_their_nyko_area() -> None:
+    demo.load_demo()
+
+    answers = CitizenSurveyResponse.objects.all()
+    assert answers.count() == 1038
+    assert answers.filter(statistical_area__isnull=False).count() > 0.8 * 1038
+    assert "X9c" in answers.exclude(answers={}).first().answers
 
 
 def test_generated_data_is_labelled_as_generated() -> None:
