@@ -20,7 +20,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:12} {ROLE_LABELS[role]} ({full_name})")
         self.stdout.write(
             "\nAnalytiker och administratörer loggar också in med en sexsiffrig kod (tvåfaktor). Lägg in "
-            "nyckeln i en autentiseringsapp, eller skriv `python manage.py demo_totp ANVÄNDARE` för koden just nu:"
+            "nyckeln i en autentiseringsapp, eller skriv `make totp USER=ANVÄNDARE` för koden just nu:"
         )
         for username, _full_name, role in demo.DEMO_USERS:
             if role in TWO_FACTOR_ROLES:
