@@ -11,7 +11,7 @@ export TRYGG_DB_NAME ?= trygg
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help demo test check bench system db deps assets serve clean
+.PHONY: help demo test check bench system db deps assets serve clean totp
 
 help:
 	@echo "make demo   – install what is missing, load the Upplands Väsby demo data, serve http://$(HOST):$(PORT)/"
@@ -65,6 +65,10 @@ serve:
 	@echo "Trygg runs on http://$(HOST):$(PORT)/  (stop with Ctrl-C)"
 	@TRYGG_DEBUG=1 $(VENV)/bin/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 \
 		--access-logfile - --log-level warning
+
+# The current two-factor code of a demo user: make totp USER=admin
+totp: deps
+	@TRYGG_DEBUG=1 $(PY) manage.py demo_totp $(USER)
 
 test: deps db
 	$(VENV)/bin/pytest

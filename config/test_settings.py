@@ -5,6 +5,7 @@ import tempfile
 from pathlib import Path
 
 os.environ.setdefault("TRYGG_SECRET_KEY", "test-only-secret-key-" + "x" * 40)
+os.environ.setdefault("TRYGG_HTTPS", "0")  # the test client and live server speak plain http
 
 from config.settings import *  # noqa: F403
 

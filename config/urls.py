@@ -9,6 +9,12 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("konto/logga-in/", auth_views.LoginView.as_view(), name="login"),
     path("konto/logga-ut/", auth_views.LogoutView.as_view(), name="logout"),
+    path("konto/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+# Server errors: a database that does not answer gives 503 with Retry-After, not 500 (mapapp.errors).
+handler500 = "mapapp.errors.server_error"
+handler404 = "mapapp.errors.not_found"
+handler403 = "mapapp.errors.forbidden"

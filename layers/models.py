@@ -517,8 +517,15 @@ class AuditEvent(models.Model):
         IMPORT_UNDONE = "import_undone", "Import ångrad"
 
     at = models.DateTimeField("tidpunkt (UTC)", auto_now_add=True, db_index=True)
+    # No database constraint and no cascade: deleting a user must not rewrite the log (it is append-only,
+    # enforced by a trigger); the user name is kept as it was.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     username = models.CharField(
         "användare", max_length=150, blank=True

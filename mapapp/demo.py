@@ -9,6 +9,7 @@ counts: every row has a natural key and is created only when missing.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import uuid
 from dataclasses import dataclass, field
@@ -22,7 +23,9 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.contrib.gis.geos import LineString, MultiPolygon, Point, Polygon
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.policy import requires_two_factor
 from geo.crs import STORAGE_SRID, WEB_SRID, transform_xy
 from layers.geometry import to_shapely
 from layers.importers.police import PROFILE as POLICE_PROFILE
@@ -746,6 +749,16 @@ def _generate_detaljplan(municipality: Municipality) -> None:
         )
 
 
+def demo_totp_key(username: str) -> str:
+    """A fixed TOTP key (hex, 20 bytes) for a demo user, so the printed secret works on every machine."""
+    return hashlib.sha1(f"trygg-demo-totp-{username}".encode()).hexdigest()  # noqa: S324  (not a password hash)
+
+
+def demo_totp_secret(username: str) -> str:
+    """The key as the base32 text an authenticator app takes."""
+    return base64.b32encode(bytes.fromhex(demo_totp_key(username))).decode().rstrip("=")
+
+
 def _create_demo_users() -> None:
     for username, full_name, role in DEMO_USERS:
         user, created = User.objects.get_or_create(username=username)
@@ -757,3 +770,7 @@ def _create_demo_users() -> None:
             user.set_password(DEMO_PASSWORD)
         user.save()
         user.groups.set([Group.objects.get(name=role)])
+        if requires_two_factor(user):
+            TOTPDevice.objects.get_or_create(
+                user=user, name="Demo", defaults={"key": demo_totp_key(username), "confirmed": True}
+            )

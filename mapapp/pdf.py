@@ -17,6 +17,8 @@ from django.contrib.auth.models import User
 from django.db import connections
 from django.test import Client
 
+from accounts.sessions import mark_verified
+
 CHROMIUM = os.environ.get("TRYGG_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -51,6 +53,7 @@ def render_pdf(
         raise ValueError(f"paper must be one of {sorted(PAPER_SIZES)}")
     client = Client(SERVER_NAME="127.0.0.1")
     client.force_login(user)
+    mark_verified(client, user)  # the caller passed two-factor checks to get here (accounts.policy)
     # Playwright's sync API runs an event loop in its thread, and refuses to start inside another one (a
     # caller's), while Django refuses ORM calls in a thread with a running loop. So the browser gets a
     # thread of its own, and the page's requests are answered in a third.

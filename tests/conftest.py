@@ -23,6 +23,20 @@ CHROMIUM_ARGS = [
 ]
 
 
+def login_verified(client: Client, user: User) -> Client:
+    """Log ``user`` in on ``client`` as if they had also given a TOTP code (needed by analysts and admins)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(
+        user=user, confirmed=True
+    ).first() or TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    return client
+
+
 @pytest.fixture
 def bra_member(db: None) -> User:
     return user_with_role(Role.BRA_MEMBER)
@@ -41,8 +55,7 @@ def bra_client(client: Client, bra_member: User) -> Client:
 
 @pytest.fixture
 def analyst_client(client: Client, analyst: User) -> Client:
-    client.force_login(analyst)
-    return client
+    return login_verified(client, analyst)
 
 
 @pytest.fixture(scope="session")

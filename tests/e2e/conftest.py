@@ -8,6 +8,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from tests.conftest import login_verified
+
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run inside one
 # unless told it is safe. It is: the test thread makes plain synchronous calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -25,8 +27,7 @@ def page_as(chromium: Any, live_server: Any) -> Iterator[Any]:
     contexts: list[Any] = []
 
     def open_page(user: User, **context_options: Any) -> Any:
-        client = Client()
-        client.force_login(user)
+        client = login_verified(Client(), user)
         context = chromium.new_context(
             locale="sv-SE", viewport={"width": 1280, "height": 800}, **context_options
         )

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from accounts.policy import TWO_FACTOR_ROLES
 from layers.roles import ROLE_LABELS
 from mapapp import demo
 
@@ -17,3 +18,10 @@ class Command(BaseCommand):
         self.stdout.write(f"\nInloggningar (demo, lösenord för alla: {demo.DEMO_PASSWORD}):")
         for username, full_name, role in demo.DEMO_USERS:
             self.stdout.write(f"  {username:12} {ROLE_LABELS[role]} ({full_name})")
+        self.stdout.write(
+            "\nAnalytiker och administratörer loggar också in med en sexsiffrig kod (tvåfaktor). Lägg in "
+            "nyckeln i en autentiseringsapp, eller skriv `make totp USER=ANVÄNDARE` för koden just nu:"
+        )
+        for username, _full_name, role in demo.DEMO_USERS:
+            if role in TWO_FACTOR_ROLES:
+                self.stdout.write(f"  {username:12} TOTP-nyckel {demo.demo_totp_secret(username)}")

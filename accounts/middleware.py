@@ -1,0 +1,86 @@
+"""Session time-outs and the two-factor requirement, for every page and API call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.policy import ABSOLUTE_TIMEOUT, SESSION_REFRESH, requires_two_factor
+
+LOGIN_AT = "trygg_login_at"
+SEEN_AT = "trygg_seen_at"
+
+# Paths a user who still has to give a TOTP code may reach.
+_TWO_FACTOR_OPEN = ("/konto/", "/static/", "/healthz", "/i18n/")
+
+
+class SessionLimitsMiddleware:
+    """12 h absolute session life; 30 min idle (SESSION_COOKIE_AGE), refreshed at most once a minute."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = timezone.now()
+            login_at = _read_time(request.session.get(LOGIN_AT))
+            if login_at is None:
+                request.session[LOGIN_AT] = now.isoformat()
+            elif now - login_at > ABSOLUTE_TIMEOUT:
+                logout(request)
+                return _expired(request)
+            seen_at = _read_time(request.session.get(SEEN_AT))
+            if seen_at is None or now - seen_at > SESSION_REFRESH:
+                request.session[SEEN_AT] = now.isoformat()  # marks the session modified: new expiry
+        return self.get_response(request)
+
+
+class RequireTwoFactorMiddleware:
+    """Send administrators and analysts who have not given a TOTP code this session to do so."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            user.is_authenticated
+            and not request.path.startswith(_TWO_FACTOR_OPEN)
+            and not user.is_verified()  # type: ignore[attr-defined]  # set by django_otp's middleware
+            and requires_two_factor(user)
+        ):
+            if _wants_json(request):
+                return JsonResponse(
+                    {"error": "two-factor verification required", "verify": reverse("otp-verify")},
+                    status=403,
+                )
+            return redirect(f"{reverse('otp-verify')}?next={request.get_full_path()}")
+        return self.get_response(request)
+
+
+def _read_time(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return not request.path.startswith(("/admin/",)) and (
+        request.path.startswith(("/api/", "/ogc/", "/tiles/"))
+        or "application/json" in request.headers.get("Accept", "")
+    )
+
+
+def _expired(request: HttpRequest) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse({"error": "the session has expired; log in again"}, status=401)
+    return redirect(f"{reverse('login')}?next={request.get_full_path()}")
