@@ -90,6 +90,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.security.ContentSecurityPolicyMiddleware",
+    "config.throttle.ThrottleMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -246,3 +247,13 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 # (metres, SWEREF 99 TM), with cells under SENSITIVE_MIN_COUNT left out (layers/aggregates.py).
 SENSITIVE_CELL_M = env_int("TRYGG_SENSITIVE_CELL_M", 500)
 SENSITIVE_MIN_COUNT = env_int("TRYGG_SENSITIVE_MIN_COUNT", 5)
+
+# Per-client request budgets (config/throttle.py): map and API reads, and the tablets' sync, separately.
+THROTTLE_ENABLED = env_bool("TRYGG_THROTTLE", True)
+THROTTLE_WORKERS = env_int(
+    "TRYGG_WORKERS", 2
+)  # gunicorn worker processes: each holds its own buckets
+THROTTLE_READ_PER_S = env_int("TRYGG_THROTTLE_READ_PER_S", 100)
+THROTTLE_READ_BURST = env_int("TRYGG_THROTTLE_READ_BURST", 200)
+THROTTLE_SYNC_PER_S = env_int("TRYGG_THROTTLE_SYNC_PER_S", 100)
+THROTTLE_SYNC_BURST = env_int("TRYGG_THROTTLE_SYNC_BURST", 400)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 os.environ.setdefault("TRYGG_SECRET_KEY", "test-only-secret-key-" + "x" * 40)
 os.environ.setdefault("TRYGG_HTTPS", "0")  # the test client and live server speak plain http
+os.environ.setdefault("TRYGG_THROTTLE", "0")  # on in production; its own tests turn it on
 
 from config.settings import *  # noqa: F403
 

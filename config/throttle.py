@@ -1,0 +1,105 @@
+"""Refuse the excess cleanly under overload, and keep the tablets' sync answering.
+
+Each client (the logged-in user, else the address) has a token bucket per kind of request: map reads (tiles,
+OGC API, JSON API reads) share one budget; the tablets' sync (POST of observations and photos) has its own,
+so a BRÅ meeting hammering the map cannot starve a walk that is syncing. A request over budget gets 429 with
+Retry-After at once, before any database work. Buckets live in each worker process (no shared store is
+needed for one municipality); the per-process rate is the configured rate divided by the worker count.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+READ_PREFIXES = ("/tiles/", "/ogc/", "/api/")
+SYNC_PREFIXES = ("/api/v1/observations", "/api/v1/photos")
+
+
+@dataclass
+class Bucket:
+    rate: float  # tokens per second
+    burst: float
+    tokens: float = field(default=-1.0)
+    stamp: float = field(default=0.0)
+
+    def take(self, now: float) -> float:
+        """Take one token; return 0 when granted, else the seconds until one is free."""
+        if self.tokens < 0:
+            self.tokens, self.stamp = self.burst, now
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
+
+
+class Limiter:
+    def __init__(
+        self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.rate, self.burst, self.clock = rate, burst, clock
+        self._buckets: dict[str, Bucket] = {}
+        self._lock = threading.Lock()
+
+    def wait_for(self, key: str) -> float:
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                if (
+                    len(self._buckets) > 10_000
+                ):  # forget idle clients rather than grow without bound
+                    self._buckets.clear()
+                bucket = self._buckets[key] = Bucket(self.rate, self.burst)
+            return bucket.take(self.clock())
+
+
+def classify(request: HttpRequest) -> str | None:
+    """'sync' for the tablets' writes, 'read' for map and API reads, None for pages and the rest."""
+    path = request.path
+    if path.startswith(SYNC_PREFIXES) and request.method in {"POST", "PUT"}:
+        return "sync"
+    if path.startswith(READ_PREFIXES) and request.method in {"GET", "HEAD"}:
+        return "read"
+    return None
+
+
+class ThrottleMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        workers = max(1, int(getattr(settings, "THROTTLE_WORKERS", 1)))
+        self.limiters = {
+            "read": Limiter(
+                settings.THROTTLE_READ_PER_S / workers, settings.THROTTLE_READ_BURST / workers
+            ),
+            "sync": Limiter(
+                settings.THROTTLE_SYNC_PER_S / workers, settings.THROTTLE_SYNC_BURST / workers
+            ),
+        }
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        kind = classify(request)
+        if kind is not None and settings.THROTTLE_ENABLED:
+            wait = self.limiters[kind].wait_for(f"{kind}:{_client_key(request)}")
+            if wait > 0:
+                response = JsonResponse({"error": "too many requests; slow down"}, status=429)
+                response["Retry-After"] = str(max(1, round(wait)))
+                return response
+        return self.get_response(request)
+
+
+def _client_key(request: HttpRequest) -> str:
+    # The session cookie or bearer token identifies a client before authentication has run; else the address.
+    auth = request.headers.get("Authorization", "")
+    if auth:
+        return "t:" + auth[-24:]
+    session = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    if session:
+        return "s:" + session
+    return "a:" + str(request.META.get("REMOTE_ADDR", ""))
