@@ -472,7 +472,10 @@ def _repair_all(source: PlanSource, filename: str) -> list[dict[str, str]]:
         try:
             fixed = repair_polygon(area.geom)
         except GeometryRejected as e:
-            problems.append(_("område %(ref)s: %(reason)s") % {"ref": area.ref, "reason": e})
+            problems.append(
+                _("område %(ref)s: %(reason)s")
+                % {"ref": area.ref, "reason": vector.geometry_reason(e)}
+            )
             continue
         if not area.geom.is_valid:
             repairs.append(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.crs import STORAGE_SRID, transformer
 from geo.crs_detect import ACCEPTED_SRIDS, SRID_LABELS, WGS84, CrsProblem, orient, srid_from_name
+from geo.validation import GeometryRejected
 from layers.uploads import Limits, UploadRejected, gdal_path
 
 Properties = dict[str, Any]
@@ -77,7 +79,10 @@ def read_gdal_layer(path: Path, layer: str, *, limits: Limits | None = None) -> 
                 _("%(name)s: lagret %(layer)s har fler än %(max)s objekt")
                 % {"name": path.name, "layer": layer, "max": limits.max_features}
             )
-        meta, _fids, wkb, field_data = pyogrio.raw.read(source, layer=layer)
+        with warnings.catch_warnings():
+            # GDAL warns about unclosed rings at an extract's edge; such rows are reported as rejected.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            meta, _fids, wkb, field_data = pyogrio.raw.read(source, layer=layer)
     except (
         pyogrio.errors.DataSourceError,
         pyogrio.errors.DataLayerError,
@@ -308,3 +313,16 @@ def to_storage(
     if mask.any():
         out[mask] = shapely.transform(arr[mask], move)
     return list(out)
+
+
+def geometry_reason(e: GeometryRejected) -> str:
+    """The Swedish reason for a geometry ``geo.validation`` refused (geo/ never imports Django)."""
+    reasons = {
+        "the polygon has no area once repaired": _("ytan har ingen area när den lagats"),
+        "the geometry is empty": _("geometrin är tom"),
+        "the geometry has a coordinate that is not a finite number": _(
+            "en koordinat är inte ett ändligt tal"
+        ),
+        "the line has fewer than two distinct points": _("linjen har färre än två skilda punkter"),
+    }
+    return reasons.get(str(e), str(e))
