@@ -765,7 +765,8 @@ def _store(
         )
     if not created:
         notes.append(_("Områdena lades till i den befintliga planen %(plan)s.") % {"plan": plan_id})
-    stored = (1 if created else 0) + len(zones) + regulation_areas
+    plan_read = any(a.role == "plan" for a in source.areas)
+    stored = (1 if created and plan_read else 0) + len(zones) + regulation_areas
     batch.rows_stored = stored
     batch.report = {
         "format": FORMAT_LABELS[source.profile],
