@@ -291,7 +291,7 @@ def _tags(props: dict[str, Any]) -> dict[str, str]:
     return tags
 
 
-def _osm_ref(props: dict[str, Any], geom_type: str, layer: str) -> str:
+def _osm_ref(props: dict[str, Any], geom_type: str, has_way_column: bool) -> str:
     if props.get("osm_way_id"):
         return f"way/{props['osm_way_id']}"
     if props.get("osm_id"):
@@ -299,9 +299,8 @@ def _osm_ref(props: dict[str, Any], geom_type: str, layer: str) -> str:
             return f"node/{props['osm_id']}"
         if geom_type in {"LineString", "MultiLineString"}:
             return f"way/{props['osm_id']}"
-        return (
-            f"relation/{props['osm_id']}" if layer == "multipolygons" else f"way/{props['osm_id']}"
-        )
+        # GDAL's multipolygons: osm_way_id for a closed way, osm_id for a relation.
+        return f"relation/{props['osm_id']}" if has_way_column else f"way/{props['osm_id']}"
     return ""
 
 
@@ -369,7 +368,7 @@ def _classify_layer(
         if mapping.get("id") and props.get(mapping["id"]) not in (None, ""):
             ref = str(props[mapping["id"]])
         elif is_osm:
-            ref = _osm_ref(props, geom.geom_type, data.name)
+            ref = _osm_ref(props, geom.geom_type, "osm_way_id" in data.columns)
         else:
             ref = str(props.get("id") or props.get("fid") or "")
         name_column = mapping.get("name", "name")

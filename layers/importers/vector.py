@@ -45,6 +45,7 @@ class LayerData:
     props: list[Properties]
     default_srid: int | None = None  # the format's own default (GeoJSON: WGS 84)
     rejected: list[dict[str, Any]] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -108,7 +109,7 @@ def read_gdal_layer(path: Path, layer: str, *, limits: Limits | None = None) -> 
                 continue
             row[name] = value.item() if hasattr(value, "item") else value
         props.append(row)
-    return LayerData(name=layer, crs_claim=meta.get("crs"), geoms=geoms, props=props)
+    return LayerData(name=layer, crs_claim=meta.get("crs"), geoms=geoms, props=props, columns=names)
 
 
 def read_geojson(path: Path, *, limits: Limits | None = None) -> LayerData:
