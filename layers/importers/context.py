@@ -347,7 +347,7 @@ def _classify_layer(
     for number, (geom, props) in enumerate(zip(geoms, data.props, strict=True), start=1):
         outcome.rows_read += 1
         if geom is None or geom.is_empty:
-            if not any(r["row"] == number for r in data.rejected):
+            if number not in data.rejected_index:
                 outcome.rejected.append(
                     {"row": number, "layer": data.name, "ref": "", "reason": _("saknar geometri")}
                 )
@@ -438,6 +438,7 @@ def read_csv_layer(path: Path, mapping: dict[str, str], filename: str) -> vector
     geoms: list[BaseGeometry | None] = []
     props: list[dict[str, Any]] = []
     rejected: list[dict[str, Any]] = []
+    rejected_index: set[int] = set()
     for number, row in enumerate(reader, start=2):  # row 1 is the header
         clean = {k: v for k, v in row.items() if k}
         props.append(clean)
@@ -446,6 +447,7 @@ def read_csv_layer(path: Path, mapping: dict[str, str], filename: str) -> vector
             y = _number(clean.get(y_col), comma_decimals)
         except ValueError:
             geoms.append(None)
+            rejected_index.add(number - 1)
             rejected.append(
                 {
                     "row": number,
@@ -458,7 +460,12 @@ def read_csv_layer(path: Path, mapping: dict[str, str], filename: str) -> vector
             continue
         geoms.append(Point(x, y))
     return vector.LayerData(
-        name=path.stem, crs_claim=None, geoms=geoms, props=props, rejected=rejected
+        name=path.stem,
+        crs_claim=None,
+        geoms=geoms,
+        props=props,
+        rejected=rejected,
+        rejected_index=rejected_index,
     )
 
 

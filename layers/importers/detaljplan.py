@@ -357,7 +357,7 @@ def read_areas(layer: vector.LayerData) -> PlanSource:
     use_col, label_col, ref_col = pick(USE_COLUMNS), pick(LABEL_COLUMNS), pick(REF_COLUMNS)
     areas: list[Area] = []
     rejected = list(layer.rejected)
-    rejected_rows = {r["row"] for r in rejected}
+    rejected_rows = layer.rejected_index
     metadata: dict[str, str] = {}
     for number, (geom, raw_props) in enumerate(zip(layer.geoms, layer.props, strict=True), start=1):
         if number in rejected_rows:

@@ -46,6 +46,9 @@ class LayerData:
     default_srid: int | None = None  # the format's own default (GeoJSON: WGS 84)
     rejected: list[dict[str, Any]] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
+    rejected_index: set[int] = field(
+        default_factory=set
+    )  # 1-based feature numbers already rejected
 
 
 @dataclass
@@ -152,9 +155,11 @@ def read_geojson(path: Path, *, limits: Limits | None = None) -> LayerData:
     geoms: list[BaseGeometry | None] = []
     rows: list[Properties] = []
     rejected: list[dict[str, Any]] = []
+    rejected_index: set[int] = set()
     for number, feature in enumerate(features, start=1):
         if not isinstance(feature, dict):
             rejected.append({"row": number, "ref": "", "reason": _("inte ett GeoJSON-objekt")})
+            rejected_index.add(number)
             geoms.append(None)
             rows.append({})
             continue
@@ -174,6 +179,7 @@ def read_geojson(path: Path, *, limits: Limits | None = None) -> LayerData:
             AttributeError,
             shapely.errors.GEOSException,
         ) as e:
+            rejected_index.add(number)
             rejected.append(
                 {
                     "row": number,
@@ -197,6 +203,7 @@ def read_geojson(path: Path, *, limits: Limits | None = None) -> LayerData:
         props=rows,
         default_srid=WGS84,
         rejected=rejected,
+        rejected_index=rejected_index,
     )
 
 

@@ -169,7 +169,7 @@ def write_geojson(
     path: Path, srid: int, transform: Transformer | None = None, swap: bool = False
 ) -> Path:
     """The GeoPackage's areas as GeoJSON with a crs member, moved to ``srid`` by pyproj."""
-    meta, _fids, wkb, fields = pyogrio.raw.read(str(GPKG), layer="omraden")
+    _meta, _fids, wkb, fields = pyogrio.raw.read(str(GPKG), layer="omraden")
     features = []
     for geom, ref in zip(shapely.from_wkb(wkb), fields[0], strict=True):
         if transform is not None:
