@@ -20,8 +20,8 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.crs import STORAGE_SRID, WEB_SRID, transformer
 from geo.validation import GeometryRejected, check_finite, repair_polygon
-from layers.geometry import from_shapely, to_shapely
-from layers.importers.vector import geometry_reason
+from layers.geometry import to_shapely
+from layers.importers.vector import geometry_reason, stored_multipolygon
 from layers.models import Detaljplan, Municipality, PlanZone
 
 USE_CODE_FORM = re.compile(r"^[A-ZÅÄÖ][A-ZÅÄÖ0-9 ]{0,29}$")
@@ -107,7 +107,7 @@ def save_plan(
         errors["plan_id"] = _("ange ett plan-id")
     elif (
         Detaljplan.objects.filter(municipality=municipality, plan_id=plan_id)
-        .exclude(pk=plan.pk if plan else None)
+        .exclude(pk=plan.pk if plan else 0)
         .exists()
     ):
         errors["plan_id"] = _("det finns redan en plan med detta plan-id")
@@ -169,7 +169,7 @@ def save_plan(
         plan = Detaljplan(municipality=municipality)
     plan.plan_id, plan.name, plan.status, plan.kind = plan_id, name, status, kind
     plan.description = description
-    plan.area = from_shapely(area)
+    plan.area = stored_multipolygon(area)
     plan.save()
     existing = {z.pk: z for z in plan.zones.all()}
     saved: list[int] = []
@@ -178,7 +178,7 @@ def save_plan(
         if zone is None:
             zone = PlanZone(municipality=municipality, plan=plan)
         zone.use_code, zone.label, zone.scenario = code, label, scenario
-        zone.area = from_shapely(geom)
+        zone.area = stored_multipolygon(geom)
         zone.save()
         saved.append(zone.pk)
     # Zones no longer on the map go; their bestämmelseområden stay, without a zone (SET_NULL).

@@ -14,7 +14,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
 from django.contrib.gis.gdal import GDALException
-from django.contrib.gis.geos import Polygon
+from django.contrib.gis.geos import Point, Polygon
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -56,8 +56,10 @@ class PlanImportForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Namn"), max_length=300, required=False)
     kind = forms.ChoiceField(
         label=gettext_lazy("Typ"),
-        choices=[("", gettext_lazy("Enligt planen (annars nytt område)"))]
-        + list(Detaljplan.Kind.choices),
+        choices=[
+            ("", gettext_lazy("Enligt planen (annars nytt område)")),
+            *list(Detaljplan.Kind.choices),
+        ],
         required=False,
     )
     scenario = forms.ChoiceField(
@@ -280,6 +282,7 @@ def plan_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         point = (plan.area if plan else municipality.boundary).point_on_surface.transform(
             WEB_SRID, clone=True
         )
+        assert isinstance(point, Point)
         centre = [point.y, point.x]  # Leaflet takes (lat, lon)
     data.update(
         {

@@ -129,6 +129,11 @@ def osm_kind(tags: dict[str, str], geom_type: str) -> str | None:
     >>> osm_kind({"natural": "tree"}, "Point") is None, osm_kind({"highway": "construction"}, "LineString") is None
     (True, True)
     """
+    kind = _osm_kind_choice(tags, geom_type)
+    return str(kind) if kind is not None else None
+
+
+def _osm_kind_choice(tags: dict[str, str], geom_type: str) -> Kind | None:
     if geom_type in {"Point", "MultiPoint"}:
         if tags.get("highway") == "street_lamp":
             return Kind.LAMP

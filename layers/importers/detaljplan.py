@@ -35,7 +35,7 @@ from shapely.geometry.base import BaseGeometry
 from geo.ss637040 import Regulation, Ss637040Error, read_plan
 from geo.validation import GeometryRejected, repair_polygon
 from layers import audit, uploads
-from layers.geometry import from_shapely, to_shapely
+from layers.geometry import to_shapely
 from layers.importers import vector
 from layers.importers.boverket import fold, is_known_use, regulation_text, use_code, use_label
 from layers.models import (
@@ -711,7 +711,7 @@ def _store(
             name=(name or plan_id)[:300],
             status=_status(source.metadata),
             kind=kind or Detaljplan.Kind.NEW,
-            area=from_shapely(plan_geom),
+            area=vector.stored_multipolygon(plan_geom),
             regulations=source.general,
             import_batch=batch,
         )
@@ -733,7 +733,7 @@ def _store(
             use_code=" ".join(area.codes)[:30],
             label="; ".join(area.labels)[:200],
             regulations=area.regulations,
-            area=from_shapely(area.geom),
+            area=vector.stored_multipolygon(area.geom),
             source_ref=area.ref[:60],
             import_batch=batch,
         )
@@ -749,7 +749,7 @@ def _store(
             scenario=area.scenario or (zone.scenario if zone else scenario),
             source_ref=area.ref[:60],
             regulations=area.regulations,
-            area=from_shapely(area.geom),
+            area=vector.stored_multipolygon(area.geom),
             import_batch=batch,
         )
         regulation_areas += 1

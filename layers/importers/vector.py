@@ -23,6 +23,7 @@ import numpy as np
 import pyogrio
 import pyogrio.errors
 import shapely
+from django.contrib.gis.geos import MultiPolygon as GeosMultiPolygon
 from django.utils.translation import gettext as _
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
@@ -30,6 +31,7 @@ from shapely.geometry.base import BaseGeometry
 from geo.crs import STORAGE_SRID, transformer
 from geo.crs_detect import ACCEPTED_SRIDS, SRID_LABELS, WGS84, CrsProblem, orient, srid_from_name
 from geo.validation import GeometryRejected
+from layers.geometry import from_shapely
 from layers.uploads import Limits, UploadRejected, gdal_path
 
 Properties = dict[str, Any]
@@ -334,3 +336,11 @@ def geometry_reason(e: GeometryRejected) -> str:
         "the line has fewer than two distinct points": _("linjen har färre än två skilda punkter"),
     }
     return reasons.get(str(e), str(e))
+
+
+def stored_multipolygon(geom: BaseGeometry) -> GeosMultiPolygon:
+    """A repaired shapely (Multi)Polygon in SWEREF 99 TM as the GEOS MultiPolygon a model field takes."""
+    out = from_shapely(geom)
+    if not isinstance(out, GeosMultiPolygon):
+        out = GeosMultiPolygon(out, srid=out.srid)
+    return out

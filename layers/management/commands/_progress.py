@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import IO
+from typing import Any
 
 from tqdm import tqdm
 
@@ -19,7 +19,7 @@ STAGES = {
 class ProgressBar:
     """Call the instance with (stage, done, total); the bar follows the latest stage."""
 
-    def __init__(self, stream: IO[str], *, disable: bool = False) -> None:
+    def __init__(self, stream: Any, *, disable: bool = False) -> None:
         self.bar = tqdm(total=1, file=stream, disable=disable, unit="", leave=True)
 
     def __call__(self, stage: str, done: int, total: int) -> None:
