@@ -102,6 +102,13 @@ class PlanZoneAdmin(MapAdmin):
     list_filter = ["scenario", "use_code"]
 
 
+@admin.register(models.RegulationArea)
+class RegulationAreaAdmin(MapAdmin):
+    list_display = ["plan", "source_ref", "scenario", "zone"]
+    list_filter = ["scenario"]
+    raw_id_fields = ["plan", "zone", "import_batch"]
+
+
 @admin.register(models.ContextLayer)
 class ContextLayerAdmin(admin.ModelAdmin[models.ContextLayer]):
     list_display = ["name", "source", "municipality"]

@@ -201,6 +201,8 @@ class ImportBatch(models.Model):
     rows_rejected = models.PositiveIntegerField("avvisade rader", default=0)
     # [{"row": 12, "ref": "A-17", "reason": "..."}], capped by the importer
     rejected = models.JSONField("avvisade rader (orsak)", default=list, blank=True)
+    # What the importer found and did: detected CRS, swapped axes, repairs, counts per kind, warnings.
+    report = models.JSONField("rapport", default=dict, blank=True)
     status = models.CharField("status", max_length=10, choices=Status.choices, default=Status.DONE)
     undone_at = models.DateTimeField("ångrad", null=True, blank=True)
 
@@ -345,6 +347,8 @@ class Detaljplan(models.Model):
     kind = models.CharField("typ", max_length=10, choices=Kind.choices, default=Kind.NEW)
     area = models.MultiPolygonField("planområde", srid=STORAGE_SRID)
     description = models.TextField("beskrivning", blank=True)
+    # Generella planbestämmelser that apply to the whole plan area (same shape as PlanZone.regulations).
+    regulations = models.JSONField("generella bestämmelser", default=list, blank=True)
     import_batch = models.ForeignKey(
         ImportBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="detaljplaner"
     )
@@ -423,11 +427,19 @@ class PlanZone(models.Model):
     scenario = models.CharField(
         "scenario", max_length=10, choices=Scenario.choices, default=Scenario.PLANNED
     )
-    use_code = models.CharField("användning (Boverkets kod)", max_length=30)
+    # One code, or several separated by a space for a combined use ("R S"); "" when the source file
+    # gave none (the planner sets it on the edit page).
+    use_code = models.CharField("användning (Boverkets kod)", max_length=30, blank=True)
     label = models.CharField("benämning", max_length=200, blank=True)
     # The bestämmelser that apply to the zone: [{"kind": "egenskap", "code": "e1", "text": "..."}]
+    # Imported ones also carry "index", "type" (catalogue code), "variables", "area" (the source id of
+    # the bestämmelseområde they cover) and "uuid" (docs/decisions/0300).
     regulations = models.JSONField("bestämmelser", default=list, blank=True)
     area = models.MultiPolygonField("område", srid=STORAGE_SRID)
+    source_ref = models.CharField("källans id", max_length=60, blank=True)
+    import_batch = models.ForeignKey(
+        ImportBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="plan_zones"
+    )
 
     class Meta:
         verbose_name = "användningsområde"
@@ -436,13 +448,55 @@ class PlanZone(models.Model):
         constraints = [
             valid_geometry("area", "planzone_area_valid"),
             models.CheckConstraint(
-                condition=Q(use_code__regex=r"^[A-ZÅÄÖ][A-ZÅÄÖ0-9 ]{0,29}$"),
+                condition=Q(use_code="") | Q(use_code__regex=r"^[A-ZÅÄÖ][A-ZÅÄÖ0-9 ]{0,29}$"),
                 name="planzone_use_code_form",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.use_code} ({self.plan.plan_id})"
+
+
+class RegulationArea(models.Model):
+    """A bestämmelseområde: part of a use zone where egenskaps- or administrativa bestämmelser apply
+    (prickmark, a height limit, a u-område …). Its regulations are also listed on its zone."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    plan = models.ForeignKey(Detaljplan, on_delete=models.CASCADE, related_name="regulation_areas")
+    zone = models.ForeignKey(
+        PlanZone,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="regulation_areas",
+        verbose_name="användningsområde",
+    )
+    scenario = models.CharField(
+        "scenario",
+        max_length=10,
+        choices=PlanZone.Scenario.choices,
+        default=PlanZone.Scenario.PLANNED,
+    )
+    source_ref = models.CharField("källans id", max_length=60, blank=True)
+    regulations = models.JSONField("bestämmelser", default=list, blank=True)
+    area = models.MultiPolygonField("område", srid=STORAGE_SRID)
+    import_batch = models.ForeignKey(
+        ImportBatch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="regulation_areas",
+    )
+
+    class Meta:
+        verbose_name = "bestämmelseområde"
+        verbose_name_plural = "bestämmelseområden"
+        ordering = ["plan", "source_ref"]
+        constraints = [valid_geometry("area", "regulationarea_area_valid")]
+
+    def __str__(self) -> str:
+        codes = ", ".join(str(r.get("code") or r.get("type", "")) for r in self.regulations)
+        return f"{self.source_ref or self.pk}: {codes}"
 
 
 class ContextLayer(models.Model):

@@ -31,6 +31,7 @@ from layers.geometry import to_shapely
 from layers.importers.police import PROFILE as POLICE_PROFILE
 from layers.importers.police import import_police_events
 from layers.models import (
+    ContextFeature,
     Detaljplan,
     District,
     ImportBatch,
@@ -42,6 +43,7 @@ from layers.models import (
 )
 from layers.roles import Role
 from layers.services import ensure_reference_data, load_municipality_from_nyko
+from mapapp.demo_context import generate_context
 from surveys.importers import load_vasby_survey_2015
 from surveys.models import (
     Action,
@@ -233,6 +235,7 @@ def load_demo(*, today: date | None = None) -> DemoSummary:
     _generate_incidents(municipality, today)
     _generate_walks(municipality, today)
     _generate_detaljplan(municipality)
+    generate_context(municipality, *_hotspot_xy(municipality, HOTSPOTS[1]))
     _create_demo_users()
     return DemoSummary(municipality=municipality, counts=demo_counts(municipality))
 
@@ -254,6 +257,7 @@ def demo_counts(municipality: Municipality) -> dict[str, int]:
         "detaljplaner": Detaljplan.objects.filter(municipality=municipality).count(),
         "enkatsvar_2015": CitizenSurveyResponse.objects.filter(municipality=municipality).count(),
         "anvandare": User.objects.filter(username__in=[u[0] for u in DEMO_USERS]).count(),
+        "kontextobjekt": ContextFeature.objects.filter(municipality=municipality).count(),
     }
 
 

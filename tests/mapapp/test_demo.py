@@ -26,6 +26,7 @@ def test_load_demo_twice_gives_the_same_counts() -> None:
     assert first["observationer"] == first["atgarder"] > 20
     assert first["detaljplaner"] == 1
     assert first["enkatsvar_2015"] == 1038
+    assert first["kontextobjekt"] > 300  # the generated town around the demo plan
 
 
 def test_districts_follow_the_nyko_codes() -> None:
@@ -91,3 +92,31 @@ def test_load_demo_command_prints_a_login_for_each_role(capsys: pytest.CaptureFi
     for username, _full_name, _role in demo.DEMO_USERS:
         assert f"  {username} " in out
     assert demo.DEMO_PASSWORD in out
+
+
+def test_the_generated_context_has_lamps_with_gaps_evening_places_and_stops_around_the_plan() -> (
+    None
+):
+    from django.contrib.gis.measure import D
+
+    from layers.models import ContextFeature
+    from mapapp.demo_context import LAYER_NAME
+
+    demo.load_demo()
+
+    plan = Detaljplan.objects.get()
+    context = ContextFeature.objects.filter(layer__name=LAYER_NAME)
+    near = context.filter(geom__dwithin=(plan.area, D(m=300)))
+    assert near.filter(kind="lamp").count() > 50
+    assert near.filter(kind="building", properties__has_key="building:levels").count() > 10
+    assert near.filter(kind="bus_stop").count() >= 2
+    assert near.filter(kind="park").exists()
+    assert context.filter(kind="path", properties__lit="no").exists()  # the dark park path
+    evening = [
+        p
+        for p in context.filter(kind="poi").values_list("properties", flat=True)
+        if "-2" in p.get("opening_hours", "")
+    ]
+    assert evening  # places open until 22:00 or later
+    assert not context.exclude(properties__contains={"trygg:generated": "yes"}).exists()
+    assert context.filter(geom__intersects=plan.area, kind="building").count() == 1  # today's mall
