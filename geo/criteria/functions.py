@@ -36,7 +36,7 @@ def shannon_evenness(counts: dict[str, float], categories: int = len(osm.FUNCTIO
     if total <= 0 or categories < 2:
         return 0.0
     h = -sum((v / total) * math.log(v / total) for v in counts.values() if v > 0)
-    return h / math.log(categories)
+    return max(0.0, h / math.log(categories))
 
 
 def mix_of_functions(ctx: Context) -> CriterionResult:

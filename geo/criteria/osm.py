@@ -244,7 +244,9 @@ def residents(footprint_m2: float, props: Props) -> float:
     """
     if not is_residential(props):
         return 0.0
-    return footprint_m2 * levels(props) * NET_FLOOR_SHARE / M2_PER_RESIDENT
+    # A block taken from a plan zone is the whole quarter; only part of it is built (footprint_share).
+    share = float(props.get("footprint_share", 1.0))
+    return footprint_m2 * share * levels(props) * NET_FLOOR_SHARE / M2_PER_RESIDENT
 
 
 def is_active_ground_floor(props: Props) -> bool:
