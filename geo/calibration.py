@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, stats
 from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
@@ -202,9 +202,7 @@ def predictive_accuracy_index(
 # --- risk factor layers on a grid -----------------------------------------------------------------
 
 
-def proximity_layer(
-    grid: Grid, xs: Sequence[float], ys: Sequence[float], distance_m: float
-) -> Array:
+def proximity_layer(grid: Grid, xs: ArrayLike, ys: ArrayLike, distance_m: float) -> Array:
     """1 where the cell centre lies within ``distance_m`` of any point, else 0 (RTM's proximity).
 
     >>> g = Grid(0.0, 0.0, 100.0, 3, 1)
@@ -212,14 +210,14 @@ def proximity_layer(
     [[1.0, 1.0, 0.0]]
     """
     cx, cy = grid.cell_centres()
-    if len(xs) == 0:
+    if np.size(xs) == 0:
         return np.zeros(grid.shape)
     tree = cKDTree(np.column_stack([xs, ys]))
     d, _ = tree.query(np.column_stack([cx.ravel(), cy.ravel()]), k=1)
     return np.asarray(d <= distance_m, dtype=np.float64).reshape(grid.shape)
 
 
-def density_layer(grid: Grid, xs: Sequence[float], ys: Sequence[float], radius_m: float) -> Array:
+def density_layer(grid: Grid, xs: ArrayLike, ys: ArrayLike, radius_m: float) -> Array:
     """How many points lie within ``radius_m`` of each cell centre (RTM's density).
 
     >>> g = Grid(0.0, 0.0, 100.0, 2, 1)
@@ -227,7 +225,7 @@ def density_layer(grid: Grid, xs: Sequence[float], ys: Sequence[float], radius_m
     [[2.0, 1.0]]
     """
     cx, cy = grid.cell_centres()
-    if len(xs) == 0:
+    if np.size(xs) == 0:
         return np.zeros(grid.shape)
     tree = cKDTree(np.column_stack([xs, ys]))
     counts = tree.query_ball_point(

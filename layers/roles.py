@@ -45,6 +45,13 @@ _ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("layers", "delete_planzone"),
         ("layers", "add_contextlayer"),
         ("layers", "add_contextfeature"),
+        ("layers", "add_planassessment"),
+        ("layers", "add_planfeature"),
+        ("layers", "change_planfeature"),
+        ("layers", "delete_planfeature"),
+        ("layers", "add_riskcalibration"),
+        ("layers", "add_scoringweights"),
+        ("layers", "change_scoringweights"),
         ("surveys", "change_action"),
     ],
     Role.FIELD_STAFF: [
@@ -65,6 +72,8 @@ _ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("layers", "change_importbatch"),
         ("layers", "add_incidentcategory"),
         ("layers", "change_incidentcategory"),
+        ("layers", "add_planassessment"),
+        ("layers", "add_riskcalibration"),
     ],
     Role.ADMIN: [],  # administrators are staff and get every permission (see ensure_roles)
 }
