@@ -23,6 +23,7 @@ from shapely.geometry.base import BaseGeometry
 from geo.grids import Grid
 
 Array = NDArray[np.float64]
+RIDGE = 1.0  # on standardised factors; negligible against thousands of cells
 
 
 @dataclass
@@ -54,13 +55,18 @@ class Fit:
                     "key": name,
                     "coef": round(b, 4),
                     "se": round(s, 4),
-                    "rr": round(float(np.exp(b)), 3),
-                    "rr_low": round(float(np.exp(b - 1.96 * s)), 3),
-                    "rr_high": round(float(np.exp(b + 1.96 * s)), 3),
+                    "rr": _exp(b),
+                    "rr_low": _exp(b - 1.96 * s),
+                    "rr_high": _exp(b + 1.96 * s),
                     "p": float(2 * stats.norm.sf(abs(z))),
                 }
             )
         return out
+
+
+def _exp(x: float) -> float:
+    """exp(x) rounded, kept finite so it can be stored as JSON."""
+    return round(float(np.exp(np.clip(x, -50.0, 50.0))), 3)
 
 
 def _irls(
@@ -68,6 +74,10 @@ def _irls(
 ) -> tuple[Array, Array, int, bool]:
     """Iteratively reweighted least squares for the log link; NB2 weights when alpha > 0."""
     k = X.shape[1]
+    # A weak ridge penalty on the factors (not the intercept) keeps a factor that occurs only where
+    # nothing happened (complete separation) finite instead of running off to minus infinity.
+    penalty = RIDGE * np.eye(k)
+    penalty[0, 0] = 1e-10
     beta = np.zeros(k) if beta0 is None else beta0.copy()
     if beta0 is None:
         beta[0] = np.log(max(y.mean(), 1e-8))
@@ -79,7 +89,7 @@ def _irls(
         w = mu / (1.0 + alpha * mu)
         z = eta - offset + (y - mu) / mu
         XtW = X.T * w
-        new = np.asarray(np.linalg.solve(XtW @ X + 1e-10 * np.eye(k), XtW @ z), dtype=np.float64)
+        new = np.asarray(np.linalg.solve(XtW @ X + penalty, XtW @ z), dtype=np.float64)
         if np.max(np.abs(new - beta)) < tol:
             beta = new
             converged = True
@@ -87,7 +97,7 @@ def _irls(
         beta = new
     mu = np.exp(np.clip(X @ beta + offset, -30, 30))
     w = mu / (1.0 + alpha * mu)
-    cov = np.asarray(np.linalg.inv((X.T * w) @ X + 1e-10 * np.eye(k)), dtype=np.float64)
+    cov = np.asarray(np.linalg.inv((X.T * w) @ X + penalty), dtype=np.float64)
     return np.asarray(beta, dtype=np.float64), cov, it, converged
 
 

@@ -239,7 +239,10 @@ def test_transport_walks_the_network_to_the_stop_and_measures_the_lit_share() ->
         study=study,
         paths=[(LineString([(0, 0), (300, 0)]), {"highway": "footway"})],
         lamps=[(Point(25, 0), {}), (Point(75, 0), {})],
-        bus_stops=[(Point(300, 3), {"highway": "bus_stop"}), (Point(1500, 0), {"railway": "station"})],
+        bus_stops=[
+            (Point(300, 3), {"highway": "bus_stop"}),
+            (Point(1500, 0), {"railway": "station"}),
+        ],
     )
 
     r = criteria.transport(c)
