@@ -12,6 +12,7 @@ import os
 import statistics
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 
 import django
@@ -52,7 +53,8 @@ def _rect(x0: float, y0: float, x1: float, y1: float) -> Polygon:
 def build(rng: np.random.Generator) -> Municipality:
     Municipality.objects.filter(kommunkod="9998").delete()
     municipality = Municipality.objects.create(
-        kommunkod="9998", name="Bänkby",
+        kommunkod="9998",
+        name="Bänkby",
         boundary=MultiPolygon(_rect(X0, Y0, X0 + SIDE_M, Y0 + SIDE_M), srid=STORAGE_SRID),
     )
     ensure_reference_data(municipality)
@@ -60,19 +62,31 @@ def build(rng: np.random.Generator) -> Municipality:
     features: list[ContextFeature] = []
 
     def add(kind: str, geom: object, **props: object) -> None:
-        features.append(ContextFeature(municipality=municipality, layer=layer, kind=kind, geom=geom,
-                                       properties=props))
+        features.append(
+            ContextFeature(
+                municipality=municipality, layer=layer, kind=kind, geom=geom, properties=props
+            )
+        )
 
     lines = np.arange(X0, X0 + SIDE_M + 1, BLOCK_M)
     for i, v in enumerate(lines):
         lit = rng.random() < 0.7
-        add("street", LineString((v, Y0), (v, Y0 + SIDE_M), srid=STORAGE_SRID), highway="residential")
-        add("street", LineString((X0, Y0 + v - X0), (X0 + SIDE_M, Y0 + v - X0), srid=STORAGE_SRID),
-            highway="tertiary" if i % 5 == 0 else "residential")
+        add(
+            "street",
+            LineString((v, Y0), (v, Y0 + SIDE_M), srid=STORAGE_SRID),
+            highway="residential",
+        )
+        add(
+            "street",
+            LineString((X0, Y0 + v - X0), (X0 + SIDE_M, Y0 + v - X0), srid=STORAGE_SRID),
+            highway="tertiary" if i % 5 == 0 else "residential",
+        )
         if lit:
             for s in np.arange(0, SIDE_M, 35.0):
                 add("lamp", Point(v + 6, Y0 + s, srid=STORAGE_SRID), highway="street_lamp")
-                add("lamp", Point(X0 + s, Y0 + v - X0 + 6, srid=STORAGE_SRID), highway="street_lamp")
+                add(
+                    "lamp", Point(X0 + s, Y0 + v - X0 + 6, srid=STORAGE_SRID), highway="street_lamp"
+                )
     amenities = ["restaurant", "cafe", "pub", "fast_food", "school", "pharmacy", "library", "bar"]
     for bx in lines[:-1]:
         for by in np.arange(Y0, Y0 + SIDE_M, BLOCK_M):
@@ -80,18 +94,33 @@ def build(rng: np.random.Generator) -> Municipality:
             if k == 0:
                 add("park", _rect(bx + 10, by + 10, bx + 80, by + 80), natural="wood")
                 continue
-            add("landuse", _rect(bx + 8, by + 8, bx + 82, by + 82),
-                landuse=["residential", "retail", "commercial"][k % 3])
-            add("path", LineString((bx + 45, by + 8), (bx + 45, by + 82), srid=STORAGE_SRID),
-                highway="footway", lit="yes" if k % 2 else "no")
+            add(
+                "landuse",
+                _rect(bx + 8, by + 8, bx + 82, by + 82),
+                landuse=["residential", "retail", "commercial"][k % 3],
+            )
+            add(
+                "path",
+                LineString((bx + 45, by + 8), (bx + 45, by + 82), srid=STORAGE_SRID),
+                highway="footway",
+                lit="yes" if k % 2 else "no",
+            )
             for ox, oy in ((12, 12), (52, 12), (12, 52), (52, 52)):
-                add("building", _rect(bx + ox, by + oy, bx + ox + 26, by + oy + 26),
-                    building="apartments" if k % 3 == 0 else "yes", **{"building:levels": str(2 + k % 5)})
+                add(
+                    "building",
+                    _rect(bx + ox, by + oy, bx + ox + 26, by + oy + 26),
+                    building="apartments" if k % 3 == 0 else "yes",
+                    **{"building:levels": str(2 + k % 5)},
+                )
             for _ in range(rng.poisson(2.4)):
                 px, py = bx + rng.uniform(10, 80), by + rng.uniform(10, 80)
                 if rng.random() < 0.5:
-                    add("poi", Point(px, py, srid=STORAGE_SRID), shop="convenience",
-                        opening_hours="Mo-Sa 08:00-21:00")
+                    add(
+                        "poi",
+                        Point(px, py, srid=STORAGE_SRID),
+                        shop="convenience",
+                        opening_hours="Mo-Sa 08:00-21:00",
+                    )
                 else:
                     add("poi", Point(px, py, srid=STORAGE_SRID), amenity=str(rng.choice(amenities)))
     for sx in np.arange(X0 + 200, X0 + SIDE_M, 400):
@@ -104,13 +133,21 @@ def build(rng: np.random.Generator) -> Municipality:
     hot = rng.integers(0, 3, n) == 0
     xs = np.where(hot, rng.normal(X0 + 2000, 250, n), rng.uniform(X0, X0 + SIDE_M, n))
     ys = np.where(hot, rng.normal(Y0 + 2000, 250, n), rng.uniform(Y0, Y0 + SIDE_M, n))
-    Incident.objects.bulk_create([
-        Incident(municipality=municipality, category=categories[int(rng.integers(len(categories)))],
-                 source="bench", source_ref=f"B{i}", location=Point(float(x), float(y), srid=STORAGE_SRID),
-                 occurred_from=now - timedelta(days=float(rng.uniform(0, 1000))))
-        for i, (x, y) in enumerate(zip(xs, ys, strict=True))
-        if X0 < x < X0 + SIDE_M and Y0 < y < Y0 + SIDE_M
-    ], batch_size=5000)
+    Incident.objects.bulk_create(
+        [
+            Incident(
+                municipality=municipality,
+                category=categories[int(rng.integers(len(categories)))],
+                source="bench",
+                source_ref=f"B{i}",
+                location=Point(float(x), float(y), srid=STORAGE_SRID),
+                occurred_from=now - timedelta(days=float(rng.uniform(0, 1000))),
+            )
+            for i, (x, y) in enumerate(zip(xs, ys, strict=True))
+            if X0 < x < X0 + SIDE_M and Y0 < y < Y0 + SIDE_M
+        ],
+        batch_size=5000,
+    )
     return municipality
 
 
@@ -122,10 +159,14 @@ def bare_queries(plan: Detaljplan) -> None:
     scoring.fetch_context_rows(plan.municipality_id, study, reach)
     scoring.fetch_incident_cells(plan.municipality_id, since, scoring.REFERENCE_CELL_M)
     scoring.fetch_incident_cells(plan.municipality_id, since, scoring.HOT_CELL_M)
-    sensitive_cells(Incident.objects.filter(municipality_id=plan.municipality_id, occurred_from__gte=since))
+    sensitive_cells(
+        Incident.objects.filter(municipality_id=plan.municipality_id, occurred_from__gte=since)
+    )
     Incident.objects.placed().non_sensitive().filter(
-        municipality_id=plan.municipality_id, occurred_from__gte=since,
-        location__intersects=from_shapely(study)).count()
+        municipality_id=plan.municipality_id,
+        occurred_from__gte=since,
+        location__intersects=from_shapely(study),
+    ).count()
     people_evidence(plan.municipality, study)
     list(plan.zones.all())
     list(plan.features.all())
@@ -150,27 +191,37 @@ def main() -> str:
             side = (ha * 10_000) ** 0.5
             cx, cy = X0 + 2000, Y0 + 2000
             plan = Detaljplan.objects.create(
-                municipality=municipality, plan_id=f"BENCH-{ha}", name=f"{ha} ha",
+                municipality=municipality,
+                plan_id=f"BENCH-{ha}",
+                name=f"{ha} ha",
                 kind=Detaljplan.Kind.NEW,
-                area=MultiPolygon(_rect(cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2),
-                                  srid=STORAGE_SRID),
+                area=MultiPolygon(
+                    _rect(cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2),
+                    srid=STORAGE_SRID,
+                ),
             )
             full = timed(lambda plan=plan: scoring.score_plan(plan, people=people_evidence))
             bare = timed(lambda plan=plan: bare_queries(plan))
             score = scoring.score_plan(plan, people=people_evidence)["planerat"]
             features = score.parameters["context_features"]
-            slowest = sorted(score.results, key=lambda k: -1)  # (order only)
-            del slowest
             per = {}
             ctx = scoring.build_context(
-                plan, "planerat",
-                scoring.fetch_context_rows(municipality.pk, scoring.to_shapely(plan.area).buffer(200),
-                                           scoring.to_shapely(plan.area).buffer(800)),
-                zones=[], plan_features=[], people=scoring.PeopleEvidence(), incidents=None)
+                plan,
+                "planerat",
+                scoring.fetch_context_rows(
+                    municipality.pk,
+                    scoring.to_shapely(plan.area).buffer(200),
+                    scoring.to_shapely(plan.area).buffer(800),
+                ),
+                zones=[],
+                plan_features=[],
+                people=scoring.PeopleEvidence(),
+                incidents=None,
+            )
             from geo import criteria
 
             for key, fn in criteria.CRITERIA.items():
-                per[key] = timed(lambda fn=fn: fn(ctx), runs=3)
+                per[key] = timed(lambda fn=fn, ctx=ctx: fn(replace(ctx, extra={})), runs=3)
             top = sorted(per.items(), key=lambda kv: -kv[1])[:3]
             rows.append((ha, features, full, bare, score.overall, top))
     finally:
@@ -184,12 +235,14 @@ def main() -> str:
         "(PostGIS reads, building the context, the criteria, the weighted score); *bare queries* are the",
         "same PostGIS reads alone, results untouched.",
         "",
-        "| plan area | context features read | scoring (s) | bare queries (s) | overhead ratio | slowest criteria (s) |",
+        "| plan area | context features read | scoring (s) | bare queries (s) | overhead ratio | slowest criteria alone, cold (s) |",
         "|---|---|---|---|---|---|",
     ]
     for ha, features, full, bare, _overall, top in rows:
         slow = ", ".join(f"{k} {v:.3f}" for k, v in top)
-        lines.append(f"| {ha} ha | {features:,} | {full:.3f} | {bare:.3f} | {full / bare:.1f}× | {slow} |")
+        lines.append(
+            f"| {ha} ha | {features:,} | {full:.3f} | {bare:.3f} | {full / bare:.1f}× | {slow} |"
+        )
     lines += [
         "",
         "The overhead is the geometry work in shapely (buffers and unions for lamp reach and frontage, the",

@@ -55,11 +55,36 @@ def _buffer_union(geoms: Sequence[BaseGeometry], distance: float) -> BaseGeometr
     return shapely.unary_union(shapely.buffer(np.asarray(list(geoms), dtype=object), distance))
 
 
-def lit_cover(ctx: Context, reach_m: float = LAMP_REACH_M) -> BaseGeometry:
-    """Where a walker is lit: within ``reach_m`` of a lamp, or on a way tagged ``lit=yes``."""
-    parts = [g.buffer(reach_m) for g, _ in ctx.lamps]
-    parts += [g.buffer(0.5) for g, p in ctx.paths if osm.is_lit(p)]
-    return shapely.unary_union(parts) if parts else MultiPolygon()
+def _walk_net(ctx: Context) -> BaseGeometry:
+    """The walkable network clipped to the study area (computed once per context)."""
+    key = "walk_net"
+    if key not in ctx.extra:
+        ctx.extra[key] = _clip_lines(ctx.walkable(), ctx.study)
+    net: BaseGeometry = ctx.extra[key]
+    return net
+
+
+def lit_cover(
+    ctx: Context, reach_m: float = LAMP_REACH_M, extent: BaseGeometry | None = None
+) -> BaseGeometry:
+    """Where a walker is lit: within ``reach_m`` of a lamp, or on a way tagged ``lit=yes``.
+
+    Only lamps and ways near ``extent`` (default: the study area) are used; the result is cached.
+    """
+    target = ctx.study if extent is None else extent
+    key = f"lit_cover:{reach_m}:{id(target) if extent is not None else 'study'}"
+    if key in ctx.extra:
+        cached: BaseGeometry = ctx.extra[key]
+        return cached
+    near = target.buffer(reach_m + 1, quad_segs=2)
+    shapely.prepare(near)
+    lamps = [g for g, _ in ctx.lamps if near.intersects(g)]
+    lit_ways = [g.intersection(near) for g, p in ctx.paths if osm.is_lit(p) and near.intersects(g)]
+    parts = list(shapely.buffer(np.asarray(lamps, dtype=object), reach_m)) if lamps else []
+    parts += [g.buffer(0.5) for g in lit_ways if not g.is_empty]
+    cover = shapely.unary_union(parts) if parts else MultiPolygon()
+    ctx.extra[key] = cover
+    return cover
 
 
 def lighting(
@@ -77,7 +102,7 @@ def lighting(
     >>> r.value, r.evidence["lit_share"], r.evidence["dark_gaps"]
     (20.0, 0.25, 1)
     """
-    net = _clip_lines(ctx.walkable(), ctx.study)
+    net = _walk_net(ctx)
     total = float(net.length)
     lamps_in = sum(1 for g, _ in ctx.lamps if g.intersects(ctx.study))
     if total == 0:
@@ -165,7 +190,7 @@ def natural_surveillance(
     >>> r.value, r.evidence["overlooked_share"]  # 100 × (0.6 + 0.4) × 0.587 (buffers are polygons)
     (58.6, 0.586)
     """
-    net = _clip_lines(ctx.walkable(), ctx.study)
+    net = _walk_net(ctx)
     total = float(net.length)
     near = [(g, p) for g, p in ctx.buildings if g.intersects(ctx.study.buffer(frontage_m))]
     if total == 0:
@@ -256,7 +281,7 @@ def hidden_spots(ctx: Context, *, vegetation_m: float = VEGETATION_M) -> Criteri
     (65.5, 0.245, 1)
     """
     walkable = [(g, p) for g, p in ctx.walkable() if g.intersects(ctx.study)]
-    net = _clip_lines(walkable, ctx.study)
+    net = _walk_net(ctx)
     total = float(net.length)
     veg = [g for g, p in [*ctx.parks, *ctx.landuse] if osm.is_dense_vegetation(p)]
     veg_cover = _buffer_union(veg, vegetation_m)
@@ -455,7 +480,6 @@ def transport(ctx: Context) -> CriterionResult:
     dist = graph.distances(origins)
     best_from_origin = dist.min(axis=0)
     best_origin = np.asarray(origins)[dist.argmin(axis=0)]
-    cover = lit_cover(ctx)
     result: dict[str, tuple[float, list[int]]] = {}
     for kind, is_station in (("bus", False), ("station", True)):
         candidates = [g for g, p in stops if osm.is_station(p) == is_station]
@@ -489,6 +513,7 @@ def transport(ctx: Context) -> CriterionResult:
     access = float(np.mean([_access(result[k][0], targets[k]) for k in result]))
     route_edges = sorted({e for _, edges in result.values() for e in edges})
     route = union_lines([graph.geoms[e] for e in route_edges])
+    cover = lit_cover(ctx, extent=route) if not route.is_empty else MultiPolygon()
     route_len = float(route.length)
     lit_share = length_within(route, cover) / route_len if route_len else 1.0
     value = 100 * (0.5 * access + 0.5 * lit_share)

@@ -97,7 +97,7 @@ def test_the_map_json_never_carries_sensitive_incidents_as_points_for_a_planner(
     )
     for p in spots:  # no coordinate anywhere in the JSON within a metre of a sensitive incident
         assert min(math.hypot(x - p.x, y - p.y) for x, y in zip(xs, ys, strict=True)) > 1.0
-        lon, lat = transform_xy([p.x], [p.y], from_srid=STORAGE_SRID, to_srid=WEB_SRID)
+        lon, _lat = transform_xy([p.x], [p.y], from_srid=STORAGE_SRID, to_srid=WEB_SRID)
         assert f"{lon[0]:.6f}" not in page
     assert all(f["geometry"]["type"] == "Polygon" for f in data["density"]["features"])
 

@@ -32,4 +32,6 @@ def test_the_plan_report_prints_to_a_pdf_on_a4_and_a3(client: Client, paper: str
     box = re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
     assert box is not None
     expected = {"A4": (595, 842), "A3": (842, 1191)}[paper]
-    assert (round(float(box.group(1))), round(float(box.group(2)))) == pytest.approx(expected, abs=1)
+    assert (round(float(box.group(1))), round(float(box.group(2)))) == pytest.approx(
+        expected, abs=1
+    )
