@@ -151,7 +151,7 @@ def lighting(
     if share < 0.8:
         measures.append(
             Measure(
-                "Belys gång- och cykelvägar jämnt, utan bländning, så att ansikten kan kännas igen på 10 m.",
+                "Belys gång- och cykelvägar jämnt och utan bländning, så att man ser ansikten på några meters håll.",
                 SAMHALLSBYGGNAD,
             )
         )
