@@ -11,7 +11,11 @@ from shapely.geometry.base import BaseGeometry
 # A feature: its geometry (SWEREF 99 TM, metres) and its properties (OSM-like tags).
 Feature = tuple[BaseGeometry, Mapping[str, Any]]
 
+# Not walked outdoors: motorways, ways not built, and indoor corridors (closed at night; mapped in
+# shopping centres and stations as highway=corridor or indoor=*).
 NOT_WALKABLE = {
+    "corridor",
+    "elevator",
     "motorway",
     "motorway_link",
     "trunk",
@@ -82,5 +86,10 @@ class Context:
         return float(self.study.area) / 10_000.0
 
     def walkable(self) -> list[Feature]:
-        """Streets and paths people walk on (not motorways, not ways under construction)."""
-        return [(g, p) for g, p in self.paths if str(p.get("highway", "")) not in NOT_WALKABLE]
+        """Streets and paths people walk outdoors (not motorways, unbuilt ways or indoor corridors)."""
+        return [
+            (g, p)
+            for g, p in self.paths
+            if str(p.get("highway", "")) not in NOT_WALKABLE
+            and str(p.get("indoor", "no")) in ("no", "")
+        ]

@@ -79,11 +79,14 @@ def mix_of_functions(ctx: Context) -> CriterionResult:
     missing = [f for f in osm.FUNCTIONS if f not in land and f not in pois]
     why = (
         f"{len(present)} av sex funktioner finns i och kring området "
-        f"(markanvändningens jämnhet {e_land:.2f}, målpunkternas {e_poi:.2f}); "
+        f"(markanvändningens jämnhet {e_land:.2f}, målpunkternas {e_poi:.2f})"
         + (
-            "blandningen ger folk anledning att vara här under dygnets olika timmar."
+            ": blandningen ger folk anledning att vara här under dygnets olika timmar."
             if value >= 60
-            else "en ensidig användning lämnar platsen tom stora delar av dygnet."
+            else ": en ensidig användning lämnar platsen tom stora delar av dygnet."
+            if len(present) < 3
+            else ", men fördelningen är ojämn, så platsen är tom de tider den dominerande "
+            "funktionen inte används."
         )
     )
     measures: list[Measure] = []

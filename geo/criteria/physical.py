@@ -28,13 +28,13 @@ from geo.criteria.network import Graph, length_within, stretches_outside, union_
 
 LAMP_REACH_M = 25.0  # a street lamp lights the walkway within this distance (spacing 30–50 m)
 DARK_GAP_M = 50.0  # an unlit stretch at least this long is a dark gap
-DARK_GAP_PENALTY = 5.0  # points per dark gap
+DARK_GAP_PENALTY = 5.0  # points per dark gap per km of walkable network (at least 1 km)
 FRONTAGE_M = 20.0  # a building this close to a path has eyes on it
 BLIND_STRETCH_M = 50.0  # a stretch this long with no building frontage is "blind"
 BLIND_FACADE_M = 20.0  # a stretch this long passing only blind walls (garages, warehouses)
 VEGETATION_M = 5.0  # dense vegetation this close to a path can hide someone
 HIDDEN_STRETCH_M = 20.0
-TUNNEL_PENALTY = 10.0  # points per unlit tunnel or underpass (half for a lit one)
+TUNNEL_PENALTY = 10.0  # points per unlit tunnel per km of network, at least 1 km (half if lit)
 INTERSECTIONS_TARGET_PER_KM2 = 100.0  # a fine-meshed town grid (docs/method.md)
 BOUNDARY_TOLERANCE_M = 1.0
 MIN_PAIR_DISTANCE_M = 100.0
@@ -92,7 +92,8 @@ def lighting(
 ) -> CriterionResult:
     """Share of the walkable network in the study area that is lit; dark gaps longer than ``gap_m``.
 
-    value = 100 × lit share − 5 per dark gap, within 0–100.
+    value = 100 × lit share − 5 × dark gaps per km of walkable network (counted as at least 1 km),
+    within 0–100.
 
     >>> from shapely.geometry import box
     >>> ctx = Context(area=box(0, -50, 200, 50), study=box(0, -50, 200, 50),
@@ -123,7 +124,8 @@ def lighting(
     lit = length_within(net, cover)
     share = lit / total
     gaps = stretches_outside(net, cover, gap_m)
-    value = max(0.0, min(100.0, 100 * share - DARK_GAP_PENALTY * len(gaps)))
+    per_km = len(gaps) / max(1.0, total / 1000)  # a gap weighs less in a larger network
+    value = max(0.0, min(100.0, 100 * share - DARK_GAP_PENALTY * per_km))
     longest = max((g.length for g in gaps), default=0.0)
     evidence = {
         "walkable_length_m": round(total, 1),
@@ -269,7 +271,7 @@ def hidden_spots(ctx: Context, *, vegetation_m: float = VEGETATION_M) -> Criteri
     """Paths bordered by dense vegetation, and tunnels and underpasses on the walkable network.
 
     value = 100 × (1 − share of path length within 5 m of dense vegetation) − 10 per unlit tunnel
-    (5 per lit one), within 0–100.
+    (5 per lit one) per km of walkable network (counted as at least 1 km), within 0–100.
 
     >>> from shapely.geometry import box
     >>> ctx = Context(area=box(0, -50, 200, 50), study=box(0, -50, 200, 50),
@@ -287,16 +289,19 @@ def hidden_spots(ctx: Context, *, vegetation_m: float = VEGETATION_M) -> Criteri
     veg_cover = _buffer_union(veg, vegetation_m)
     beside = length_within(net, veg_cover)
     share = beside / total if total else 0.0
-    tunnels = [g for g, p in walkable if osm.is_tunnel(p)]
+    # A tunnel is a connected system of tunnel ways: OSM splits one passage into many ways.
+    tunnel_ways = [g.intersection(ctx.study) for g, p in walkable if osm.is_tunnel(p)]
+    tunnels = _connected(tunnel_ways)
     cover = lit_cover(ctx)
     lit_tunnels = [
         t
         for t in tunnels
         if not cover.is_empty and t.length > 0 and t.intersection(cover).length >= 0.8 * t.length
     ]
-    penalty = TUNNEL_PENALTY * (len(tunnels) - len(lit_tunnels)) + TUNNEL_PENALTY / 2 * len(
-        lit_tunnels
-    )
+    km = max(1.0, total / 1000)  # tunnels per km of network (at least 1 km)
+    penalty = (
+        TUNNEL_PENALTY * (len(tunnels) - len(lit_tunnels)) + TUNNEL_PENALTY / 2 * len(lit_tunnels)
+    ) / km
     value = max(0.0, min(100.0, 100 * (1 - share) - penalty))
     spots: list[BaseGeometry] = []
     if beside > 0:
@@ -345,6 +350,20 @@ def hidden_spots(ctx: Context, *, vegetation_m: float = VEGETATION_M) -> Criteri
         {"hidden_spots": [*spots, *tunnels]},
         confidence="hög" if total else "låg",
     )
+
+
+def _connected(lines: Sequence[BaseGeometry]) -> list[BaseGeometry]:
+    """Lines grouped into connected systems (touching within 1 m), each as one geometry."""
+    lines = [g for g in lines if not g.is_empty]
+    if not lines:
+        return []
+    blobs = shapely.get_parts(shapely.unary_union([g.buffer(1.0, quad_segs=2) for g in lines]))
+    tree = shapely.STRtree(lines)
+    out = []
+    for blob in blobs:
+        members = [lines[i] for i in tree.query(blob, predicate="intersects")]
+        out.append(shapely.unary_union(members))
+    return out
 
 
 def connectivity(ctx: Context) -> CriterionResult:
