@@ -246,7 +246,7 @@ def main() -> str:
     lines += [
         "",
         "The overhead is the geometry work in shapely (buffers and unions for lamp reach and frontage, the",
-        "noded network and its shortest paths); the reads themselves are a small share. Both sizes score well",
+        "noded network and its shortest paths); the reads are a quarter to a half of the time. Both sizes score well",
         "within a page view, so the planner page scores a plan on first view and stores the result.",
         "The machine is shared with other jobs: absolute times varied up to 4× between runs on the same",
         "day (10 ha: 0.37–1.6 s); the overhead ratio stayed between 1.2× and 4×.",
