@@ -137,3 +137,27 @@ class AuditEventAdmin(admin.ModelAdmin[models.AuditEvent]):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(models.PlanFeature)
+class PlanFeatureAdmin(MapAdmin):
+    list_display = ["plan", "kind", "name"]
+    list_filter = ["kind", "plan"]
+
+
+@admin.register(models.ScoringWeights)
+class ScoringWeightsAdmin(admin.ModelAdmin[models.ScoringWeights]):
+    list_display = ["municipality", "source", "updated_at"]
+
+
+@admin.register(models.PlanAssessment)
+class PlanAssessmentAdmin(admin.ModelAdmin[models.PlanAssessment]):
+    list_display = ["plan", "scenario", "overall", "weights_source", "computed_at"]
+    list_filter = ["scenario"]
+    readonly_fields = ["computed_at"]
+
+
+@admin.register(models.RiskCalibration)
+class RiskCalibrationAdmin(admin.ModelAdmin[models.RiskCalibration]):
+    list_display = ["municipality", "model", "computed_at"]
+    readonly_fields = ["computed_at"]

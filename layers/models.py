@@ -352,6 +352,16 @@ class Detaljplan(models.Model):
     import_batch = models.ForeignKey(
         ImportBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="detaljplaner"
     )
+    # An alternative proposal for the same place is a plan of its own that points at the main one
+    # (docs/decisions/0352-plan-alternatives.md); the planner page compares them side by side.
+    alternative_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="alternatives",
+        verbose_name="alternativ till",
+    )
     generated = models.BooleanField("genererad demodata", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -605,3 +615,113 @@ class AuditEvent(models.Model):
         if self.pk is not None:
             raise ValueError("the audit log is append-only")
         super().save(*args, **kwargs)
+
+
+# --- Scoring of plan areas (layers/scoring.py, geo/criteria, docs/method.md) ---------------------
+
+
+class PlanFeature(models.Model):
+    """Something a plan adds in its planned scenario that its zones cannot say: a new lamp, a new
+    path, a new bus stop or building. Scored "as planned" on top of the existing context."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    plan = models.ForeignKey(Detaljplan, on_delete=models.CASCADE, related_name="features")
+    kind = models.CharField("typ", max_length=12, choices=ContextFeature.Kind.choices)
+    geom = models.GeometryField("geometri", srid=STORAGE_SRID)
+    name = models.CharField("namn", max_length=300, blank=True)
+    properties = models.JSONField("egenskaper", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "planerat objekt"
+        verbose_name_plural = "planerade objekt"
+        constraints = [valid_geometry("geom", "planfeature_geom_valid")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.plan.plan_id})"
+
+
+class ScoringWeights(models.Model):
+    """A municipality's weights for the criteria; without a row the documented defaults apply."""
+
+    class Source(models.TextChoices):
+        DEFAULT = "standard", "Standardvikter"
+        MANUAL = "manuell", "Satta av kommunen"
+        CALIBRATED = "kalibrerad", "Kalibrerade mot kommunens händelser"
+
+    municipality = models.OneToOneField(
+        Municipality, on_delete=models.CASCADE, related_name="scoring_weights"
+    )
+    weights = models.JSONField("vikter", default=dict)  # {"lighting": 0.13, ...}
+    source = models.CharField(
+        "ursprung", max_length=12, choices=Source.choices, default=Source.MANUAL
+    )
+    note = models.TextField("kommentar", blank=True)
+    updated_at = models.DateTimeField("ändrad", auto_now=True)
+
+    class Meta:
+        verbose_name = "vikter för bedömning"
+        verbose_name_plural = "vikter för bedömning"
+
+    def __str__(self) -> str:
+        return f"{self.municipality}: {self.get_source_display()}"
+
+
+class PlanAssessment(models.Model):
+    """One scoring of one plan in one scenario: every criterion's value, evidence and sentence."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    plan = models.ForeignKey(Detaljplan, on_delete=models.CASCADE, related_name="assessments")
+    scenario = models.CharField("scenario", max_length=10, choices=PlanZone.Scenario.choices)
+    computed_at = models.DateTimeField("beräknad", auto_now_add=True)
+    overall = models.FloatField("sammanvägd poäng")
+    weights = models.JSONField("vikter", default=dict)
+    weights_source = models.CharField("vikternas ursprung", max_length=12, blank=True)
+    # [{"key", "value", "evidence", "explanation", "measures", "confidence"}] in CRITERIA order
+    results = models.JSONField("resultat", default=list)
+    # {"dark_gaps": GeoJSON FeatureCollection in WGS 84, ...}: the criteria's own map layers
+    map_layers = models.JSONField("kartlager", default=dict, blank=True)
+    parameters = models.JSONField("parametrar", default=dict, blank=True)
+    seconds = models.FloatField("beräkningstid (s)", default=0)
+
+    class Meta:
+        verbose_name = "bedömning av detaljplan"
+        verbose_name_plural = "bedömningar av detaljplaner"
+        ordering = ["plan", "scenario", "-computed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(overall__gte=0) & Q(overall__lte=100), name="assessment_overall_0_100"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["plan", "scenario", "-computed_at"], name="assessment_plan_latest")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan.plan_id} {self.scenario}: {self.overall:.0f}"
+
+
+class RiskCalibration(models.Model):
+    """A fit of risk factors to the municipality's own incidents on a grid (geo/calibration.py)."""
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="risk_calibrations"
+    )
+    computed_at = models.DateTimeField("beräknad", auto_now_add=True)
+    cell_m = models.FloatField("rutstorlek (m)")
+    train_years = models.JSONField("år för anpassning", default=list)
+    test_year = models.IntegerField("år för test", null=True, blank=True)
+    model = models.CharField("modell", max_length=20)  # poisson or negbin
+    # [{"key", "label", "coef", "se", "rr", "p", "criterion"}]
+    factors = models.JSONField("riskfaktorer", default=list)
+    # {"top_share": 0.05, "hit_rate": ..., "area_share": ..., "pai": ..., "baseline_pai": ...}
+    accuracy = models.JSONField("träffsäkerhet", default=dict)
+    weights = models.JSONField("kalibrerade vikter", default=dict)
+    summary = models.JSONField("sammanfattning", default=dict)
+
+    class Meta:
+        verbose_name = "kalibrering av riskfaktorer"
+        verbose_name_plural = "kalibreringar av riskfaktorer"
+        ordering = ["-computed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.municipality} {self.computed_at:%Y-%m-%d %H:%M}"

@@ -48,6 +48,13 @@ _ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("layers", "delete_regulationarea"),
         ("layers", "add_contextlayer"),
         ("layers", "add_contextfeature"),
+        ("layers", "add_planassessment"),
+        ("layers", "add_planfeature"),
+        ("layers", "change_planfeature"),
+        ("layers", "delete_planfeature"),
+        ("layers", "add_riskcalibration"),
+        ("layers", "add_scoringweights"),
+        ("layers", "change_scoringweights"),
         ("surveys", "change_action"),
     ],
     Role.FIELD_STAFF: [
@@ -68,6 +75,8 @@ _ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("layers", "change_importbatch"),
         ("layers", "add_incidentcategory"),
         ("layers", "change_incidentcategory"),
+        ("layers", "add_planassessment"),
+        ("layers", "add_riskcalibration"),
     ],
     Role.ADMIN: [],  # administrators are staff and get every permission (see ensure_roles)
 }

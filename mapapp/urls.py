@@ -6,4 +6,5 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("healthz", views.healthz, name="healthz"),
     path("", include("mapapp.planimport_urls")),
+    path("plan/", include("mapapp.planning_urls")),
 ]

@@ -1,0 +1,95 @@
+"""The evidence the criteria read: one plain-data picture of a plan area and its surroundings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from shapely.geometry.base import BaseGeometry
+
+# A feature: its geometry (SWEREF 99 TM, metres) and its properties (OSM-like tags).
+Feature = tuple[BaseGeometry, Mapping[str, Any]]
+
+# Not walked outdoors: motorways, ways not built, and indoor corridors (closed at night; mapped in
+# shopping centres and stations as highway=corridor or indoor=*).
+NOT_WALKABLE = {
+    "corridor",
+    "elevator",
+    "motorway",
+    "motorway_link",
+    "trunk",
+    "trunk_link",
+    "construction",
+    "proposed",
+    "raceway",
+    "bus_guideway",
+}
+
+
+@dataclass
+class IncidentEvidence:
+    """Incidents counted for the exposure criterion (no points: counts and fixed cells only).
+
+    ``count`` is the incidents in the study area over ``years``; ``reference_per_km2_year`` is the
+    municipality's rate over its reference area; ``cells`` are fixed grid cells over the study area
+    with their counts; ``hot_threshold`` the count from which a cell is a hot spot in this municipality.
+    """
+
+    count: float
+    years: float
+    reference_per_km2_year: float
+    cells: Sequence[tuple[BaseGeometry, float]] = ()
+    hot_threshold: float = float("inf")
+    sensitive_from_cells: float = 0.0
+
+
+@dataclass
+class SurveyEvidence:
+    """Citizen-survey priorities for the safety items (X9a–X9c), in the area's NYKO areas and overall.
+
+    ``area_mean`` and ``municipality_mean`` are means on the survey's 0–14 priority scale
+    (docs/method.md, "Upplevd trygghet", says how the codes are read).
+    """
+
+    area_mean: float
+    municipality_mean: float
+    responses: int
+
+
+@dataclass
+class Context:
+    """A plan area, its study area and the features around it, all in SWEREF 99 TM.
+
+    ``study`` is the plan area with the buffer most criteria look at; ``paths``, ``lamps`` and
+    ``bus_stops`` reach further (to the stops, for the transport criterion) and the criteria clip them.
+    """
+
+    area: BaseGeometry
+    study: BaseGeometry
+    paths: Sequence[Feature] = ()
+    buildings: Sequence[Feature] = ()
+    lamps: Sequence[Feature] = ()
+    pois: Sequence[Feature] = ()
+    landuse: Sequence[Feature] = ()
+    parks: Sequence[Feature] = ()
+    bus_stops: Sequence[Feature] = ()
+    observations: Sequence[Feature] = ()
+    open_actions: int = 0
+    walks_nearby: int = 0
+    incidents: IncidentEvidence | None = None
+    survey: SurveyEvidence | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def study_ha(self) -> float:
+        return float(self.study.area) / 10_000.0
+
+    def walkable(self) -> list[Feature]:
+        """Streets and paths people walk outdoors (not motorways, unbuilt ways or indoor corridors)."""
+        return [
+            (g, p)
+            for g, p in self.paths
+            if str(p.get("highway", "")) not in NOT_WALKABLE
+            and str(p.get("indoor", "no")) in ("no", "")
+        ]

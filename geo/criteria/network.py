@@ -1,0 +1,145 @@
+"""Lines as a walkable network: lengths inside a cover, stretches outside it, and a routable graph."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import dijkstra
+from shapely.geometry import LineString, MultiLineString, Point
+from shapely.geometry.base import BaseGeometry
+
+NODE_PRECISION_M = 0.1  # endpoints closer than this are one node
+
+
+def union_lines(lines: Sequence[BaseGeometry]) -> BaseGeometry:
+    """The noded union of ``lines`` (split where they cross), or an empty geometry."""
+    parts = [g for g in lines if g is not None and not g.is_empty]
+    if not parts:
+        return MultiLineString()
+    return shapely.unary_union(parts)
+
+
+def length_within(lines: BaseGeometry, cover: BaseGeometry | None) -> float:
+    """Length of ``lines`` inside the polygon ``cover``.
+
+    >>> from shapely.geometry import box
+    >>> length_within(LineString([(0, 0), (100, 0)]), box(-1, -1, 30, 1))
+    30.0
+    """
+    if cover is None or cover.is_empty or lines.is_empty:
+        return 0.0
+    return float(lines.intersection(cover).length)
+
+
+def stretches_outside(
+    lines: BaseGeometry, cover: BaseGeometry | None, min_length_m: float
+) -> list[LineString]:
+    """The connected stretches of ``lines`` outside ``cover`` at least ``min_length_m`` long.
+
+    Touching pieces are merged first, so a gap over a junction counts once.
+
+    >>> from shapely.geometry import box
+    >>> line = LineString([(0, 0), (200, 0)])
+    >>> [round(s.length) for s in stretches_outside(line, box(-1, -1, 50, 1), 60)]
+    [150]
+    """
+    if lines.is_empty:
+        return []
+    rest = lines if cover is None or cover.is_empty else lines.difference(cover)
+    if rest.is_empty:
+        return []
+    merged = shapely.line_merge(rest) if rest.geom_type == "MultiLineString" else rest
+    out = [g for g in shapely.get_parts(merged) if g.geom_type == "LineString"]
+    return [g for g in out if g.length >= min_length_m]
+
+
+@dataclass
+class Graph:
+    """A network as nodes (x, y) and edges (i, j, length); built from noded lines."""
+
+    xy: NDArray[np.float64]
+    edges: NDArray[np.int64]  # (m, 2)
+    lengths: NDArray[np.float64]  # (m,)
+    geoms: list[LineString]
+
+    @classmethod
+    def from_lines(cls, lines: Sequence[BaseGeometry]) -> Graph:
+        """Node ``lines`` where they meet or cross, and make one edge per piece.
+
+        >>> g = Graph.from_lines([LineString([(0, 0), (100, 0)]), LineString([(50, -50), (50, 50)])])
+        >>> len(g.xy), len(g.edges), sorted(g.degree().tolist())  # a crossing: 4 arms, 1 junction
+        (5, 4, [1, 1, 1, 1, 4])
+        """
+        union = union_lines(lines)
+        pieces = [
+            p for p in shapely.get_parts(union) if p.geom_type == "LineString" and p.length > 0
+        ]
+        index: dict[tuple[int, int], int] = {}
+        xy: list[tuple[float, float]] = []
+        edges: list[tuple[int, int]] = []
+
+        def node(x: float, y: float) -> int:
+            key = (round(x / NODE_PRECISION_M), round(y / NODE_PRECISION_M))
+            if key not in index:
+                index[key] = len(xy)
+                xy.append((x, y))
+            return index[key]
+
+        for piece in pieces:
+            coords = piece.coords
+            edges.append((node(*coords[0][:2]), node(*coords[-1][:2])))
+        return cls(
+            np.asarray(xy, dtype=np.float64).reshape(-1, 2),
+            np.asarray(edges, dtype=np.int64).reshape(-1, 2),
+            np.asarray([p.length for p in pieces], dtype=np.float64),
+            pieces,
+        )
+
+    def degree(self) -> NDArray[np.int64]:
+        n = len(self.xy)
+        if n == 0:
+            return np.zeros(0, dtype=np.int64)
+        return np.bincount(self.edges.ravel(), minlength=n).astype(np.int64)
+
+    def distances(
+        self, sources: Sequence[int] | NDArray[np.int64], weights: NDArray[np.float64] | None = None
+    ) -> NDArray[np.float64]:
+        """Shortest network distances from each of ``sources`` to every node (inf when unreachable)."""
+        n = len(self.xy)
+        w = self.lengths if weights is None else weights
+        if n == 0 or len(self.edges) == 0:
+            return np.full((len(sources), n), np.inf)
+        # Zero-length weights would vanish from a sparse matrix; they cannot occur (pieces have length).
+        m = coo_matrix((w, (self.edges[:, 0], self.edges[:, 1])), shape=(n, n)).tocsr()
+        return np.atleast_2d(dijkstra(m, directed=False, indices=np.asarray(sources)))
+
+    def nearest_node(self, point: Point) -> int:
+        d = np.hypot(self.xy[:, 0] - point.x, self.xy[:, 1] - point.y)
+        return int(np.argmin(d))
+
+    def route(self, source: int, target: int) -> list[int]:
+        """Edge indices of a shortest route from ``source`` to ``target`` ([] when none)."""
+        n = len(self.xy)
+        if n == 0 or len(self.edges) == 0 or source == target:
+            return []
+        m = coo_matrix((self.lengths, (self.edges[:, 0], self.edges[:, 1])), shape=(n, n)).tocsr()
+        dist, pred = dijkstra(m, directed=False, indices=source, return_predecessors=True)
+        if not np.isfinite(dist[target]):
+            return []
+        lookup: dict[tuple[int, int], int] = {}
+        for k, (a, b) in enumerate(self.edges.tolist()):
+            for key in ((a, b), (b, a)):
+                if key not in lookup or self.lengths[k] < self.lengths[lookup[key]]:
+                    lookup[key] = k
+        out: list[int] = []
+        j = target
+        while j != source:
+            i = int(pred[j])
+            out.append(lookup[(i, j)])
+            j = i
+        return out[::-1]

@@ -1,0 +1,573 @@
+"""Criteria of the built environment: lighting, natural surveillance, hidden spots, connectivity,
+transport. Each is documented with its formula and source in docs/method.md."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import shapely
+from shapely.geometry import LineString, MultiPolygon, Point
+from shapely.geometry.base import BaseGeometry
+
+from geo.criteria import osm
+from geo.criteria.base import (
+    FASTIGHETSAGARE,
+    POLISEN,
+    SAMHALLSBYGGNAD,
+    TRAFIKOPERATOR,
+    VASBYHEM,
+    CriterionResult,
+    Measure,
+    clip01,
+    metres,
+    pct,
+)
+from geo.criteria.context import Context, Feature
+from geo.criteria.network import Graph, length_within, stretches_outside, union_lines
+
+LAMP_REACH_M = 25.0  # a street lamp lights the walkway within this distance (spacing 30–50 m)
+DARK_GAP_M = 50.0  # an unlit stretch at least this long is a dark gap
+DARK_GAP_PENALTY = 5.0  # points per dark gap per km of walkable network (at least 1 km)
+FRONTAGE_M = 20.0  # a building this close to a path has eyes on it
+BLIND_STRETCH_M = 50.0  # a stretch this long with no building frontage is "blind"
+BLIND_FACADE_M = 20.0  # a stretch this long passing only blind walls (garages, warehouses)
+VEGETATION_M = 5.0  # dense vegetation this close to a path can hide someone
+HIDDEN_STRETCH_M = 20.0
+TUNNEL_PENALTY = 10.0  # points per unlit tunnel per km of network, at least 1 km (half if lit)
+INTERSECTIONS_TARGET_PER_KM2 = 100.0  # a fine-meshed town grid (docs/method.md)
+BOUNDARY_TOLERANCE_M = 1.0
+MIN_PAIR_DISTANCE_M = 100.0
+MAX_DETOUR = 3.0
+MAX_ROUTING_NODES = 80
+BUS_TARGET_M = 400.0
+STATION_TARGET_M = 1000.0
+STOP_SNAP_M = 60.0
+
+
+def _clip_lines(features: Sequence[Feature], extent: BaseGeometry) -> BaseGeometry:
+    return union_lines([g.intersection(extent) for g, _ in features if g.intersects(extent)])
+
+
+def _buffer_union(geoms: Sequence[BaseGeometry], distance: float) -> BaseGeometry:
+    if not geoms:
+        return MultiPolygon()
+    return shapely.unary_union(shapely.buffer(np.asarray(list(geoms), dtype=object), distance))
+
+
+def _walk_net(ctx: Context) -> BaseGeometry:
+    """The walkable network clipped to the study area (computed once per context)."""
+    key = "walk_net"
+    if key not in ctx.extra:
+        ctx.extra[key] = _clip_lines(ctx.walkable(), ctx.study)
+    net: BaseGeometry = ctx.extra[key]
+    return net
+
+
+def lit_cover(
+    ctx: Context, reach_m: float = LAMP_REACH_M, extent: BaseGeometry | None = None
+) -> BaseGeometry:
+    """Where a walker is lit: within ``reach_m`` of a lamp, or on a way tagged ``lit=yes``.
+
+    Only lamps and ways near ``extent`` (default: the study area) are used; the result is cached.
+    """
+    target = ctx.study if extent is None else extent
+    key = f"lit_cover:{reach_m}:{id(target) if extent is not None else 'study'}"
+    if key in ctx.extra:
+        cached: BaseGeometry = ctx.extra[key]
+        return cached
+    near = target.buffer(reach_m + 1, quad_segs=2)
+    shapely.prepare(near)
+    lamps = [g for g, _ in ctx.lamps if near.intersects(g)]
+    lit_ways = [g.intersection(near) for g, p in ctx.paths if osm.is_lit(p) and near.intersects(g)]
+    parts = list(shapely.buffer(np.asarray(lamps, dtype=object), reach_m)) if lamps else []
+    parts += [g.buffer(0.5) for g in lit_ways if not g.is_empty]
+    cover = shapely.unary_union(parts) if parts else MultiPolygon()
+    ctx.extra[key] = cover
+    return cover
+
+
+def lighting(
+    ctx: Context, *, reach_m: float = LAMP_REACH_M, gap_m: float = DARK_GAP_M
+) -> CriterionResult:
+    """Share of the walkable network in the study area that is lit; dark gaps longer than ``gap_m``.
+
+    value = 100 × lit share − 5 × dark gaps per km of walkable network (counted as at least 1 km),
+    within 0–100.
+
+    >>> from shapely.geometry import box
+    >>> ctx = Context(area=box(0, -50, 200, 50), study=box(0, -50, 200, 50),
+    ...     paths=[(LineString([(0, 0), (200, 0)]), {"highway": "footway"})],
+    ...     lamps=[(Point(25, 0), {})])
+    >>> r = lighting(ctx)  # lit 0–50 m (25 ± 25): share 50 / 200; one dark gap of 150 m: 25 − 5
+    >>> r.value, r.evidence["lit_share"], r.evidence["dark_gaps"]
+    (20.0, 0.25, 1)
+    """
+    net = _walk_net(ctx)
+    total = float(net.length)
+    lamps_in = sum(1 for g, _ in ctx.lamps if g.intersects(ctx.study))
+    if total == 0:
+        return CriterionResult(
+            "lighting",
+            50.0,
+            {"walkable_length_m": 0.0, "lamps": lamps_in},
+            "Det finns inga gångvägar eller gator i underlaget för området; belysningen kan inte bedömas.",
+            [
+                Measure(
+                    "Komplettera underlaget med gång- och cykelvägar och belysningsregistret.",
+                    SAMHALLSBYGGNAD,
+                )
+            ],
+            confidence="låg",
+        )
+    cover = lit_cover(ctx, reach_m)
+    lit = length_within(net, cover)
+    share = lit / total
+    gaps = stretches_outside(net, cover, gap_m)
+    per_km = len(gaps) / max(1.0, total / 1000)  # a gap weighs less in a larger network
+    value = max(0.0, min(100.0, 100 * share - DARK_GAP_PENALTY * per_km))
+    longest = max((g.length for g in gaps), default=0.0)
+    evidence = {
+        "walkable_length_m": round(total, 1),
+        "lit_length_m": round(lit, 1),
+        "lit_share": round(share, 3),
+        "lamps": lamps_in,
+        "lamp_reach_m": reach_m,
+        "dark_gap_threshold_m": gap_m,
+        "dark_gaps": len(gaps),
+        "longest_dark_gap_m": round(longest, 1),
+    }
+    why = (
+        f"{pct(share)} av gångnätets {metres(total)} ligger inom {reach_m:.0f} m från en gatlampa "
+        f"eller är märkt som belyst; {len(gaps)} mörka sträckor är längre än {gap_m:.0f} m"
+        + (f" (den längsta {metres(longest)})." if gaps else ".")
+    )
+    measures: list[Measure] = []
+    if gaps:
+        measures.append(
+            Measure(
+                f"Sätt upp gatubelysning längs de {len(gaps)} mörka sträckorna (markerade på kartan).",
+                SAMHALLSBYGGNAD,
+            )
+        )
+    if share < 0.8:
+        measures.append(
+            Measure(
+                "Belys gång- och cykelvägar jämnt och utan bländning, så att man ser ansikten på några meters håll.",
+                SAMHALLSBYGGNAD,
+            )
+        )
+    if any(osm.is_residential(p) for _, p in ctx.buildings):
+        measures.append(
+            Measure("Belys entréer, gårdar och vägen till soprum och cykelförråd.", VASBYHEM)
+        )
+    return CriterionResult("lighting", value, evidence, why, measures, {"dark_gaps": list(gaps)})
+
+
+def _active_buildings(ctx: Context) -> list[bool]:
+    """Which buildings have an active ground floor: by their own tags or a shop/café POI within 5 m."""
+    poi_geoms = [g for g, p in ctx.pois if osm.poi_function(p) in {"handel", "mat_noje", "service"}]
+    tree = shapely.STRtree(poi_geoms) if poi_geoms else None
+    out = []
+    for g, p in ctx.buildings:
+        active = osm.is_active_ground_floor(p)
+        if not active and tree is not None:
+            active = len(tree.query(g, predicate="dwithin", distance=5.0)) > 0
+        out.append(active)
+    return out
+
+
+def natural_surveillance(
+    ctx: Context, *, frontage_m: float = FRONTAGE_M, blind_m: float = BLIND_STRETCH_M
+) -> CriterionResult:
+    """Share of street and path length overlooked by building frontage; active ground floors.
+
+    value = 100 × (0.6 × overlooked share + 0.4 × share along active ground floors).
+
+    >>> from shapely.geometry import box
+    >>> ctx = Context(area=box(0, -50, 200, 50), study=box(0, -50, 200, 50),
+    ...     paths=[(LineString([(0, 0), (200, 0)]), {"highway": "residential"})],
+    ...     buildings=[(box(0, 10, 100, 30), {"building": "retail"})])
+    >>> r = natural_surveillance(ctx)  # overlooked 0 to 100 + √(20² − 10²) = 117.3 m of 200, all active
+    >>> r.value, r.evidence["overlooked_share"]  # 100 × (0.6 + 0.4) × 0.587 (buffers are polygons)
+    (58.6, 0.586)
+    """
+    net = _walk_net(ctx)
+    total = float(net.length)
+    near = [(g, p) for g, p in ctx.buildings if g.intersects(ctx.study.buffer(frontage_m))]
+    if total == 0:
+        return CriterionResult(
+            "natural_surveillance",
+            50.0,
+            {"walkable_length_m": 0.0, "buildings": len(near)},
+            "Det finns inga gator eller gångvägar i underlaget; den naturliga övervakningen kan inte bedömas.",
+            [],
+            confidence="låg",
+        )
+    active_flags = _active_buildings(Context(ctx.area, ctx.study, buildings=near, pois=ctx.pois))
+    watching = [g for g, p in near if not osm.is_blind_building(p)]
+    blind = [g for g, p in near if osm.is_blind_building(p)]
+    active = [g for (g, _), a in zip(near, active_flags, strict=True) if a]
+    watched_cover = _buffer_union(watching, frontage_m)
+    active_cover = _buffer_union(active, frontage_m)
+    watched = length_within(net, watched_cover) / total
+    active_share = length_within(net, active_cover) / total
+    blind_stretches = stretches_outside(net, watched_cover, blind_m)
+    blind_facades: list[LineString] = []
+    if blind:
+        along_blind = net.intersection(_buffer_union(blind, frontage_m))
+        blind_facades = stretches_outside(along_blind, watched_cover, BLIND_FACADE_M)
+    value = 100 * (0.6 * watched + 0.4 * active_share)
+    evidence = {
+        "walkable_length_m": round(total, 1),
+        "overlooked_length_m": round(watched * total, 1),
+        "overlooked_share": round(watched, 3),
+        "active_frontage_share": round(active_share, 3),
+        "buildings": len(near),
+        "active_buildings": len(active),
+        "blind_buildings": len(blind),
+        "frontage_distance_m": frontage_m,
+        "blind_stretches": len(blind_stretches),
+        "blind_facades": len(blind_facades),
+    }
+    why = (
+        f"{pct(watched)} av gatu- och gångnätet har byggnader med fönster inom {frontage_m:.0f} m och "
+        f"{pct(active_share)} passerar aktiva bottenvåningar; {len(blind_stretches)} sträckor längre än "
+        f"{blind_m:.0f} m saknar helt insyn och {len(blind_facades)} går längs blinda fasader."
+    )
+    measures: list[Measure] = []
+    if watched < 0.7 or blind_stretches:
+        measures.append(
+            Measure(
+                "Placera byggnader med entréer och fönster mot gatan längs de blinda sträckorna.",
+                SAMHALLSBYGGNAD,
+            )
+        )
+    if active_share < 0.3:
+        measures.append(
+            Measure(
+                "Reglera lokaler i bottenvåningen mot gata och torg (användning C eller planbestämmelse).",
+                SAMHALLSBYGGNAD,
+            )
+        )
+    if blind_facades:
+        measures.append(
+            Measure(
+                "Bryt upp blinda fasader (garage, förråd) med fönster, entréer eller verksamheter.",
+                FASTIGHETSAGARE,
+            )
+        )
+    return CriterionResult(
+        "natural_surveillance",
+        value,
+        evidence,
+        why,
+        measures,
+        {"blind_stretches": list(blind_stretches), "blind_facades": list(blind_facades)},
+    )
+
+
+def hidden_spots(ctx: Context, *, vegetation_m: float = VEGETATION_M) -> CriterionResult:
+    """Paths bordered by dense vegetation, and tunnels and underpasses on the walkable network.
+
+    value = 100 × (1 − share of path length within 5 m of dense vegetation) − 10 per unlit tunnel
+    (5 per lit one) per km of walkable network (counted as at least 1 km), within 0–100.
+
+    >>> from shapely.geometry import box
+    >>> ctx = Context(area=box(0, -50, 200, 50), study=box(0, -50, 200, 50),
+    ...     paths=[(LineString([(0, 0), (200, 0)]), {"highway": "footway"}),
+    ...            (LineString([(200, 0), (200, 20)]), {"highway": "footway", "tunnel": "yes"})],
+    ...     parks=[(box(0, 3, 50, 20), {"natural": "scrub"})])
+    >>> r = hidden_spots(ctx)  # 0 to 50 + √(5² − 3²) = 54 m of 220 m beside scrub; one unlit tunnel
+    >>> r.value, r.evidence["vegetation_share"], r.evidence["tunnels"]  # 100 × (1 − 0.245) − 10
+    (65.5, 0.245, 1)
+    """
+    walkable = [(g, p) for g, p in ctx.walkable() if g.intersects(ctx.study)]
+    net = _walk_net(ctx)
+    total = float(net.length)
+    veg = [g for g, p in [*ctx.parks, *ctx.landuse] if osm.is_dense_vegetation(p)]
+    veg_cover = _buffer_union(veg, vegetation_m)
+    beside = length_within(net, veg_cover)
+    share = beside / total if total else 0.0
+    # A tunnel is a connected system of tunnel ways: OSM splits one passage into many ways.
+    tunnel_ways = [g.intersection(ctx.study) for g, p in walkable if osm.is_tunnel(p)]
+    tunnels = _connected(tunnel_ways)
+    cover = lit_cover(ctx)
+    lit_tunnels = [
+        t
+        for t in tunnels
+        if not cover.is_empty and t.length > 0 and t.intersection(cover).length >= 0.8 * t.length
+    ]
+    km = max(1.0, total / 1000)  # tunnels per km of network (at least 1 km)
+    penalty = (
+        TUNNEL_PENALTY * (len(tunnels) - len(lit_tunnels)) + TUNNEL_PENALTY / 2 * len(lit_tunnels)
+    ) / km
+    value = max(0.0, min(100.0, 100 * (1 - share) - penalty))
+    spots: list[BaseGeometry] = []
+    if beside > 0:
+        inside = net.intersection(veg_cover)
+        spots = [
+            g
+            for g in shapely.get_parts(
+                shapely.line_merge(inside) if inside.geom_type == "MultiLineString" else inside
+            )
+            if g.length >= HIDDEN_STRETCH_M
+        ]
+    evidence = {
+        "walkable_length_m": round(total, 1),
+        "beside_vegetation_m": round(beside, 1),
+        "vegetation_share": round(share, 3),
+        "dense_vegetation_areas": len(veg),
+        "tunnels": len(tunnels),
+        "lit_tunnels": len(lit_tunnels),
+    }
+    why = (
+        f"{pct(share)} av gångnätet går inom {vegetation_m:.0f} m från tät vegetation där någon kan "
+        f"gömma sig, och {len(tunnels)} tunnlar eller gångtunnlar ({len(lit_tunnels)} belysta) ligger på gångvägarna."
+    )
+    measures: list[Measure] = []
+    if share > 0.1:
+        measures.append(
+            Measure(
+                "Gallra buskage och stamma upp träd intill gångvägarna så att sikten blir fri mellan 0,5 och 2 m.",
+                SAMHALLSBYGGNAD,
+            )
+        )
+        measures.append(Measure("Röj buskage på bostadsgårdar och vid entréer.", VASBYHEM))
+    if tunnels:
+        measures.append(
+            Measure(
+                "Ersätt gångtunnlar med passager i plan, eller gör dem korta, breda, ljusa och med fri sikt igenom.",
+                SAMHALLSBYGGNAD,
+            )
+        )
+    return CriterionResult(
+        "hidden_spots",
+        value,
+        evidence,
+        why,
+        measures,
+        {"hidden_spots": [*spots, *tunnels]},
+        confidence="hög" if total else "låg",
+    )
+
+
+def _connected(lines: Sequence[BaseGeometry]) -> list[BaseGeometry]:
+    """Lines grouped into connected systems (touching within 1 m), each as one geometry."""
+    lines = [g for g in lines if not g.is_empty]
+    if not lines:
+        return []
+    blobs = shapely.get_parts(shapely.unary_union([g.buffer(1.0, quad_segs=2) for g in lines]))
+    tree = shapely.STRtree(lines)
+    out = []
+    for blob in blobs:
+        members = [lines[i] for i in tree.query(blob, predicate="intersects")]
+        out.append(shapely.unary_union(members))
+    return out
+
+
+def connectivity(ctx: Context) -> CriterionResult:
+    """Intersection density, dead ends (connected-node ratio) and route directness in the study area.
+
+    value = 100 × (0.4 × min(1, intersections per km² / 100) + 0.3 × CNR + 0.3 × clip(2 − detour, 0, 1)),
+    where CNR = intersections / (intersections + dead ends) and detour is the mean ratio of network
+    to straight-line distance between nodes at least 100 m apart (capped at 3; 3 when unreachable).
+
+    >>> from shapely.geometry import box
+    >>> lines = [LineString([(0, 500), (1000, 500)]), LineString([(500, 0), (500, 1000)])]
+    >>> ctx = Context(area=box(0, 0, 1000, 1000), study=box(0, 0, 1000, 1000),
+    ...               paths=[(l, {"highway": "residential"}) for l in lines])
+    >>> r = connectivity(ctx)  # one crossing in 1 km², arms end on the boundary (cut, not dead ends)
+    >>> r.evidence["intersections"], r.evidence["dead_ends"], r.value  # 100 × (0.4 × 0.01 + 0.3 + 0.3)
+    (1, 0, 60.4)
+    """
+    net_features = [(g, p) for g, p in ctx.walkable() if g.intersects(ctx.study)]
+    graph = Graph.from_lines([g.intersection(ctx.study) for g, _ in net_features])
+    km2 = float(ctx.study.area) / 1e6
+    if len(graph.edges) == 0:
+        return CriterionResult(
+            "connectivity",
+            50.0,
+            {"intersections": 0, "dead_ends": 0},
+            "Det finns inget gatunät i underlaget; kopplingen kan inte bedömas.",
+            [],
+            confidence="låg",
+        )
+    degree = graph.degree()
+    boundary = ctx.study.boundary
+    on_edge = np.array(
+        [boundary.distance(Point(x, y)) <= BOUNDARY_TOLERANCE_M for x, y in graph.xy]
+    )
+    intersections = int(np.sum(degree >= 3))
+    dead_ends = int(np.sum((degree == 1) & ~on_edge))
+    density = intersections / km2 if km2 else 0.0
+    cnr = intersections / (intersections + dead_ends) if intersections + dead_ends else 0.0
+    detour = _mean_detour(graph, np.flatnonzero(~on_edge | (degree != 1)))
+    value = 100 * (
+        0.4 * clip01(density / INTERSECTIONS_TARGET_PER_KM2) + 0.3 * cnr + 0.3 * clip01(2 - detour)
+    )
+    evidence = {
+        "network_length_m": round(float(graph.lengths.sum()), 1),
+        "intersections": intersections,
+        "intersections_per_km2": round(density, 1),
+        "dead_ends": dead_ends,
+        "connected_node_ratio": round(cnr, 3),
+        "mean_detour": round(detour, 3),
+        "study_area_km2": round(km2, 4),
+    }
+    why = (
+        f"{intersections} korsningar ({density:.0f} per km²), {dead_ends} återvändsgränder och en omväg "
+        f"på i snitt {detour:.2f} gånger fågelvägen: "
+        + (
+            "ett finmaskigt, lättorienterat nät."
+            if value >= 70
+            else "nätet är glest eller har återvändor, vilket gör det svårt att välja väg och hitta ut."
+        )
+    )
+    measures: list[Measure] = []
+    if dead_ends:
+        measures.append(
+            Measure(
+                "Koppla ihop återvändsgränder och stickvägar med gång- och cykelvägar till omgivande gator.",
+                SAMHALLSBYGGNAD,
+            )
+        )
+    if detour > 1.4:
+        measures.append(
+            Measure(
+                "Öppna gena, belysta genvägar där gångvägen i dag gör stora omvägar; sätt upp vägvisning.",
+                SAMHALLSBYGGNAD,
+            )
+        )
+    return CriterionResult("connectivity", value, evidence, why, measures, {})
+
+
+def _mean_detour(graph: Graph, candidates: np.ndarray) -> float:
+    if candidates.size < 2:
+        return 1.0
+    if candidates.size > MAX_ROUTING_NODES:
+        rng = np.random.default_rng(0)  # fixed: the same plan gives the same value
+        candidates = np.sort(rng.choice(candidates, size=MAX_ROUTING_NODES, replace=False))
+    dist = graph.distances(candidates)[:, candidates]
+    xy = graph.xy[candidates]
+    euclid = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
+    iu = np.triu_indices(candidates.size, k=1)
+    far = euclid[iu] >= MIN_PAIR_DISTANCE_M
+    if not np.any(far):
+        return 1.0
+    ratio = np.where(np.isfinite(dist[iu][far]), dist[iu][far] / euclid[iu][far], MAX_DETOUR)
+    return float(np.mean(np.minimum(ratio, MAX_DETOUR)))
+
+
+def _access(distance_m: float, target_m: float) -> float:
+    """1 within the target walking distance, falling linearly to 0 at twice the target."""
+    return clip01((2 * target_m - distance_m) / target_m)
+
+
+def transport(ctx: Context) -> CriterionResult:
+    """Walking distance along the network to the nearest bus stop and station, and how much of that
+    route is lit.
+
+    value = 100 × (0.5 × access + 0.5 × lit share of the routes), access = mean over bus and (when a
+    station is within reach) station of clip((2·target − distance) / target, 0, 1), with targets
+    400 m (bus) and 1000 m (station).
+
+    >>> from shapely.geometry import box
+    >>> ctx = Context(area=box(-10, -10, 10, 10), study=box(-100, -100, 100, 100),
+    ...     paths=[(LineString([(0, 0), (600, 0)]), {"highway": "footway"})],
+    ...     lamps=[(Point(x, 0), {}) for x in (25, 75, 125, 175)],
+    ...     bus_stops=[(Point(600, 0), {"highway": "bus_stop"})])
+    >>> r = transport(ctx)  # 600 m to the bus: access (800 − 600) / 400 = 0.5; lit 200 of 600 m
+    >>> r.value, r.evidence["bus_distance_m"], r.evidence["route_lit_share"]
+    (41.7, 600.0, 0.333)
+    """
+    graph = Graph.from_lines([g for g, _ in ctx.walkable()])
+    stops = [(g, p) for g, p in ctx.bus_stops]
+    if len(graph.edges) == 0 or not stops:
+        return CriterionResult(
+            "transport",
+            0.0 if not stops else 50.0,
+            {"bus_stops": len(stops), "bus_distance_m": None},
+            "Ingen hållplats finns inom räckhåll i underlaget."
+            if not stops
+            else "Gångnätet saknas i underlaget; vägen till hållplatsen kan inte bedömas.",
+            [Measure("Pröva en hållplats inom 400 m gångväg, med belyst väg dit.", TRAFIKOPERATOR)],
+            confidence="låg" if stops else "medel",
+        )
+    inside = [i for i, (x, y) in enumerate(graph.xy) if ctx.area.covers(Point(x, y))]
+    origins = inside or [graph.nearest_node(ctx.area.representative_point())]
+    dist = graph.distances(origins)
+    best_from_origin = dist.min(axis=0)
+    best_origin = np.asarray(origins)[dist.argmin(axis=0)]
+    result: dict[str, tuple[float, list[int]]] = {}
+    for kind, is_station in (("bus", False), ("station", True)):
+        candidates = [g for g, p in stops if osm.is_station(p) == is_station]
+        best: tuple[float, list[int]] | None = None
+        for g in candidates:
+            point = g if g.geom_type == "Point" else g.centroid
+            node = graph.nearest_node(point)
+            snap = float(np.hypot(graph.xy[node, 0] - point.x, graph.xy[node, 1] - point.y))
+            d = float(best_from_origin[node]) + snap
+            if snap > STOP_SNAP_M or not np.isfinite(d):
+                continue
+            if best is None or d < best[0]:
+                best = (d, graph.route(int(best_origin[node]), node))
+        if best is not None:
+            result[kind] = best
+    if "bus" not in result and "station" not in result:
+        return CriterionResult(
+            "transport",
+            0.0,
+            {"bus_stops": len(stops), "bus_distance_m": None},
+            "Ingen hållplats kan nås längs gångnätet i underlaget.",
+            [
+                Measure(
+                    "Knyt området till närmaste hållplats med en gen, belyst gångväg.",
+                    SAMHALLSBYGGNAD,
+                )
+            ],
+            confidence="medel",
+        )
+    targets = {"bus": BUS_TARGET_M, "station": STATION_TARGET_M}
+    access = float(np.mean([_access(result[k][0], targets[k]) for k in result]))
+    route_edges = sorted({e for _, edges in result.values() for e in edges})
+    route = union_lines([graph.geoms[e] for e in route_edges])
+    cover = lit_cover(ctx, extent=route) if not route.is_empty else MultiPolygon()
+    route_len = float(route.length)
+    lit_share = length_within(route, cover) / route_len if route_len else 1.0
+    value = 100 * (0.5 * access + 0.5 * lit_share)
+    evidence = {
+        "bus_stops": sum(1 for _, p in stops if not osm.is_station(p)),
+        "stations": sum(1 for _, p in stops if osm.is_station(p)),
+        "bus_distance_m": round(result["bus"][0], 1) if "bus" in result else None,
+        "station_distance_m": round(result["station"][0], 1) if "station" in result else None,
+        "access": round(access, 3),
+        "route_length_m": round(route_len, 1),
+        "route_lit_share": round(lit_share, 3),
+    }
+    bus_text = (
+        f"närmaste hållplats ligger {metres(result['bus'][0])} bort längs gångnätet"
+        if "bus" in result
+        else "ingen busshållplats nås längs gångnätet"
+    )
+    station_text = f", stationen {metres(result['station'][0])}" if "station" in result else ""
+    why = f"{bus_text[0].upper()}{bus_text[1:]}{station_text}; {pct(lit_share)} av gångvägen dit är belyst."
+    measures: list[Measure] = []
+    if lit_share < 0.9:
+        measures.append(
+            Measure("Belys hela gångvägen mellan bostäderna och hållplatsen.", SAMHALLSBYGGNAD)
+        )
+    if access < 1:
+        measures.append(
+            Measure("Pröva en ny eller flyttad hållplats närmare området.", TRAFIKOPERATOR)
+        )
+    measures.append(
+        Measure(
+            "Belys hållplatsen och väderskyddet och håll dem fria från klotter.", TRAFIKOPERATOR
+        )
+    )
+    if evidence["stations"]:
+        measures.append(
+            Measure("Samverka kring synlig närvaro vid stationen kvällar och helger.", POLISEN)
+        )
+    return CriterionResult("transport", value, evidence, why, measures, {"routes": [route]})

@@ -1,0 +1,243 @@
+"""Calibrate the criteria's risk factors to the municipality's own incidents (geo.calibration).
+
+The factors are built from the context layers on a fixed 100 m grid; the incidents are the
+non-sensitive, placed ones (situational crime in public space: domestic and honour-related violence are
+not what a street layout explains, and they never leave the database as points). The last 12 months of
+incidents are held out to measure the Predictive Accuracy Index. docs/method.md, "Kalibrerade vikter".
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+import shapely
+from django.db import connection, transaction
+from shapely import wkb as shapely_wkb
+from shapely.geometry.base import BaseGeometry
+
+from geo import calibration, criteria
+from geo.criteria import osm
+from geo.criteria.context import NOT_WALKABLE
+from geo.criteria.physical import FRONTAGE_M, LAMP_REACH_M, VEGETATION_M
+from geo.grids import Grid
+from layers.geometry import to_shapely
+from layers.models import Incident, Municipality, RiskCalibration, ScoringWeights
+
+CELL_M = 100.0
+MAPPED_WITHIN_M = 150.0  # a cell counts as mapped when a context path runs this close to its centre
+TOP_SHARE = 0.05
+SAMPLE_M = 5.0
+
+# (key, Swedish label, the criterion the factor speaks to; "" = a control, not a criterion)
+FACTORS: tuple[tuple[str, str, str], ...] = (
+    ("bus_stop_150m", "Inom 150 m från en busshållplats", "transport"),
+    ("station_400m", "Inom 400 m från en station", "transport"),
+    ("night_venues_200m", "Barer, pubar och nattöppet inom 200 m (antal)", "life_at_all_hours"),
+    ("shops_200m", "Butiker och service inom 200 m (antal)", "mix_of_functions"),
+    ("dark_path_m", "Obelyst gångväg i rutan (m)", "lighting"),
+    ("unwatched_path_m", "Gångväg utan byggnader inom 20 m (m)", "natural_surveillance"),
+    ("vegetation_path_m", "Gångväg intill tät vegetation (m)", "hidden_spots"),
+    ("residents", "Boende i rutan (uppskattat)", ""),
+)
+LABELS = {k: label for k, label, _ in FACTORS}
+FACTOR_CRITERIA = {k: c for k, _, c in FACTORS if c}
+
+
+class CalibrationError(ValueError):
+    """The data cannot support a calibration (no context mapped, too few incidents); safe to show."""
+
+
+@dataclass
+class FactorData:
+    grid: Grid
+    layers: dict[str, np.ndarray]
+    mask: np.ndarray
+
+
+def _context(municipality: Municipality) -> dict[str, list[tuple[BaseGeometry, dict[str, Any]]]]:
+    out: dict[str, list[tuple[BaseGeometry, dict[str, Any]]]] = {}
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT kind, ST_AsBinary(geom), properties FROM layers_contextfeature "
+            "WHERE municipality_id = %s",
+            [municipality.pk],
+        )
+        for kind, wkb, props in cur.fetchall():
+            p = props if isinstance(props, dict) else json.loads(props or "{}")
+            out.setdefault(kind, []).append((shapely_wkb.loads(bytes(wkb)), p))
+    return out
+
+
+def factor_layers(municipality: Municipality, *, cell_m: float = CELL_M) -> FactorData:
+    """The risk-factor layers on a fixed grid over the mapped part of the municipality."""
+    ctx = _context(municipality)
+    paths = [
+        (g, p)
+        for g, p in ctx.get("street", []) + ctx.get("path", [])
+        if str(p.get("highway", "")) not in NOT_WALKABLE
+    ]
+    if not paths:
+        raise CalibrationError(
+            "Det finns inga gator eller gångvägar i kontextlagren att kalibrera mot."
+        )
+    bounds = shapely.total_bounds([g for g, _ in paths])
+    boundary = to_shapely(municipality.boundary)
+    mb = boundary.bounds
+    extent = (
+        max(bounds[0], mb[0]),
+        max(bounds[1], mb[1]),
+        min(bounds[2], mb[2]),
+        min(bounds[3], mb[3]),
+    )
+    if extent[0] >= extent[2] or extent[1] >= extent[3]:
+        raise CalibrationError("Kontextlagren ligger utanför kommunens gräns.")
+    grid = Grid.covering(extent, cell_m)
+
+    def xy(features: list[tuple[BaseGeometry, dict[str, Any]]]) -> tuple[list[float], list[float]]:
+        pts = [g if g.geom_type == "Point" else g.centroid for g, _ in features]
+        return [p.x for p in pts], [p.y for p in pts]
+
+    stops = ctx.get("bus_stop", [])
+    pois = ctx.get("poi", [])
+    bus = [f for f in stops if not osm.is_station(f[1])]
+    stations = [f for f in stops if osm.is_station(f[1])] + [
+        f for f in pois if osm.is_station(f[1])
+    ]
+    night = [f for f in pois if osm.open_days(f[1], 23 * 60) > 0]
+    shops = [f for f in pois if osm.poi_function(f[1]) in {"handel", "service"}]
+    layers: dict[str, np.ndarray] = {
+        "bus_stop_150m": calibration.proximity_layer(grid, *xy(bus), 150.0),
+        "station_400m": calibration.proximity_layer(grid, *xy(stations), 400.0),
+        "night_venues_200m": calibration.density_layer(grid, *xy(night), 200.0),
+        "shops_200m": calibration.density_layer(grid, *xy(shops), 200.0),
+    }
+    sx, sy = calibration.sample_lines([g for g, _ in paths], SAMPLE_M)
+    points = shapely.points(sx, sy)
+    lit_lines = [g for g, p in paths if osm.is_lit(p)]
+    lamps = ctx.get("lamp", [])
+    lit = np.zeros(len(sx), dtype=bool)
+    if lamps:
+        from scipy.spatial import cKDTree
+
+        lx, ly = xy(lamps)
+        d, _ = cKDTree(np.column_stack([lx, ly])).query(np.column_stack([sx, sy]), k=1)
+        lit |= d <= LAMP_REACH_M
+    if lit_lines:
+        tree = shapely.STRtree(lit_lines)
+        idx = tree.query(points, predicate="dwithin", distance=1.0)
+        lit[np.unique(idx[0])] = True
+    buildings = [g for g, _ in ctx.get("building", [])]
+    watched = np.zeros(len(sx), dtype=bool)
+    if buildings:
+        idx = shapely.STRtree(buildings).query(points, predicate="dwithin", distance=FRONTAGE_M)
+        watched[np.unique(idx[0])] = True
+    veg = [g for g, p in ctx.get("landuse", []) + ctx.get("park", []) if osm.is_dense_vegetation(p)]
+    beside = np.zeros(len(sx), dtype=bool)
+    if veg:
+        idx = shapely.STRtree(veg).query(points, predicate="dwithin", distance=VEGETATION_M)
+        beside[np.unique(idx[0])] = True
+    layers["dark_path_m"] = grid.counts(sx[~lit], sy[~lit]).astype(float) * SAMPLE_M
+    layers["unwatched_path_m"] = grid.counts(sx[~watched], sy[~watched]).astype(float) * SAMPLE_M
+    layers["vegetation_path_m"] = grid.counts(sx[beside], sy[beside]).astype(float) * SAMPLE_M
+    residents = np.zeros(grid.shape)
+    for g, p in ctx.get("building", []):
+        n = osm.residents(float(g.area), p)
+        if n:
+            r, c, inside = grid.cell_index([g.centroid.x], [g.centroid.y])
+            if inside[0]:
+                residents[r[0], c[0]] += n
+    layers["residents"] = residents
+    cx, cy = grid.cell_centres()
+    near_path = calibration.proximity_layer(grid, sx, sy, MAPPED_WITHIN_M) > 0
+    in_boundary = shapely.contains_xy(boundary, cx, cy)
+    return FactorData(grid, layers, near_path & in_boundary)
+
+
+def incident_counts(
+    municipality: Municipality, grid: Grid
+) -> tuple[np.ndarray, np.ndarray, str, str]:
+    """Non-sensitive placed incidents per cell: before the last 12 months (train) and in them (test)."""
+    qs = Incident.objects.placed().non_sensitive().filter(municipality=municipality)
+    last = qs.order_by("-occurred_from").values_list("occurred_from", flat=True).first()
+    if last is None:
+        raise CalibrationError("Det finns inga platsbestämda händelser att kalibrera mot.")
+    split = last - timedelta(days=365)
+    rows = [(loc, t) for loc, t in qs.values_list("location", "occurred_from") if loc is not None]
+    xs = np.array([loc.x for loc, _ in rows])
+    ys = np.array([loc.y for loc, _ in rows])
+    test = np.array([t > split for _, t in rows], dtype=bool)
+    first = min(t for _, t in rows)
+    period_train = f"{first:%Y-%m}–{split:%Y-%m}"
+    period_test = f"{split:%Y-%m}–{last:%Y-%m}"
+    return (
+        grid.counts(xs[~test], ys[~test]).astype(float),
+        grid.counts(xs[test], ys[test]).astype(float),
+        period_train,
+        period_test,
+    )
+
+
+@transaction.atomic
+def run(municipality: Municipality, *, cell_m: float = CELL_M) -> RiskCalibration:
+    """Fit, measure and store a calibration for ``municipality``."""
+    data = factor_layers(municipality, cell_m=cell_m)
+    train, test, period_train, period_test = incident_counts(municipality, data.grid)
+    if train[data.mask].sum() < 30 or test[data.mask].sum() < 10:
+        raise CalibrationError(
+            "För få händelser i den kartlagda delen av kommunen (minst 30 för anpassning och 10 för test)."
+        )
+    result = calibration.calibrate(data.layers, train, test, mask=data.mask, top_share=TOP_SHARE)
+    factors = [
+        {**f, "label": LABELS[str(f["key"])], "criterion": FACTOR_CRITERIA.get(str(f["key"]), "")}
+        for f in result.factors
+    ]
+    weights = calibration.calibrated_weights(
+        criteria.DEFAULT_WEIGHTS, FACTOR_CRITERIA, result.factors
+    )
+    acc, base = result.accuracy, result.baseline
+    return RiskCalibration.objects.create(
+        municipality=municipality,
+        cell_m=cell_m,
+        train_years=[period_train],
+        test_year=int(period_test[-7:-3]) if period_test else None,
+        model=result.fit.model,
+        factors=factors,
+        accuracy={
+            "top_share": acc.top_share,
+            "cells": acc.cells,
+            "hit_rate": round(acc.hit_rate, 4),
+            "area_share": round(acc.area_share, 4),
+            "pai": round(acc.pai, 2),
+            "baseline_hit_rate": round(base.hit_rate, 4),
+            "baseline_pai": round(base.pai, 2),
+        },
+        weights={k: round(v, 4) for k, v in weights.items()},
+        summary={
+            "cells": result.cells,
+            "train_incidents": result.train_incidents,
+            "test_incidents": result.test_incidents,
+            "period_train": period_train,
+            "period_test": period_test,
+            "dispersion": round(result.fit.dispersion, 3),
+            "alpha": round(result.fit.alpha, 4),
+            "converged": result.fit.converged,
+            "bounds": list(data.grid.bounds),
+        },
+    )
+
+
+def apply_weights(calibration_row: RiskCalibration) -> ScoringWeights:
+    """Make the calibration's weights the municipality's weights for scoring."""
+    row, _ = ScoringWeights.objects.update_or_create(
+        municipality=calibration_row.municipality,
+        defaults={
+            "weights": calibration_row.weights,
+            "source": ScoringWeights.Source.CALIBRATED,
+            "note": f"Kalibrering {calibration_row.computed_at:%Y-%m-%d %H:%M}",
+        },
+    )
+    return row

@@ -1,0 +1,242 @@
+"""The planner pages: plans, a plan's review with its score, the printable report, calibration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from geo.criteria import DEFAULT_WEIGHTS, LABELS
+from layers import calibration, scoring
+from layers.models import Detaljplan, PlanZone, RiskCalibration, ScoringWeights
+from layers.queries import default_municipality
+from layers.roles import can_view_sensitive
+from mapapp import planning
+from mapapp.pdf import PAPER_SIZES, PdfError, render_pdf
+from surveys.evidence import people_evidence
+
+SCORE_PERMISSION = "layers.add_planassessment"
+CALIBRATE_PERMISSION = "layers.add_riskcalibration"
+WEIGHTS_PERMISSION = "layers.change_scoringweights"
+
+
+def _require(request: HttpRequest, permission: str) -> None:
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+
+
+@require_safe
+@login_required
+def plan_list(request: HttpRequest) -> HttpResponse:
+    municipality = default_municipality()
+    plans = list(
+        Detaljplan.objects.filter(municipality=municipality).select_related("alternative_of")
+        if municipality
+        else []
+    )
+    rows = []
+    for plan in plans:
+        latest = scoring.latest_assessments(plan)
+        today = latest.get(PlanZone.Scenario.TODAY)
+        planned = latest.get(PlanZone.Scenario.PLANNED)
+        rows.append(
+            {
+                "plan": plan,
+                "today": today.overall if today else None,
+                "planned": planned.overall if planned else None,
+            }
+        )
+    return render(request, "mapapp/planning/list.html", {"rows": rows})
+
+
+def _detail_context(request: HttpRequest, plan: Detaljplan) -> dict[str, Any]:
+    assessments = planning.ensure_assessments(plan)
+    rows = planning.rows(assessments)
+    scenarios = list(assessments)
+    criteria = []
+    for row in rows:
+        criteria.append(
+            {
+                "key": row.key,
+                "label": row.label,
+                "weight_pct": round(100 * row.weight),
+                "cells": [
+                    {
+                        "scenario": s,
+                        "value": row.values.get(s, 0.0),
+                        "explanation": row.results[s].get("explanation", ""),
+                        "measures": row.results[s].get("measures", []),
+                        "confidence": str(
+                            planning.CONFIDENCE_LABELS.get(row.results[s].get("confidence", ""), "")
+                        ),
+                        "evidence": planning.evidence_items(row.results[s].get("evidence", {})),
+                    }
+                    for s in scenarios
+                ],
+                "layers": [
+                    name
+                    for a in assessments.values()
+                    for name, fc in a.map_layers.items()
+                    if fc.get("features")
+                    and any(f["properties"].get("criterion") == row.key for f in fc["features"])
+                ],
+            }
+        )
+    plans, comparison, comparison_overall = planning.comparison(plan)
+    first = next(iter(assessments.values()))
+    return {
+        "plan": plan,
+        "scenarios": [
+            {
+                "key": s,
+                "label": planning.SCENARIO_LABELS[PlanZone.Scenario(s)],
+                "overall": assessments[s].overall,
+                "computed_at": assessments[s].computed_at,
+            }
+            for s in scenarios
+        ],
+        "criteria": criteria,
+        "weights_source": ScoringWeights.Source(first.weights_source).label
+        if first.weights_source in ScoringWeights.Source.values
+        else first.weights_source,
+        "alternatives": plans,
+        "comparison": comparison,
+        "comparison_overall": comparison_overall,
+        "sees_sensitive": can_view_sensitive(request.user),
+        "can_score": request.user.has_perm(SCORE_PERMISSION),
+        "layer_labels": {k: str(v) for k, v in planning.MAP_LAYER_LABELS.items()},
+    }
+
+
+@require_safe
+@login_required
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = get_object_or_404(Detaljplan.objects.select_related("municipality"), pk=pk)
+    return render(request, "mapapp/planning/detail.html", _detail_context(request, plan))
+
+
+@require_POST
+@login_required
+def plan_rescore(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, SCORE_PERMISSION)
+    plan = get_object_or_404(Detaljplan, pk=pk)
+    scoring.assess(plan, people=people_evidence)
+    messages.success(request, _("Planen är bedömd på nytt."))
+    return redirect("plan-detail", pk=plan.pk)
+
+
+@require_safe
+@login_required
+def plan_map_data(request: HttpRequest, pk: int) -> JsonResponse:
+    plan = get_object_or_404(Detaljplan, pk=pk)
+    planning.ensure_assessments(plan)
+    return JsonResponse(planning.map_data(plan, request.user))
+
+
+def _paper(request: HttpRequest) -> str | None:
+    paper = request.GET.get("paper", "A4")
+    return paper if paper in PAPER_SIZES else None
+
+
+@require_safe
+@login_required
+def plan_report(request: HttpRequest, pk: int) -> HttpResponse:
+    paper = _paper(request)
+    if paper is None:
+        return HttpResponseBadRequest("paper must be A4 or A3")
+    plan = get_object_or_404(Detaljplan.objects.select_related("municipality"), pk=pk)
+    context = _detail_context(request, plan)
+    context["paper"] = paper
+    return render(request, "mapapp/planning/report.html", context)
+
+
+@require_safe
+@login_required
+def plan_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    paper = _paper(request)
+    if paper is None:
+        return HttpResponseBadRequest("paper must be A4 or A3")
+    plan = get_object_or_404(Detaljplan, pk=pk)
+    planning.ensure_assessments(plan)
+    try:
+        pdf = render_pdf(
+            f"/plan/{plan.pk}/rapport/?paper={paper}",
+            user=request.user,  # type: ignore[arg-type]  # login_required: a real user
+            paper=paper,
+            landscape=False,
+        )
+    except PdfError as e:
+        return HttpResponse(str(e), status=503, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    safe_id = "".join(c if c.isalnum() or c in "-_" else "_" for c in plan.plan_id)
+    response["Content-Disposition"] = (
+        f'attachment; filename="trygghetsbedomning-{safe_id}-{paper}.pdf"'
+    )
+    return response
+
+
+@login_required
+def calibration_page(request: HttpRequest) -> HttpResponse:
+    municipality = default_municipality()
+    if request.method == "POST":
+        _require(request, CALIBRATE_PERMISSION)
+        if municipality is None:
+            return HttpResponseBadRequest("no municipality")
+        action = request.POST.get("action", "run")
+        if action == "run":
+            try:
+                calibration.run(municipality)
+                messages.success(request, _("Kalibreringen är klar."))
+            except calibration.CalibrationError as e:
+                messages.error(request, str(e))
+        elif action == "apply":
+            latest = RiskCalibration.objects.filter(municipality=municipality).first()
+            if latest is None:
+                messages.error(request, _("Det finns ingen kalibrering att använda."))
+            else:
+                _require(request, WEIGHTS_PERMISSION)
+                calibration.apply_weights(latest)
+                messages.success(request, _("De kalibrerade vikterna används nu i bedömningarna."))
+        elif action == "reset":
+            _require(request, WEIGHTS_PERMISSION)
+            ScoringWeights.objects.filter(municipality=municipality).delete()
+            messages.success(request, _("Standardvikterna används nu i bedömningarna."))
+        else:
+            return HttpResponseBadRequest("unknown action")
+        return redirect("plan-calibration")
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponse(status=405)
+    latest = (
+        RiskCalibration.objects.filter(municipality=municipality).first() if municipality else None
+    )
+    current, source = scoring.weights_for(municipality) if municipality else (DEFAULT_WEIGHTS, "")
+    weights = [
+        {
+            "key": k,
+            "label": str(planning.CRITERION_LABELS[k]),
+            "default": round(100 * DEFAULT_WEIGHTS[k], 1),
+            "current": round(100 * current.get(k, 0.0), 1),
+            "calibrated": round(100 * float(latest.weights.get(k, 0.0)), 1) if latest else None,
+        }
+        for k in LABELS
+    ]
+    return render(
+        request,
+        "mapapp/planning/calibration.html",
+        {
+            "calibration": latest,
+            "weights": weights,
+            "weights_source": ScoringWeights.Source(source).label
+            if source in ScoringWeights.Source.values
+            else "",
+            "can_calibrate": request.user.has_perm(CALIBRATE_PERMISSION),
+            "can_set_weights": request.user.has_perm(WEIGHTS_PERMISSION),
+            "criterion_labels": {k: str(v) for k, v in planning.CRITERION_LABELS.items()},
+        },
+    )

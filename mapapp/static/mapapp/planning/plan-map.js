@@ -1,0 +1,152 @@
+/* The planner map at /plan/<id>/ and its report: the plan over its context, incident density as
+ * counts per cell (sensitive incidents only as k-suppressed cells), walk observations, and each
+ * criterion's own layer (dark gaps, blind stretches and facades, hidden spots, hot cells, routes).
+ * Clicking a criterion in the score panel opens its details and shows its layers. */
+(function () {
+  "use strict";
+  var el = document.getElementById("plan-map");
+  if (!el) { return; }
+  var label = el.dataset;
+  var map = Trygg.createMap(el, { preferCanvas: false });
+  map.createPane("criteria").style.zIndex = 640;
+  map.createPane("observations").style.zIndex = 650;
+
+  var feelingColors = { 1: "#b2182b", 2: "#ef8a62", 3: "#bdbdbd", 4: "#67a9cf", 5: "#2166ac" };
+  var layerStyles = {
+    dark_gaps: { color: "#111133", weight: 6, opacity: 0.85, dashArray: "2 6" },
+    blind_stretches: { color: "#d7301f", weight: 5, opacity: 0.8 },
+    blind_facades: { color: "#d7301f", weight: 5, opacity: 0.9, dashArray: "8 4" },
+    hidden_spots: { color: "#6a51a3", weight: 6, opacity: 0.85 },
+    hot_cells: { color: "#a50f15", weight: 2, fillColor: "#fb6a4a", fillOpacity: 0.25 },
+    routes: { color: "#238b45", weight: 4, opacity: 0.8, dashArray: "6 3" }
+  };
+  var contextStyles = {
+    building: { color: "#777", weight: 0.6, fillColor: "#bbb", fillOpacity: 0.7 },
+    street: { color: "#999", weight: 3 },
+    path: { color: "#aaa", weight: 1.5, dashArray: "3 2" },
+    landuse: { color: "#ccc", weight: 0.4, fillColor: "#eee", fillOpacity: 0.4 },
+    park: { color: "#8fbf8f", weight: 0.4, fillColor: "#cfe8cf", fillOpacity: 0.6 },
+    water: { color: "#7fb2d9", weight: 0.4, fillColor: "#cfe3f3", fillOpacity: 0.8 }
+  };
+  var zoneColors = { B: "#f6d78b", C: "#e59a5c", H: "#e5745c", K: "#c9a0dc", S: "#9ecae1", PARK: "#a1d99b",
+                     NATUR: "#74c476", TORG: "#dddddd", GATA: "#f0f0f0", P: "#cccccc" };
+
+  function densityColor(n, max) {
+    var t = Math.min(1, n / Math.max(1, max));
+    var stops = ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"];
+    return stops[Math.min(stops.length - 1, Math.floor(t * (stops.length - 1) + 0.0001))];
+  }
+
+  Trygg.fetchJSON(label.url).then(function (data) {
+    var overlays = {};
+    var context = L.geoJSON(data.context, {
+      style: function (f) { return contextStyles[f.properties.kind] || { color: "#999", weight: 1 }; },
+      pointToLayer: function (f, latlng) {
+        var lamp = f.properties.kind === "lamp";
+        return L.circleMarker(latlng, { radius: lamp ? 2.5 : 3.5, weight: 0.5, color: lamp ? "#b08900" : "#555",
+                                        fillColor: lamp ? "#ffd92f" : "#8c96c6", fillOpacity: 0.9 });
+      }
+    }).addTo(map);
+    overlays[label.labelContext] = context;
+
+    var max = 0;
+    data.density.features.forEach(function (f) { max = Math.max(max, f.properties.count); });
+    var density = L.geoJSON(data.density, {
+      style: function (f) {
+        return { stroke: false, fillColor: densityColor(f.properties.count, max), fillOpacity: 0.45 };
+      },
+      onEachFeature: function (f, l) { l.bindTooltip(f.properties.count + " " + Trygg.escapeHtml(label.labelCount)); }
+    }).addTo(map);
+    overlays[label.labelDensity] = density;
+
+    if (data.sensitive_cells.features.length) {
+      var sensitive = L.geoJSON(data.sensitive_cells, {
+        style: { color: "#54278f", weight: 1.5, dashArray: "4 3", fillColor: "#9e9ac8", fillOpacity: 0.15 },
+        onEachFeature: function (f, l) { l.bindTooltip(f.properties.count + " " + Trygg.escapeHtml(label.labelCount)); }
+      }).addTo(map);
+      overlays[label.labelSensitive] = sensitive;
+    }
+
+    function zoneLayer(scenario) {
+      return L.geoJSON(data.zones, {
+        filter: function (f) { return f.properties.scenario === scenario; },
+        style: function (f) {
+          return { color: "#555", weight: 1, fillColor: zoneColors[f.properties.use_code] || "#fdd0a2", fillOpacity: 0.45 };
+        },
+        onEachFeature: function (f, l) {
+          l.bindTooltip(Trygg.escapeHtml(f.properties.use_code + " " + (f.properties.label || "")));
+        }
+      });
+    }
+    var planned = zoneLayer("planerat").addTo(map);
+    overlays[label.labelZonesPlanned] = planned;
+    var today = zoneLayer("idag");
+    if (today.getLayers().length) { overlays[label.labelZonesToday] = today; }
+
+    var plan = L.geoJSON(data.plan, { style: { color: "#1f4e79", weight: 4, fill: false }, interactive: false }).addTo(map);
+    overlays[label.labelPlan] = plan;
+
+    var observations = L.geoJSON(data.observations, {
+      pointToLayer: function (f, latlng) {
+        return L.circleMarker(latlng, { pane: "observations", radius: 7, color: "#222", weight: 1,
+                                        fillColor: feelingColors[f.properties.feeling] || "#888", fillOpacity: 0.9 });
+      },
+      onEachFeature: function (f, l) {
+        var p = f.properties;
+        l.bindPopup("<strong>" + Trygg.escapeHtml(p.category_label) + "</strong> – " + Trygg.escapeHtml(p.feeling_label) +
+          "<br>" + Trygg.escapeHtml(p.note) + "<br><small>" + Trygg.escapeHtml(p.walk) + "</small>" +
+          (p.generated ? "<br><em>" + Trygg.escapeHtml(label.labelGenerated) + "</em>" : ""));
+      }
+    }).addTo(map);
+    overlays[label.labelObservations] = observations;
+
+    // The criteria's own layers: the planned scenario's when there is one, else today's.
+    var scenarios = data.criteria_layers;
+    var scenarioKey = scenarios.planerat ? "planerat" : "idag";
+    var criteriaLayers = {};
+    Object.keys(scenarios[scenarioKey] || {}).forEach(function (name) {
+      var spec = scenarios[scenarioKey][name];
+      if (!spec.data.features.length) { return; }
+      var layer = L.geoJSON(spec.data, { pane: "criteria", style: layerStyles[name] || { color: "#000" } });
+      criteriaLayers[name] = layer;
+      if (name !== "hot_cells") { layer.addTo(map); }  // hot cells can cover the whole map: on request
+      var scenarioLabel = scenarioKey === "planerat" ? label.scenarioPlanned : label.scenarioToday;
+      overlays[spec.label + " (" + scenarioLabel + ")"] = layer;
+    });
+    el.dataset.criteriaLayers = Object.keys(criteriaLayers).sort().join(",");
+
+    L.control.layers(null, overlays, { collapsed: window.innerWidth < 900 }).addTo(map);
+    var b = data.bounds;  // SWEREF 99 TM bounds are not for Leaflet; fit to the drawn layers instead
+    var fit = plan.getBounds();
+    if (fit.isValid()) { map.fitBounds(fit.pad(0.6)); } else { map.setView([59.52, 17.9], 14); }
+    el.dataset.boundsSize = String(b.length);
+
+    document.querySelectorAll("tbody.criterion").forEach(function (body) {
+      var button = body.querySelector(".criterion-toggle");
+      if (!button) { return; }
+      button.addEventListener("click", function () {
+        var open = body.classList.toggle("open");
+        button.setAttribute("aria-expanded", open ? "true" : "false");
+        (body.dataset.layers || "").split(",").forEach(function (name) {
+          var layer = criteriaLayers[name];
+          if (!layer) { return; }
+          if (open) {
+            layer.addTo(map);
+            layer.setStyle({ weight: (layerStyles[name].weight || 3) + 3 });
+            if (layer.getBounds().isValid()) { map.fitBounds(layer.getBounds().pad(0.3)); }
+          } else {
+            layer.setStyle({ weight: layerStyles[name].weight || 3 });
+          }
+        });
+      });
+    });
+    el.dataset.ready = "true";
+  }).catch(function (err) {
+    el.dataset.error = String(err);
+    if (window.console) { console.error(err); }
+    var p = document.createElement("p");
+    p.className = "notice error";
+    p.textContent = label.labelError + ": " + err;
+    el.parentNode.insertBefore(p, el.nextSibling);
+  });
+})();

@@ -1,0 +1,62 @@
+"""The planner page /plan/<id>/ in a real headless Chromium."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+from layers.roles import Role
+from tests.e2e.conftest import watch_csp
+from tests.factories import IncidentFactory, sensitive_category, user_with_role
+from tests.plan_factories import context_layer, point, rebuilt_plan, small_town
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_the_plan_page_draws_the_plan_its_score_and_the_dark_gaps_without_csp_violations(
+    page_as: Any, live_server: Any, tmp_path: Path
+) -> None:
+    small_town(context_layer())
+    plan = rebuilt_plan()
+    for i in range(6):  # sensitive incidents: only a count per 500 m cell reaches the page
+        IncidentFactory(category=sensitive_category(), location=point(40 + i, -90))
+    page = page_as(user_with_role(Role.PLANNER))
+    csp: list[str] = []
+    watch_csp(page, csp)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    hosts: set[str] = set()
+    page.on("request", lambda r: hosts.add(urlparse(r.url).hostname or r.url))
+
+    page.goto(f"{live_server.url}/plan/{plan.pk}/")
+    page.wait_for_selector("#plan-map[data-ready='true']", timeout=20000)
+    page.click("tbody[data-criterion='lighting'] .criterion-toggle")
+    screenshot = tmp_path / "plan-page.png"
+    page.screenshot(path=str(screenshot), full_page=True)
+
+    assert page.locator("[data-testid=overall-idag] .overall-value").inner_text().isdigit()
+    assert page.locator("[data-testid=overall-planerat] .overall-value").inner_text().isdigit()
+    assert page.locator("tbody.criterion").count() == 10
+    assert page.locator("tbody[data-criterion='lighting'] tr.details").is_visible()
+    assert "dark_gaps" in (page.get_attribute("#plan-map", "data-criteria-layers") or "")
+    assert page.locator(".leaflet-overlay-pane path").count() > 10
+    assert screenshot.stat().st_size > 30_000
+    assert hosts == {"127.0.0.1"}
+    assert errors == []
+    assert csp == [], "the page breaks its Content-Security-Policy"
+
+
+def test_the_printable_report_draws_its_map(page_as: Any, live_server: Any) -> None:
+    plan = rebuilt_plan()
+    page = page_as(user_with_role(Role.PLANNER))
+    csp: list[str] = []
+    watch_csp(page, csp)
+
+    page.goto(f"{live_server.url}/plan/{plan.pk}/rapport/?paper=A3")
+    page.wait_for_selector("#plan-map[data-ready='true']", timeout=20000)
+
+    assert page.locator("tbody[data-criterion='transport'] tr.details").is_visible()
+    assert csp == []

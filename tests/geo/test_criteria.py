@@ -1,0 +1,292 @@
+"""Each criterion on a small hand-made case, the expected value worked out in the test."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from shapely.geometry import LineString, Point, box
+
+from geo import criteria
+from geo.criteria import Context, IncidentEvidence, SurveyEvidence
+from geo.criteria.opening_hours import days_open_at, parse
+
+# A 200 m × 100 m study area (2 ha) with one east–west footway along y = 0 through its middle.
+STUDY = box(0, -50, 200, 50)
+FOOTWAY = (LineString([(0, 0), (200, 0)]), {"highway": "footway"})
+
+
+def ctx(**kw: object) -> Context:
+    return Context(area=STUDY, study=STUDY, **kw)  # type: ignore[arg-type]
+
+
+def test_lighting_counts_the_lit_share_and_takes_five_points_per_dark_gap() -> None:
+    # Lamps at x = 25 and x = 175 light 0–50 and 150–200 (reach 25 m): lit 100 of 200 m.
+    # The unlit 50–150 is one dark gap of 100 m (> 50 m). Value = 100 × 0.5 − 5 × 1 = 45.
+    c = ctx(paths=[FOOTWAY], lamps=[(Point(25, 0), {}), (Point(175, 0), {})])
+
+    r = criteria.lighting(c)
+
+    assert r.evidence["lit_share"] == pytest.approx(0.5, abs=1e-3)
+    assert r.evidence["dark_gaps"] == 1
+    assert r.evidence["longest_dark_gap_m"] == pytest.approx(100, abs=0.5)
+    assert r.value == pytest.approx(45.0, abs=0.2)
+    assert len(r.geometries["dark_gaps"]) == 1
+    assert "mörka sträckor" in r.explanation
+    assert {m.office for m in r.measures} == {"Kontoret för samhällsbyggnad"}
+
+
+def test_lighting_counts_a_way_tagged_lit_as_lit_without_lamps() -> None:
+    # The footway is tagged lit=yes: all 200 m lit, no gaps: 100.
+    c = ctx(paths=[(FOOTWAY[0], {"highway": "footway", "lit": "yes"})])
+
+    assert criteria.lighting(c).value == 100.0
+
+
+def test_natural_surveillance_weighs_overlooked_and_active_frontage() -> None:
+    # Houses (windows, not active) along 0–100 m, 5 m from the path: the 20 m buffer reaches the path
+    # from x = 0 to 100 + √(20² − 5²) = 119.36 m → overlooked 0.5968. A shop 150–170, 5 m south:
+    # overlooked and active 150 − 19.36 to 170 + 19.36 = 130.64–189.36 (58.73 m).
+    # Overlooked = (119.36 + 58.73) / 200 = 0.8904; active = 58.73 / 200 = 0.2936.
+    # Value = 100 × (0.6 × 0.8904 + 0.4 × 0.2936) = 65.17 (buffers are polygons: ±0.3).
+    c = ctx(
+        paths=[FOOTWAY],
+        buildings=[
+            (box(0, 5, 100, 20), {"building": "apartments"}),
+            (box(150, -20, 170, -5), {"building": "yes", "shop": "bakery"}),
+        ],
+    )
+
+    r = criteria.natural_surveillance(c)
+
+    assert r.evidence["overlooked_share"] == pytest.approx(0.8904, abs=0.003)
+    assert r.evidence["active_frontage_share"] == pytest.approx(0.2936, abs=0.003)
+    assert r.value == pytest.approx(65.2, abs=0.3)
+    assert r.evidence["blind_stretches"] == 0  # the longest gap, 119–131 m, is shorter than 50 m
+
+
+def test_natural_surveillance_marks_a_garage_row_as_blind_facade() -> None:
+    # Garages (blind walls) along 0–120 m and nothing else: nothing is overlooked, value 0;
+    # the stretch past the garages (0–139 m) is a blind facade, the whole path a blind stretch.
+    c = ctx(paths=[FOOTWAY], buildings=[(box(0, 5, 120, 15), {"building": "garages"})])
+
+    r = criteria.natural_surveillance(c)
+
+    assert r.value == 0.0
+    assert r.evidence["blind_facades"] == 1
+    assert r.geometries["blind_facades"][0].length == pytest.approx(139.4, abs=0.5)
+    assert r.evidence["blind_stretches"] == 1
+
+
+def test_mix_of_functions_is_the_mean_shannon_evenness_of_land_use_and_pois() -> None:
+    # Land use: housing 1.5 ha, retail 0.5 ha → p = (0.75, 0.25),
+    # H = −(0.75 ln 0.75 + 0.25 ln 0.25) = 0.5623, evenness 0.5623 / ln 6 = 0.3138.
+    # POIs: one café, one school, one shop → three equal: ln 3 / ln 6 = 0.6131.
+    # Value = 100 × (0.3138 + 0.6131) / 2 = 46.35.
+    c = ctx(
+        landuse=[
+            (box(0, -50, 150, 50), {"landuse": "residential"}),
+            (box(150, -50, 200, 50), {"landuse": "retail"}),
+        ],
+        pois=[
+            (Point(10, 10), {"amenity": "cafe"}),
+            (Point(20, 10), {"amenity": "school"}),
+            (Point(30, 10), {"shop": "clothes"}),
+        ],
+    )
+
+    r = criteria.mix_of_functions(c)
+
+    h = -(0.75 * math.log(0.75) + 0.25 * math.log(0.25)) / math.log(6)
+    assert r.evidence["landuse_evenness"] == pytest.approx(h, abs=1e-3)
+    assert r.value == pytest.approx(100 * (h + math.log(3) / math.log(6)) / 2, abs=0.1)
+
+
+def test_life_at_all_hours_counts_evening_and_night_opening_and_residents() -> None:
+    # Study area 2 ha. A bar (no opening_hours: evening and night every day) counts 1 + 1;
+    # a grocer "Mo-Sa 08:00-22:00" is open at 20:00 on 6 days (6/7 = 0.857) and not at 23:00.
+    # Evening 1.857 / 2 ha = 0.93 per ha (target 0.5 → 1); night 1 / 2 = 0.5 (target 0.15 → 1).
+    # Residents: 40 × 25 m block, 3 storeys: 1000 × 3 × 0.8 / 42 = 57.14 → 28.57 per ha (target 100).
+    # Value = 100 × (0.35 + 0.25 + 0.4 × 0.2857) = 71.43.
+    c = ctx(
+        pois=[
+            (Point(10, 10), {"amenity": "bar"}),
+            (Point(20, 10), {"shop": "convenience", "opening_hours": "Mo-Sa 08:00-22:00"}),
+        ],
+        buildings=[(box(100, 10, 140, 35), {"building": "apartments", "building:levels": "3"})],
+    )
+
+    r = criteria.life_at_all_hours(c)
+
+    assert r.evidence["evening_places"] == pytest.approx(1 + 6 / 7, abs=1e-3)
+    assert r.evidence["night_places"] == pytest.approx(1.0)
+    assert r.evidence["residents"] == pytest.approx(57.1, abs=0.1)
+    assert r.value == pytest.approx(71.4, abs=0.1)
+
+
+def test_connectivity_finds_dead_ends_and_detours_in_a_cul_de_sac() -> None:
+    # A T: a 200 m street along y = 0 (its ends on the study boundary: cut, not dead ends) and a
+    # 40 m stub north from x = 100 ending inside the area: 1 intersection, 1 dead end.
+    # CNR = 1 / 2 = 0.5. Intersections per km² = 1 / 0.02 = 50 → 0.5 of the target 100.
+    # Node pairs ≥ 100 m apart among the junction and the stub end: none → detour 1.
+    # Value = 100 × (0.4 × 0.5 + 0.3 × 0.5 + 0.3 × 1) = 65.
+    c = ctx(paths=[FOOTWAY, (LineString([(100, 0), (100, 40)]), {"highway": "service"})])
+
+    r = criteria.connectivity(c)
+
+    assert (r.evidence["intersections"], r.evidence["dead_ends"]) == (1, 1)
+    assert r.evidence["connected_node_ratio"] == 0.5
+    assert r.value == pytest.approx(65.0, abs=0.1)
+
+
+def test_connectivity_measures_the_detour_around_a_barrier() -> None:
+    # Two dead-end stubs 120 m apart, joined only by a U via y = 100: A(0,0)→(0,100)→(120,100)→B(120,0).
+    # Network 320 m against 120 m straight: detour 2.667 → clip(2 − 2.667) = 0.
+    study = box(-50, -50, 170, 150)
+    u = LineString([(0, 0), (0, 100), (120, 100), (120, 0)])
+    c = Context(area=study, study=study, paths=[(u, {"highway": "footway"})])
+
+    r = criteria.connectivity(c)
+
+    assert r.evidence["dead_ends"] == 2
+    assert r.evidence["mean_detour"] == pytest.approx(320 / 120, abs=1e-3)
+
+
+def test_hidden_spots_penalise_vegetation_beside_paths_and_tunnels() -> None:
+    # Scrub from x = 50 to 100, 2 m north of the path: within 5 m from 50 − √(5² − 2²) = 45.42 to
+    # 104.58 → 59.17 m of 200 m (0.2958). One lit tunnel (a lamp over it): −5.
+    # Value = 100 × (1 − 0.2958) − 5 = 65.42.
+    tunnel = LineString([(200, 0), (200, 30)])
+    study = box(0, -50, 210, 50)
+    c = Context(
+        area=study,
+        study=study,
+        paths=[FOOTWAY, (tunnel, {"highway": "footway", "tunnel": "yes"})],
+        parks=[(box(50, 2, 100, 30), {"natural": "scrub"})],
+        lamps=[(Point(200, 15), {})],
+    )
+
+    r = criteria.hidden_spots(c)
+
+    assert r.evidence["beside_vegetation_m"] == pytest.approx(59.17, abs=0.3)
+    assert (r.evidence["tunnels"], r.evidence["lit_tunnels"]) == (1, 1)
+    assert r.value == pytest.approx(100 * (1 - 59.17 / 230) - 5, abs=0.3)
+    assert len(r.geometries["hidden_spots"]) == 2
+
+
+def test_maintenance_takes_points_for_severity_and_open_actions() -> None:
+    # Two maintenance observations, severity 3 and 1 (8 × 4 = 32), one open action (5): 100 − 37 = 63.
+    obs = [
+        (Point(10, 0), {"category": "skotsel", "severity": 3, "feeling": 2}),
+        (Point(20, 0), {"category": "skotsel", "severity": 1, "feeling": 3}),
+        (Point(30, 0), {"category": "belysning", "severity": 3, "feeling": 1}),
+        (Point(500, 0), {"category": "skotsel", "severity": 3, "feeling": 1}),  # outside
+    ]
+    c = ctx(observations=obs, open_actions=1, walks_nearby=1)
+
+    r = criteria.maintenance(c)
+
+    assert r.value == 63.0
+    assert r.evidence["maintenance_observations"] == 2
+
+
+def test_maintenance_is_neutral_and_says_so_without_any_walk() -> None:
+    r = criteria.maintenance(ctx())
+
+    assert (r.value, r.confidence) == (50.0, "låg")
+    assert "Ingen trygghetsvandring" in r.explanation
+
+
+def test_exposure_compares_the_area_rate_with_the_municipality() -> None:
+    # 6 incidents in 3 years in 0.02 km² = 100 per km² and year; the municipality 400: RR 0.25.
+    # Value = 100 / 1.25 = 80. One of two cells reaches the hot-spot threshold 4.
+    ev = IncidentEvidence(
+        count=6,
+        years=3,
+        reference_per_km2_year=400,
+        cells=[(box(0, -50, 100, 50), 4), (box(100, -50, 200, 50), 2)],
+        hot_threshold=4,
+    )
+
+    r = criteria.exposure_to_crime(ctx(incidents=ev))
+
+    assert r.evidence["relative_rate"] == 0.25
+    assert r.value == 80.0
+    assert r.evidence["hot_cells"] == 1
+
+
+def test_perceived_safety_blends_walk_feelings_and_survey_priorities() -> None:
+    # Feelings 1, 2, 2, 5 → mean 2.5 → 100 × 1.5 / 4 = 37.5. Survey priority 7 of 14 → 50.
+    # Value = 0.7 × 37.5 + 0.3 × 50 = 41.25.
+    obs = [(Point(10 * i, 0), {"feeling": f}) for i, f in enumerate((1, 2, 2, 5), start=1)]
+    c = ctx(observations=obs, survey=SurveyEvidence(area_mean=7, municipality_mean=8, responses=12))
+
+    r = criteria.perceived_safety(c)
+
+    assert r.value == pytest.approx(41.2, abs=0.1)
+    assert r.evidence["unsafe_observations"] == 3
+    assert "lägre än kommunen" in r.explanation
+
+
+def test_transport_walks_the_network_to_the_stop_and_measures_the_lit_share() -> None:
+    # From the plan area at x = 0, the stop is 300 m along a footway (access 1 within 400 m).
+    # Lamps light 0–100 m (two lamps at 25 and 75): lit share 100 / 300 = 0.333.
+    # A station 1500 m away is out of reach (no line to it): only the bus counts.
+    # Value = 100 × (0.5 × 1 + 0.5 × 0.3333) = 66.67.
+    study = box(-100, -100, 400, 100)
+    c = Context(
+        area=box(-10, -10, 10, 10),
+        study=study,
+        paths=[(LineString([(0, 0), (300, 0)]), {"highway": "footway"})],
+        lamps=[(Point(25, 0), {}), (Point(75, 0), {})],
+        bus_stops=[
+            (Point(300, 3), {"highway": "bus_stop"}),
+            (Point(1500, 0), {"railway": "station"}),
+        ],
+    )
+
+    r = criteria.transport(c)
+
+    assert r.evidence["bus_distance_m"] == pytest.approx(303, abs=0.1)  # 300 m + 3 m to the pole
+    assert r.evidence["station_distance_m"] is None
+    assert r.value == pytest.approx(66.7, abs=0.1)
+
+
+def test_every_criterion_returns_a_value_evidence_and_a_sentence_on_an_empty_area() -> None:
+    results = criteria.score_all(ctx())
+
+    assert list(results) == list(criteria.CRITERIA)
+    for r in results.values():
+        assert 0 <= r.value <= 100
+        assert r.explanation.endswith(".")
+        assert isinstance(r.evidence, dict)
+
+
+def test_the_default_weights_sum_to_one_and_cover_every_criterion() -> None:
+    assert set(criteria.DEFAULT_WEIGHTS) == set(criteria.CRITERIA) == set(criteria.LABELS)
+    assert sum(criteria.DEFAULT_WEIGHTS.values()) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("spec", "minute", "days"),
+    [
+        ("Mo-Fr 08:00-17:00", 20 * 60, 0),
+        ("Mo-Su 10:00-22:00", 20 * 60, 7),
+        ("Mo-Th 11:00-23:00; Fr-Sa 11:00-03:00; Su off", 23 * 60 + 30, 2),
+        ("Mo-Fr 07:00-22:00; Sa,Su 09:00-20:00; PH off", 20 * 60, 5),
+        ("10:00-14:00,16:00-21:00", 20 * 60, 7),
+        ("Mo-Fr 10-20", 19 * 60, 5),
+        ("Fr-Sa 22:00-04:00", 2 * 60, 2),  # Saturday and Sunday mornings
+        ("24/7", 3 * 60, 7),
+    ],
+)
+def test_opening_hours_read_the_common_forms(spec: str, minute: int, days: int) -> None:
+    schedule = parse(spec)
+
+    assert schedule is not None
+    assert days_open_at(schedule, minute) == days
+
+
+def test_opening_hours_that_cannot_be_read_give_none() -> None:
+    assert parse("sunrise-sunset") is None
+    assert parse("") is None

@@ -1,0 +1,204 @@
+"""Scoring a plan from PostGIS: scenarios, plan features, sensitive incidents, score_plan --json."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from geo import criteria
+from layers import scoring
+from layers.models import Detaljplan, PlanAssessment, PlanFeature, ScoringWeights
+from surveys.evidence import people_evidence
+from tests.factories import (
+    CategoryFactory,
+    IncidentFactory,
+    MunicipalityFactory,
+    ObservationFactory,
+    WalkFactory,
+    sensitive_category,
+)
+from tests.plan_factories import context_layer, line, point, rebuilt_plan, small_town
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_rebuilt_area_is_scored_today_and_as_planned_side_by_side() -> None:
+    small_town(context_layer())
+    plan = rebuilt_plan()
+
+    scores = scoring.score_plan(plan, people=people_evidence)
+
+    assert list(scores) == ["idag", "planerat"]
+    today, planned = scores["idag"].results, scores["planerat"].results
+    # Today the block is a car park and a mall; as planned, housing with premises and a path through.
+    assert (
+        planned["life_at_all_hours"].evidence["residents"]
+        > today["life_at_all_hours"].evidence["residents"]
+    )
+    assert planned["natural_surveillance"].evidence["active_buildings"] >= 1
+    assert (
+        planned["connectivity"].evidence["intersections"]
+        > today["connectivity"].evidence["intersections"]
+    )
+    for s in scores.values():
+        assert set(s.results) == set(criteria.CRITERIA)
+        assert 0 <= s.overall <= 100
+
+
+def test_a_new_area_is_scored_as_planned_only() -> None:
+    plan = rebuilt_plan()
+    Detaljplan.objects.filter(pk=plan.pk).update(kind=Detaljplan.Kind.NEW)
+    plan.refresh_from_db()
+
+    assert list(scoring.score_plan(plan)) == ["planerat"]
+
+
+def test_lamps_the_plan_adds_light_the_planned_scenario_only() -> None:
+    layer = context_layer()
+    small_town(layer)
+    plan = rebuilt_plan()
+    before = scoring.score_plan(plan)["planerat"].results["lighting"].evidence["lit_share"]
+    for y in range(-130, 0, 30):  # lamps along the new path through the block
+        PlanFeature.objects.create(
+            municipality=plan.municipality, plan=plan, kind="lamp", geom=point(0, y)
+        )
+
+    scores = scoring.score_plan(plan)
+
+    assert scores["planerat"].results["lighting"].evidence["lit_share"] > before
+    assert (
+        scores["idag"].results["lighting"].evidence["lamps"]
+        < scores["planerat"].results["lighting"].evidence["lamps"]
+    )
+
+
+def test_sensitive_incidents_count_only_through_k_suppressed_cells() -> None:
+    municipality = MunicipalityFactory()
+    small_town(context_layer(municipality))
+    plan = rebuilt_plan(municipality)
+    now = timezone.now()
+    for i in range(10):  # public-space incidents in the block
+        IncidentFactory(municipality=municipality, location=point(-50 + 10 * i, -60))
+    # Four sensitive incidents in the block: under k = 5, so not counted at all.
+    for i in range(4):
+        IncidentFactory(
+            municipality=municipality, category=sensitive_category(), location=point(10 * i, -80)
+        )
+
+    few = scoring.incident_evidence(
+        municipality, scoring.to_shapely(plan.area).buffer(200), now=now
+    )
+    for i in range(2):  # a sixth in the same 500 m cell: the cell now holds 6 ≥ k
+        IncidentFactory(
+            municipality=municipality, category=sensitive_category(), location=point(5 + i, -85)
+        )
+    more = scoring.incident_evidence(
+        municipality, scoring.to_shapely(plan.area).buffer(200), now=now
+    )
+
+    assert few is not None and more is not None
+    assert few.sensitive_from_cells == 0
+    assert few.count == 10
+    assert (
+        0 < more.sensitive_from_cells <= 6
+    )  # apportioned by the cell's overlap with the study area
+    assert more.count == pytest.approx(10 + more.sensitive_from_cells)
+
+
+def test_exposure_is_high_where_incidents_crowd_against_the_municipality() -> None:
+    municipality = MunicipalityFactory()
+    plan = rebuilt_plan(municipality)
+    category = CategoryFactory()
+    for i in range(40):  # crowded in the plan's block
+        IncidentFactory(
+            municipality=municipality, category=category, location=point(-100 + 5 * i, -50)
+        )
+    for i in range(40):  # spread thinly elsewhere in town, one per 250 m cell
+        IncidentFactory(
+            municipality=municipality, category=category, location=point(-3000 + 250 * i, 2500)
+        )
+
+    result = scoring.score_plan(plan)["planerat"].results["exposure_to_crime"]
+
+    assert result.evidence["relative_rate"] > 1
+    assert result.value < 50
+    assert result.evidence["hot_cells"] >= 1
+
+
+def test_walk_observations_and_open_actions_reach_maintenance_and_perceived_safety() -> None:
+    municipality = MunicipalityFactory()
+    plan = rebuilt_plan(municipality)
+    walk = WalkFactory(municipality=municipality, route=line((-200, -50), (200, -50)))
+    ObservationFactory(walk=walk, location=point(0, -50), category="skotsel", severity=3, feeling=1)
+    ObservationFactory(
+        walk=walk, location=point(30, -50), category="belysning", severity=2, feeling=2
+    )
+
+    results = scoring.score_plan(plan, people=people_evidence)["idag"].results
+
+    assert results["maintenance"].evidence["walks_nearby"] == 1
+    assert results["maintenance"].value == 100 - 8 * 3
+    assert results["perceived_safety"].evidence["mean_feeling"] == 1.5
+
+
+def test_the_municipalitys_own_weights_make_the_overall_score() -> None:
+    plan = rebuilt_plan()
+    only_lighting = {k: 0.0 for k in criteria.CRITERIA} | {"lighting": 1.0}
+    ScoringWeights.objects.create(municipality=plan.municipality, weights=only_lighting)
+
+    scores = scoring.score_plan(plan)
+
+    for s in scores.values():
+        assert s.overall == s.results["lighting"].value
+        assert s.weights_source == ScoringWeights.Source.MANUAL
+
+
+def test_score_plan_json_has_every_criterion_with_value_evidence_and_explanation() -> None:
+    small_town(context_layer())
+    plan = rebuilt_plan()
+    out = StringIO()
+
+    call_command("score_plan", str(plan.pk), "--json", stdout=out)
+
+    report = json.loads(out.getvalue())
+    assert report["plan"]["plan_id"] == "TEST-1"
+    assert set(report["scenarios"]) == {"idag", "planerat"}
+    for scenario in report["scenarios"].values():
+        assert [c["key"] for c in scenario["criteria"]] == list(criteria.CRITERIA)
+        assert sum(scenario["weights"].values()) == pytest.approx(1.0)
+        assert 0 <= scenario["overall"] <= 100
+        for c in scenario["criteria"]:
+            assert 0 <= c["value"] <= 100
+            assert isinstance(c["evidence"], dict) and c["evidence"]
+            assert c["explanation"]
+            assert all(m["office"] for m in c["measures"])
+    assert PlanAssessment.objects.filter(plan=plan).count() == 2  # stored, one per scenario
+
+
+def test_score_plan_finds_a_plan_by_its_plan_id_and_refuses_an_unknown_one() -> None:
+    rebuilt_plan()
+    out = StringIO()
+
+    call_command("score_plan", "TEST-1", "--no-store", stdout=out)
+
+    assert "Belysning" in out.getvalue()
+    assert PlanAssessment.objects.count() == 0
+    with pytest.raises(Exception, match="no detaljplan"):
+        call_command("score_plan", "NO-SUCH", stdout=StringIO())
+
+
+def test_stored_assessments_carry_the_criteria_map_layers_in_wgs84() -> None:
+    small_town(context_layer())
+    plan = rebuilt_plan()
+
+    scoring.assess(plan)
+
+    planned = scoring.latest_assessments(plan)["planerat"]
+    dark = planned.map_layers["dark_gaps"]
+    assert dark["features"], "the unlit streets are dark gaps"
+    lon, lat = dark["features"][0]["geometry"]["coordinates"][0]
+    assert 17 < lon < 19 and 59 < lat < 60

@@ -1,0 +1,214 @@
+"""The planner pages on the real PostGIS: review, map JSON, report, calibration, alternatives."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+
+from geo.crs import STORAGE_SRID, WEB_SRID, transform_xy
+from layers.models import AuditEvent, Detaljplan, RiskCalibration, ScoringWeights
+from layers.roles import Role
+from tests.factories import (
+    CategoryFactory,
+    IncidentFactory,
+    MunicipalityFactory,
+    sensitive_category,
+    user_with_role,
+)
+from tests.plan_factories import context_layer, point, rebuilt_plan, small_town
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def planner() -> User:
+    return user_with_role(Role.PLANNER)
+
+
+@pytest.fixture
+def planner_client(client: Client, planner: User) -> Client:
+    client.force_login(planner)
+    return client
+
+
+def test_planner_pages_need_a_login(client: Client) -> None:
+    plan = rebuilt_plan()
+
+    for url in ("/plan/", f"/plan/{plan.pk}/", f"/plan/{plan.pk}/karta.json", "/plan/kalibrering/"):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert "/konto/logga-in/" in response["Location"]
+
+
+def test_the_plan_page_shows_both_columns_for_a_rebuilt_area(planner_client: Client) -> None:
+    small_town(context_layer())
+    plan = rebuilt_plan()
+
+    response = planner_client.get(f"/plan/{plan.pk}/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-testid="overall-idag"' in html and 'data-testid="overall-planerat"' in html
+    assert html.count('class="criterion"') == 10
+    assert html.count("<meter") == 20  # a bar per criterion and scenario
+    assert "Kontoret för samhällsbyggnad" in html
+    assert "style=" not in html  # CSP: no inline styles
+
+
+def test_the_plan_list_links_each_plan_with_its_scores(planner_client: Client) -> None:
+    plan = rebuilt_plan()
+    planner_client.get(f"/plan/{plan.pk}/")  # scores it
+
+    html = planner_client.get("/plan/").content.decode()
+
+    assert f'href="/plan/{plan.pk}/"' in html
+    assert "TEST-1" in html
+
+
+def test_the_map_json_never_carries_sensitive_incidents_as_points_for_a_planner(
+    planner_client: Client,
+) -> None:
+    municipality = MunicipalityFactory()
+    plan = rebuilt_plan(municipality)
+    public = CategoryFactory()
+    IncidentFactory(municipality=municipality, category=public, location=point(0, -50))
+    secret = sensitive_category()
+    spots = [point(31.5 + i, -97.25) for i in range(6)]  # six: the 500 m cell is shown as a count
+    for p in spots:
+        IncidentFactory(municipality=municipality, category=secret, location=p)
+
+    text = planner_client.get(f"/plan/{plan.pk}/karta.json").content.decode()
+    page = planner_client.get(f"/plan/{plan.pk}/").content.decode()
+
+    data = json.loads(text)
+    assert sum(f["properties"]["count"] for f in data["density"]["features"]) == 1
+    assert [f["properties"]["count"] for f in data["sensitive_cells"]["features"]] == [6]
+    pairs = [(float(a), float(b)) for a, b in re.findall(r"\[(17\.\d+), (59\.\d+)\]", text)]
+    assert pairs, "the JSON has coordinates"
+    xs, ys = transform_xy(
+        [a for a, _ in pairs], [b for _, b in pairs], from_srid=WEB_SRID, to_srid=STORAGE_SRID
+    )
+    for p in spots:  # no coordinate anywhere in the JSON within a metre of a sensitive incident
+        assert min(math.hypot(x - p.x, y - p.y) for x, y in zip(xs, ys, strict=True)) > 1.0
+        lon, _lat = transform_xy([p.x], [p.y], from_srid=STORAGE_SRID, to_srid=WEB_SRID)
+        assert f"{lon[0]:.6f}" not in page
+    assert all(f["geometry"]["type"] == "Polygon" for f in data["density"]["features"])
+
+
+def test_an_analyst_sees_sensitive_incidents_in_the_density_and_the_read_is_logged(
+    client: Client,
+) -> None:
+    municipality = MunicipalityFactory()
+    plan = rebuilt_plan(municipality)
+    IncidentFactory(
+        municipality=municipality, category=sensitive_category(), location=point(0, -50)
+    )
+    client.force_login(user_with_role(Role.ANALYST))
+
+    data = client.get(f"/plan/{plan.pk}/karta.json").json()
+
+    assert sum(f["properties"]["count"] for f in data["density"]["features"]) == 1
+    assert (
+        AuditEvent.objects.filter(
+            action=AuditEvent.Action.READ_SENSITIVE, object_type="incident_density"
+        ).count()
+        == 1
+    )
+
+
+def test_the_report_page_takes_a4_or_a3_and_refuses_other_paper(planner_client: Client) -> None:
+    plan = rebuilt_plan()
+
+    a3 = planner_client.get(f"/plan/{plan.pk}/rapport/?paper=A3")
+    bad = planner_client.get(f"/plan/{plan.pk}/rapport/?paper=Letter")
+    bad_pdf = planner_client.get(f"/plan/{plan.pk}/rapport.pdf?paper=B5")
+
+    assert a3.status_code == 200 and b"paper-A3" in a3.content
+    assert bad.status_code == 400 and bad_pdf.status_code == 400
+
+
+def test_alternatives_are_compared_criterion_by_criterion(planner_client: Client) -> None:
+    small_town(context_layer())
+    main = rebuilt_plan()
+    other = rebuilt_plan(plan_id="TEST-1B")
+    Detaljplan.objects.filter(pk=other.pk).update(alternative_of=main)
+    other.zones.filter(
+        scenario="planerat", use_code="GÅNG"
+    ).delete()  # alternative B: no path through
+
+    html = planner_client.get(f"/plan/{other.pk}/").content.decode()
+
+    assert 'data-testid="comparison"' in html
+    table = html.split('data-testid="comparison"')[1].split("</table>")[0]
+    assert "TEST-1" in table and "TEST-1B" in table
+    assert table.count("<tr>") == 11  # ten criteria and the overall
+
+
+def test_rescoring_needs_the_permission(client: Client) -> None:
+    plan = rebuilt_plan()
+    client.force_login(user_with_role(Role.BRA_MEMBER))
+
+    assert client.post(f"/plan/{plan.pk}/bedom/").status_code == 403
+
+
+def _town_with_incidents() -> None:
+    """A mapped town where incidents gather near the pub and on the unlit streets."""
+    municipality = MunicipalityFactory()
+    small_town(context_layer(municipality))
+    category = CategoryFactory()
+    now = timezone.now()
+    n = 0
+    for days_ago in (30, 200, 400, 500, 600, 700):
+        for dx, dy in (
+            (90, 30),
+            (80, 20),
+            (100, 35),
+            (70, -10),
+            (-200, -150),
+            (0, -150),
+            (-290, 0),
+            (100, 25),
+        ):
+            n += 1
+            IncidentFactory(
+                municipality=municipality,
+                category=category,
+                location=point(dx + n % 7, dy + n % 5),
+                occurred_from=now - timedelta(days=days_ago, hours=n),
+            )
+
+
+def test_calibration_runs_on_the_municipalitys_incidents_and_its_weights_can_be_applied(
+    planner_client: Client,
+) -> None:
+    _town_with_incidents()
+
+    ran = planner_client.post("/plan/kalibrering/", {"action": "run"}, follow=True)
+    applied = planner_client.post("/plan/kalibrering/", {"action": "apply"}, follow=True)
+
+    calibration = RiskCalibration.objects.get()
+    assert ran.status_code == 200
+    assert {f["key"] for f in calibration.factors} >= {"night_venues_200m", "dark_path_m"}
+    assert calibration.accuracy["pai"] > 0
+    assert 'data-testid="pai"' in ran.content.decode()
+    weights = ScoringWeights.objects.get()
+    assert weights.source == ScoringWeights.Source.CALIBRATED
+    assert sum(weights.weights.values()) == pytest.approx(1.0, abs=1e-3)
+    assert applied.status_code == 200
+
+
+def test_calibration_without_context_says_why_instead_of_failing(planner_client: Client) -> None:
+    MunicipalityFactory()
+
+    response = planner_client.post("/plan/kalibrering/", {"action": "run"}, follow=True)
+
+    assert response.status_code == 200
+    assert "inga gator eller gångvägar" in response.content.decode()
+    assert not RiskCalibration.objects.exists()
