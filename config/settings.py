@@ -199,3 +199,6 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 # (metres, SWEREF 99 TM), with cells under SENSITIVE_MIN_COUNT left out (layers/aggregates.py).
 SENSITIVE_CELL_M = env_int("TRYGG_SENSITIVE_CELL_M", 500)
 SENSITIVE_MIN_COUNT = env_int("TRYGG_SENSITIVE_MIN_COUNT", 5)
+
+# The largest photo a tablet may upload (surveys/photos.py); larger ones get a 413 naming the limit.
+PHOTO_MAX_BYTES = env_int("TRYGG_PHOTO_MAX_MB", 15) * 1024 * 1024

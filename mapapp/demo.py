@@ -39,6 +39,7 @@ from layers.models import (
 )
 from layers.roles import Role
 from layers.services import ensure_reference_data, load_municipality_from_nyko
+from mapapp import field_demo
 from surveys.importers import load_vasby_survey_2015
 from surveys.models import (
     Action,
@@ -228,7 +229,9 @@ def load_demo(*, today: date | None = None) -> DemoSummary:
     _load_police_events(municipality)
     load_vasby_survey_2015(FIXTURES / "medborgarenkat_2015.csv", municipality)
     _generate_incidents(municipality, today)
+    field_demo.load_land_owners(municipality)  # before the walks: actions follow the land owner
     _generate_walks(municipality, today)
+    field_demo.load_planned_walk(municipality, today)
     _generate_detaljplan(municipality)
     _create_demo_users()
     return DemoSummary(municipality=municipality, counts=demo_counts(municipality))
