@@ -36,7 +36,7 @@ from layers import uploads
 from layers.api import GEOJSON, geojson_response, municipality_or_404
 from surveys import queries, services
 from surveys.auth import DeviceTokenAuthentication, request_municipality
-from surveys.models import Observation, ObservationPhoto, Trygghetsvandring
+from surveys.models import Action, Observation, ObservationPhoto, Trygghetsvandring
 from surveys.photos import PhotoRejected, max_bytes
 from surveys.serializers import (
     ConflictOut,
@@ -92,9 +92,20 @@ def _observation_for(request: Request, client_uuid: uuid.UUID) -> Observation | 
     return qs.first()
 
 
-def observation_json(observation: Observation) -> dict[str, Any]:
+def observation_json(
+    observation: Observation, *, action: Action | None = None, new: bool = False
+) -> dict[str, Any]:
+    """The stored observation as the API returns it; ``new``: just created, so no photos yet."""
     lon, lat = queries.web_xy(observation.location)
-    action = observation.actions.select_related("office").order_by("pk").first()
+    if action is None:
+        action = observation.actions.select_related("office").order_by("pk").first()
+    photos = (
+        []
+        if new
+        else [
+            str(u) for u in observation.photos.order_by("pk").values_list("client_uuid", flat=True)
+        ]
+    )
     return {
         "id": observation.pk,
         "client_uuid": str(observation.client_uuid),
@@ -110,9 +121,7 @@ def observation_json(observation: Observation) -> dict[str, Any]:
         "note": observation.note,
         "raised_by_gender": observation.raised_by_gender,
         "raised_by_age": observation.raised_by_age,
-        "photos": [
-            str(u) for u in observation.photos.order_by("pk").values_list("client_uuid", flat=True)
-        ],
+        "photos": photos,
         "action": None
         if action is None
         else {
@@ -233,7 +242,10 @@ def create_observation(request: Request) -> Response:
             observation=observation_json(conflict.existing),
         )
     code = status.HTTP_201_CREATED if recorded.created else status.HTTP_200_OK
-    return Response(observation_json(recorded.observation), status=code)
+    return Response(
+        observation_json(recorded.observation, action=recorded.action, new=recorded.created),
+        status=code,
+    )
 
 
 @extend_schema(

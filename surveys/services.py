@@ -92,6 +92,7 @@ class Suggestion:
 class Recorded:
     observation: Observation
     created: bool
+    action: Action | None = None  # the proposed action, when the observation was created now
 
 
 @dataclass(frozen=True)
@@ -103,18 +104,21 @@ class StoredPhoto:
 # --- responsible office ---------------------------------------------------------------------------
 
 
-def land_owner(municipality: Municipality, point: Point) -> tuple[Office, str] | None:
+def land_owner(
+    municipality: Municipality | int, point: Point, *, offices: dict[str, Office] | None = None
+) -> tuple[Office, str] | None:
     """The office or partner that owns the land at ``point``, from tagged context features or plan zones.
 
     A context polygon whose properties name an office or partner (``markägare``, ``owner``, ``operator``)
     wins; then a plan zone with a regulation of kind ``markägare``/``huvudman``. The smallest area that
     holds the point decides when several do.
     """
-    offices = _offices_by_name(municipality)
+    municipality_id = municipality if isinstance(municipality, int) else municipality.pk
+    offices = offices if offices is not None else _offices_by_name(municipality_id)
     # SELECT properties, name FROM layers_contextfeature WHERE municipality_id = %s
     #   AND ST_Contains(geom, point) ORDER BY ST_Area(geom)
     features = (
-        ContextFeature.objects.filter(municipality=municipality, geom__contains=point)
+        ContextFeature.objects.filter(municipality_id=municipality_id, geom__contains=point)
         .annotate(area_m2=Area("geom"))
         .order_by("area_m2")
         .values_list("properties", "name", "layer__name")
@@ -127,7 +131,7 @@ def land_owner(municipality: Municipality, point: Point) -> tuple[Office, str] |
                 where = name or layer_name
                 return office, f"marken ägs av {office.name} ({where})"
     zones = (
-        PlanZone.objects.filter(municipality=municipality, area__contains=point)
+        PlanZone.objects.filter(municipality_id=municipality_id, area__contains=point)
         .annotate(area_m2=Area("area"))
         .order_by("area_m2")
         .values_list("regulations", "plan__plan_id")
@@ -143,19 +147,23 @@ def land_owner(municipality: Municipality, point: Point) -> tuple[Office, str] |
 
 
 def suggest_office(
-    municipality: Municipality, category: str, location: Point | None = None
+    municipality: Municipality | int, category: str, location: Point | None = None
 ) -> Suggestion:
     """The office or partner to propose for an observation, and why (docs/decisions/0102)."""
+    municipality_id = municipality if isinstance(municipality, int) else municipality.pk
+    offices = _offices_by_name(municipality_id)
     if location is not None and category in LAND_OWNER_CATEGORIES:
-        owner = land_owner(municipality, to_storage(location))
+        owner = land_owner(municipality_id, to_storage(location), offices=offices)
         if owner is not None:
             return Suggestion(owner[0], owner[1])
     name = SUGGESTED_OFFICE_BY_CATEGORY.get(category, reference.KOMMUNLEDNING)
-    office = Office.objects.filter(municipality=municipality, name=name).first()
+    office = offices.get(name.lower())
     if office is None:
-        office = Office.objects.filter(municipality=municipality).order_by("pk").first()
+        office = min(offices.values(), key=lambda o: o.pk, default=None)
     if office is None:
-        raise LookupError(f"{municipality} has no offices; load the reference data first")
+        raise LookupError(
+            f"municipality {municipality_id} has no offices; load the reference data first"
+        )
     label = (
         Observation.Category(category).label
         if category in Observation.Category.values
@@ -170,9 +178,9 @@ def suggested_office(
     return suggest_office(municipality, category, location).office
 
 
-def _offices_by_name(municipality: Municipality) -> dict[str, Office]:
+def _offices_by_name(municipality_id: int) -> dict[str, Office]:
     found: dict[str, Office] = {}
-    for office in Office.objects.filter(municipality=municipality):
+    for office in Office.objects.filter(municipality_id=municipality_id).order_by("pk"):
         found[office.name.strip().lower()] = office
         if office.short_name:
             found.setdefault(office.short_name.strip().lower(), office)
@@ -190,14 +198,19 @@ def propose_action(
     existing = observation.actions.order_by("pk").first()
     if existing is not None:
         return existing
+    return _create_action(observation, by=by, generated=generated)
+
+
+def _create_action(observation: Observation, *, by: User | None, generated: bool) -> Action:
+    """The proposed action of a new observation, with its first history row (call inside a transaction)."""
     with translation.override("sv"):  # stored texts are Swedish, whatever the request's language
         suggestion = suggest_office(
-            observation.municipality, observation.category, observation.location
+            observation.municipality_id, observation.category, observation.location
         )
         label = observation.get_category_display()
         title = f"{label}: {observation.note[:120] or 'åtgärda platsen'}"
     action = Action.objects.create(
-        municipality=observation.municipality,
+        municipality_id=observation.municipality_id,
         observation=observation,
         office=suggestion.office,
         suggested_office=suggestion.office,
@@ -444,7 +457,7 @@ def record_observation(
                 payload_sha256=digest,
                 created_by=by,
             )
-            propose_action(observation, by=by)
+            action = _create_action(observation, by=by, generated=False)
             if walk.status == Trygghetsvandring.Status.PLANNED:
                 Trygghetsvandring.objects.filter(
                     pk=walk.pk, status=Trygghetsvandring.Status.PLANNED
@@ -454,7 +467,7 @@ def record_observation(
             raise
         # Another request with this UUID committed first: ours waited on the unique index, then failed.
         return _same_or_conflict(Observation.objects.get(client_uuid=client_uuid), digest)
-    return Recorded(observation, created=True)
+    return Recorded(observation, created=True, action=action)
 
 
 def _same_or_conflict(existing: Observation, digest: str) -> Recorded:
