@@ -19,7 +19,9 @@ import uuid
 from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.test_settings")
-os.environ.setdefault("TRYGG_TEST_DB_NAME", f"bench_sync_{os.environ.get('TRYGG_DB_NAME', 'trygg')}")
+os.environ.setdefault(
+    "TRYGG_TEST_DB_NAME", f"bench_sync_{os.environ.get('TRYGG_DB_NAME', 'trygg')}"
+)
 
 GUNICORN = {"workers": 2, "threads": 4}
 ONE_TABLET = 300
@@ -75,11 +77,15 @@ def _send_photos(
                 obs = queue.pop()
             boundary = uuid.uuid4().hex
             body = (
-                f'--{boundary}\r\nContent-Disposition: form-data; name="client_uuid"\r\n\r\n'
-                f"{uuid.uuid4()}\r\n--{boundary}\r\n"
-                'Content-Disposition: form-data; name="image"; filename="IMG.jpg"\r\n'
-                "Content-Type: image/jpeg\r\n\r\n"
-            ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+                (
+                    f'--{boundary}\r\nContent-Disposition: form-data; name="client_uuid"\r\n\r\n'
+                    f"{uuid.uuid4()}\r\n--{boundary}\r\n"
+                    'Content-Disposition: form-data; name="image"; filename="IMG.jpg"\r\n'
+                    "Content-Type: image/jpeg\r\n\r\n"
+                ).encode()
+                + data
+                + f"\r\n--{boundary}--\r\n".encode()
+            )
             started = time.perf_counter()
             conn.request(
                 "POST",

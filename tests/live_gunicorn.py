@@ -92,7 +92,9 @@ class GunicornServer:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: {self.log.read_text(errors='replace')[-2000:]}")
+                raise RuntimeError(
+                    f"gunicorn exited: {self.log.read_text(errors='replace')[-2000:]}"
+                )
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
                 conn.request("GET", "/healthz")
