@@ -94,7 +94,11 @@
     var label = el.dataset;
     var map = Trygg.createMap(el, el.dataset.static ? { zoomControl: false, preferCanvas: false } : { preferCanvas: false });
     map.setView([59.52, 17.9], 13);
-    Trygg.fetchJSON(el.dataset.url).then(function (data) {
+    // The municipality's NYKO areas as a light background (docs/decisions/0008: no outside tiles).
+    var background = el.dataset.backgroundUrl ? Trygg.fetchJSON(el.dataset.backgroundUrl).then(function (fc) {
+      L.geoJSON(fc, { style: { color: "#9aa5b1", weight: 0.7, fillColor: "#f4f1ea", fillOpacity: 0.9 }, interactive: false }).addTo(map);
+    }).catch(function () { /* the walk still draws without it */ }) : Promise.resolve();
+    background.then(function () { return Trygg.fetchJSON(el.dataset.url); }).then(function (data) {
       var bounds = L.latLngBounds([]);
       var drawn = { walk: drawWalk, followup: drawFollowUp, lens: drawLens }[el.dataset.mode](map, data, label, bounds);
       if (bounds.isValid()) { map.fitBounds(bounds, { padding: [24, 24], maxZoom: 17 }); }
