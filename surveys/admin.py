@@ -56,7 +56,7 @@ class ObservationPhotoAdmin(admin.ModelAdmin[models.ObservationPhoto]):
 class ActionEventInline(admin.TabularInline):  # type: ignore[type-arg]
     model = models.ActionEvent
     extra = 0
-    readonly_fields = ["at", "by", "from_status", "to_status", "note"]
+    readonly_fields = ["at", "by", "from_status", "to_status", "note", "changes"]
     can_delete = False
 
 
@@ -66,7 +66,34 @@ class ActionAdmin(admin.ModelAdmin[models.Action]):
     list_filter = ["status", "office"]
     search_fields = ["title", "description"]
     raw_id_fields = ["observation"]
+    readonly_fields = ["suggested_office", "suggestion_reason"]
     inlines = [ActionEventInline]
+
+    def save_model(self, request: HttpRequest, obj: models.Action, form: Any, change: bool) -> None:
+        """Changes made here go into the action's history too, like those on the action page."""
+        old = models.Action.objects.select_related("office").filter(pk=obj.pk).first()
+        super().save_model(request, obj, form, change)
+        if old is None:
+            return
+        changes: dict[str, list[str]] = {}
+        if old.office_id != obj.office_id:
+            changes["office"] = [old.office.name, obj.office.name]
+        if old.due_date != obj.due_date:
+            changes["due_date"] = [
+                old.due_date.isoformat() if old.due_date else "",
+                obj.due_date.isoformat() if obj.due_date else "",
+            ]
+        if old.rejection_reason != obj.rejection_reason:
+            changes["rejection_reason"] = [old.rejection_reason, obj.rejection_reason]
+        if changes or old.status != obj.status:
+            models.ActionEvent.objects.create(
+                action=obj,
+                by=request.user if isinstance(request.user, User) else None,
+                from_status=old.status,
+                to_status=obj.status,
+                note="Ändrad i administrationen",
+                changes=changes,
+            )
 
 
 @admin.register(models.ActionEvent)

@@ -56,8 +56,9 @@ def observation_features(municipality: Municipality, *, limit: int = 20000) -> F
         )
         .order_by("-recorded_at")[:limit]
     )
-    labels = dict(Observation.Category.choices)
-    feelings = dict(Observation.Feeling.choices)
+    # str(): the labels are lazy translations; plain json.dumps callers get strings.
+    labels = {k: str(v) for k, v in Observation.Category.choices}
+    feelings = {k: str(v) for k, v in Observation.Feeling.choices}
     features: list[dict[str, Any]] = [
         {
             "type": "Feature",
@@ -213,16 +214,16 @@ def observation_feature(observation: Observation, **extra: Any) -> dict[str, Any
             "number": getattr(observation, "number", None),
             "uuid": str(observation.client_uuid),
             "category": observation.category,
-            "category_label": observation.get_category_display(),
+            "category_label": str(observation.get_category_display()),
             "feeling": observation.feeling,
-            "feeling_label": observation.get_feeling_display(),
+            "feeling_label": str(observation.get_feeling_display()),
             "severity": observation.severity,
             "note": observation.note,
             "recorded_at": observation.recorded_at.isoformat(),
             "group": group_label(observation.raised_by_gender, observation.raised_by_age),
             "photos": [_photo_urls(p) for p in observation.photos.all()],
             "action_status": action.status if action else "",
-            "action_status_label": action.get_status_display() if action else "",
+            "action_status_label": str(action.get_status_display()) if action else "",
             "office": action.office.name if action else "",
             **extra,
         },
@@ -438,7 +439,7 @@ def lens(
 
     def stats(keys: list[tuple[str, str]], label: str, obs: list[Observation]) -> GroupStats:
         feelings = [o.feeling for o in obs]
-        categories = Counter(o.get_category_display() for o in obs)
+        categories = Counter(str(o.get_category_display()) for o in obs)
         return GroupStats(
             gender=keys[0][0] if len({k[0] for k in keys}) == 1 else "",
             age=keys[0][1] if len({k[1] for k in keys}) == 1 else "",
@@ -513,7 +514,7 @@ def _places(observations: list[Observation], radius_m: float) -> list[Place]:
                 label=group_label(*key),
                 observations=items,
                 mean_feeling=sum(o.feeling for o in items) / len(items),
-                categories=sorted({o.get_category_display() for o in items}),
+                categories=sorted({str(o.get_category_display()) for o in items}),
             )
             for key, items in sorted(by_group.items())
         ]

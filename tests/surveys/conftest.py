@@ -91,3 +91,13 @@ def field_client(field_user: User) -> Client:
 def device_token(municipality: Municipality, field_user: User) -> str:
     _token, raw = issue_device_token(municipality, name="Surfplatta 1", user=field_user)
     return raw
+
+
+@pytest.fixture
+def admin_client(client: Client) -> Client:
+    client.force_login(user_with_role(Role.ADMIN, "admin-tokens"))
+    admin = User.objects.get(username="admin-tokens")
+    admin.is_staff = True
+    admin.is_superuser = True
+    admin.save()
+    return client

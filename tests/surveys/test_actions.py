@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.contrib.auth.models import User
 from django.contrib.gis.geos import Point
+from django.test import Client
 
 from geo.crs import STORAGE_SRID
 from layers import reference
@@ -194,3 +195,35 @@ def test_an_action_past_its_due_date_is_overdue_only_while_open(walk: Trygghetsv
     assert action.is_overdue
     action.status = Action.Status.DONE
     assert not action.is_overdue
+
+
+def test_changing_an_action_in_the_admin_is_kept_in_its_history(
+    admin_client: Client, walk: Trygghetsvandring, municipality: Municipality
+) -> None:
+    action = services.propose_action(ObservationFactory(walk=walk))
+    police = Office.objects.get(municipality=municipality, name=reference.POLISEN)
+
+    response = admin_client.post(
+        f"/admin/surveys/action/{action.pk}/change/",
+        {
+            "municipality": municipality.pk,
+            "observation": action.observation_id,
+            "office": police.pk,
+            "title": action.title,
+            "description": "",
+            "status": "pagar",
+            "rejection_reason": "",
+            "due_date": "",
+            "history-TOTAL_FORMS": "1",
+            "history-INITIAL_FORMS": "1",
+            "history-MIN_NUM_FORMS": "0",
+            "history-MAX_NUM_FORMS": "1000",
+            "history-0-id": action.history.get().pk,
+            "history-0-action": action.pk,
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    last = action.history.order_by("-pk").first()
+    assert last is not None and (last.from_status, last.to_status) == ("ny", "pagar")
+    assert last.changes["office"][1] == reference.POLISEN

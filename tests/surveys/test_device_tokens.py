@@ -23,16 +23,6 @@ from tests.surveys.conftest import observation_payload
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client: Client) -> Client:
-    client.force_login(user_with_role(Role.ADMIN, "admin-tokens"))
-    admin = User.objects.get(username="admin-tokens")
-    admin.is_staff = True
-    admin.is_superuser = True
-    admin.save()
-    return client
-
-
 def post_observation(token: str, walk: Trygghetsvandring) -> int:
     return (
         Client()
