@@ -118,6 +118,7 @@ class GunicornServer:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill()
+        self.log.unlink(missing_ok=True)
 
 
 @contextmanager
