@@ -250,10 +250,11 @@ SENSITIVE_MIN_COUNT = env_int("TRYGG_SENSITIVE_MIN_COUNT", 5)
 
 # Per-client request budgets (config/throttle.py): map and API reads, and the tablets' sync, separately.
 THROTTLE_ENABLED = env_bool("TRYGG_THROTTLE", True)
-THROTTLE_WORKERS = env_int(
-    "TRYGG_WORKERS", 2
-)  # gunicorn worker processes: each holds its own buckets
+# gunicorn worker processes: each holds its own buckets
+THROTTLE_WORKERS = env_int("TRYGG_WORKERS", 2)
 THROTTLE_READ_PER_S = env_int("TRYGG_THROTTLE_READ_PER_S", 100)
 THROTTLE_READ_BURST = env_int("TRYGG_THROTTLE_READ_BURST", 200)
 THROTTLE_SYNC_PER_S = env_int("TRYGG_THROTTLE_SYNC_PER_S", 100)
 THROTTLE_SYNC_BURST = env_int("TRYGG_THROTTLE_SYNC_BURST", 400)
+# The largest photo a tablet may upload (surveys/photos.py); larger ones get a 413 naming the limit.
+PHOTO_MAX_BYTES = env_int("TRYGG_PHOTO_MAX_MB", 15) * 1024 * 1024

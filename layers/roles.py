@@ -82,6 +82,11 @@ _ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
 }
 
 
+# Seen only by administrators: who read what (the audit log) and which tablets hold keys; and the
+# sensitive-incident permission, which only analysts are given on top.
+ADMIN_ONLY_VIEWS = ("view_sensitive_incident", "view_auditevent", "view_devicetoken")
+
+
 def ensure_roles(**_: Any) -> None:
     """Create or update the role groups; safe to run any number of times (a post_migrate handler)."""
     read = Permission.objects.filter(
@@ -95,7 +100,7 @@ def ensure_roles(**_: Any) -> None:
         extra = Q()
         for app_label, codename in _ROLE_PERMISSIONS[role]:
             extra |= Q(content_type__app_label=app_label, codename=codename)
-        wanted = read.exclude(codename="view_sensitive_incident")
+        wanted = read.exclude(codename__in=ADMIN_ONLY_VIEWS)
         if _ROLE_PERMISSIONS[role]:
             wanted = wanted | Permission.objects.filter(extra)
         group.permissions.set(wanted.distinct())

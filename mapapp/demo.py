@@ -44,6 +44,7 @@ from layers.models import (
 from layers.roles import Role
 from layers.services import ensure_reference_data, load_municipality_from_nyko
 from mapapp.demo_context import generate_context
+from mapapp import field_demo
 from surveys.importers import load_vasby_survey_2015
 from surveys.models import (
     Action,
@@ -233,7 +234,9 @@ def load_demo(*, today: date | None = None) -> DemoSummary:
     _load_police_events(municipality)
     load_vasby_survey_2015(FIXTURES / "medborgarenkat_2015.csv", municipality)
     _generate_incidents(municipality, today)
+    field_demo.load_land_owners(municipality)  # before the walks: actions follow the land owner
     _generate_walks(municipality, today)
+    field_demo.load_planned_walk(municipality, today)
     _generate_detaljplan(municipality)
     generate_context(municipality, *_hotspot_xy(municipality, HOTSPOTS[1]))
     _create_demo_users()
@@ -594,11 +597,14 @@ def _generate_walks(municipality: Municipality, today: date) -> None:
             route = earlier_route.clone()
         else:
             route = _loop_route(*_nyko_point(municipality, str(spec["nyko"])), radius=300)
+        # Keyed by name only: the date is relative to the month of the first load, and a load in a
+        # later month must find the same walk, not make a second set.
         walk, created = Trygghetsvandring.objects.get_or_create(
             municipality=municipality,
             name=str(spec["name"]),
-            walked_on=walked_on,
+            generated=True,
             defaults={
+                "walked_on": walked_on,
                 "district": District.objects.get(municipality=municipality, code=spec["district"]),
                 "start_time": spec["start"],
                 "light": spec["light"],

@@ -7,4 +7,5 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("mapapp.planimport_urls")),
     path("plan/", include("mapapp.planning_urls")),
+    path("", include("mapapp.field_urls")),
 ]

@@ -1,7 +1,15 @@
+from typing import Any
+
 from django.contrib import admin
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
 
 from layers.admin import MapAdmin
 from surveys import models
+from surveys.auth import issue_device_token, revoke_device_token
 
 
 class ParticipantsInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -48,7 +56,7 @@ class ObservationPhotoAdmin(admin.ModelAdmin[models.ObservationPhoto]):
 class ActionEventInline(admin.TabularInline):  # type: ignore[type-arg]
     model = models.ActionEvent
     extra = 0
-    readonly_fields = ["at", "by", "from_status", "to_status", "note"]
+    readonly_fields = ["at", "by", "from_status", "to_status", "note", "changes"]
     can_delete = False
 
 
@@ -58,7 +66,34 @@ class ActionAdmin(admin.ModelAdmin[models.Action]):
     list_filter = ["status", "office"]
     search_fields = ["title", "description"]
     raw_id_fields = ["observation"]
+    readonly_fields = ["suggested_office", "suggestion_reason"]
     inlines = [ActionEventInline]
+
+    def save_model(self, request: HttpRequest, obj: models.Action, form: Any, change: bool) -> None:
+        """Changes made here go into the action's history too, like those on the action page."""
+        old = models.Action.objects.select_related("office").filter(pk=obj.pk).first()
+        super().save_model(request, obj, form, change)
+        if old is None:
+            return
+        changes: dict[str, list[str]] = {}
+        if old.office_id != obj.office_id:
+            changes["office"] = [old.office.name, obj.office.name]
+        if old.due_date != obj.due_date:
+            changes["due_date"] = [
+                old.due_date.isoformat() if old.due_date else "",
+                obj.due_date.isoformat() if obj.due_date else "",
+            ]
+        if old.rejection_reason != obj.rejection_reason:
+            changes["rejection_reason"] = [old.rejection_reason, obj.rejection_reason]
+        if changes or old.status != obj.status:
+            models.ActionEvent.objects.create(
+                action=obj,
+                by=request.user if isinstance(request.user, User) else None,
+                from_status=old.status,
+                to_status=obj.status,
+                note="Ändrad i administrationen",
+                changes=changes,
+            )
 
 
 @admin.register(models.ActionEvent)
@@ -70,3 +105,93 @@ class ActionEventAdmin(admin.ModelAdmin[models.ActionEvent]):
 class CitizenSurveyResponseAdmin(admin.ModelAdmin[models.CitizenSurveyResponse]):
     list_display = ["survey", "row_number", "area_name", "statistical_area", "age_band", "gender"]
     list_filter = ["survey", "statistical_area"]
+
+
+@admin.register(models.DeviceToken)
+class DeviceTokenAdmin(admin.ModelAdmin[models.DeviceToken]):
+    """Issue and revoke tablets' device tokens. The token is shown once, on the page after "Spara"."""
+
+    list_display = [
+        "name",
+        "user",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "user__username", "prefix"]
+    actions = ["revoke"]
+
+    def get_fields(self, request: HttpRequest, obj: models.DeviceToken | None = None) -> Any:
+        return self._fields(obj)
+
+    def _fields(self, obj: models.DeviceToken | None) -> list[str]:
+        if obj is None:
+            return ["municipality", "name", "user", "expires_at"]
+        return [
+            "name",
+            "municipality",
+            "user",
+            "prefix",
+            "created_at",
+            "created_by",
+            "expires_at",
+            "last_used_at",
+            "revoked_at",
+            "revoked_by",
+        ]
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: models.DeviceToken | None = None
+    ) -> Any:
+        if obj is None:
+            return []
+        return [f for f in self._fields(obj) if f != "name"]
+
+    def save_model(
+        self, request: HttpRequest, obj: models.DeviceToken, form: Any, change: bool
+    ) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        token, raw = issue_device_token(
+            obj.municipality,
+            name=obj.name,
+            user=obj.user,
+            by=request.user if isinstance(request.user, User) else None,
+            expires_at=obj.expires_at,
+            request=request,
+        )
+        for f in token._meta.concrete_fields:
+            setattr(obj, f.attname, getattr(token, f.attname))
+        obj._state.adding = False
+        # Shown once on the next page, never stored (only its SHA-256 is) nor put in a message cookie.
+        request._issued_device_token = raw  # type: ignore[attr-defined]
+
+    def response_add(
+        self, request: HttpRequest, obj: models.DeviceToken, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        raw = getattr(request, "_issued_device_token", None)
+        if raw is None:
+            return super().response_add(request, obj, post_url_continue)
+        return TemplateResponse(
+            request,
+            "admin/surveys/devicetoken/issued.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "token": obj,
+                "raw_token": raw,
+                "title": _("Enhetsnyckel utfärdad"),
+            },
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @admin.action(description=_("Återkalla valda enhetsnycklar"), permissions=["change"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[models.DeviceToken]) -> None:
+        by = request.user if isinstance(request.user, User) else None
+        for token in queryset:
+            revoke_device_token(token, by=by, request=request)
+        self.message_user(request, _("%(n)d enhetsnycklar återkallade.") % {"n": queryset.count()})

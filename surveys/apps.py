@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class SurveysConfig(AppConfig):
     name = "surveys"
     verbose_name = "Trygghetsvandringar och åtgärder"
+
+    def ready(self) -> None:
+        from surveys import schema  # noqa: F401  registers the device token with drf-spectacular

@@ -5,35 +5,37 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from geo.crs import STORAGE_SRID
 from layers.models import District, Municipality, Office, valid_geometry
 
 
 class Light(models.TextChoices):
-    DAYLIGHT = "dagsljus", "Dagsljus"
-    DUSK = "skymning", "Skymning"
-    DARK = "morker", "Mörker"
+    DAYLIGHT = "dagsljus", _("Dagsljus")
+    DUSK = "skymning", _("Skymning")
+    DARK = "morker", _("Mörker")
 
 
 class Gender(models.TextChoices):
-    WOMAN = "kvinna", "Kvinnor"
-    MAN = "man", "Män"
-    OTHER = "annat", "Annat/vill inte ange"
+    WOMAN = "kvinna", _("Kvinnor")
+    MAN = "man", _("Män")
+    OTHER = "annat", _("Annat/vill inte ange")
 
 
 class AgeGroup(models.TextChoices):
-    CHILD = "barn", "Barn (under 13)"
-    YOUTH = "ungdom", "Ungdomar (13–19)"
-    ADULT = "vuxen", "Vuxna (20–64)"
-    SENIOR = "senior", "Äldre (65+)"
+    CHILD = "barn", _("Barn (under 13)")
+    YOUTH = "ungdom", _("Ungdomar (13–19)")
+    ADULT = "vuxen", _("Vuxna (20–64)")
+    SENIOR = "senior", _("Äldre (65+)")
 
 
 class Trygghetsvandring(models.Model):
     class Status(models.TextChoices):
-        PLANNED = "planerad", "Planerad"
-        ONGOING = "pagar", "Pågår"
-        DONE = "avslutad", "Avslutad"
+        PLANNED = "planerad", _("Planerad")
+        ONGOING = "pagar", _("Pågår")
+        DONE = "avslutad", _("Avslutad")
 
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="walks")
     district = models.ForeignKey(
@@ -122,28 +124,28 @@ class Observation(models.Model):
 
     class Category(models.TextChoices):
         # Covers Safetipin's nine audit parameters and Swedish walk practice (docs/method.md).
-        LIGHTING = "belysning", "Belysning"
-        VEGETATION = "vegetation", "Vegetation och skymda platser"
-        SIGHTLINES = "sikt", "Sikt och överblick"
-        MAINTENANCE = "skotsel", "Skötsel, nedskräpning, klotter, skadegörelse"
-        PEOPLE = "folkliv", "Människor och folkliv"
-        WALKWAY = "gangvag", "Gångväg och tillgänglighet"
-        TRAFFIC = "trafik", "Trafik"
-        TRANSIT = "kollektivtrafik", "Kollektivtrafik"
-        SURVEILLANCE = "bevakning", "Bevakning och närvaro"
-        OTHER = "ovrigt", "Övrigt"
+        LIGHTING = "belysning", _("Belysning")
+        VEGETATION = "vegetation", _("Vegetation och skymda platser")
+        SIGHTLINES = "sikt", _("Sikt och överblick")
+        MAINTENANCE = "skotsel", _("Skötsel, nedskräpning, klotter, skadegörelse")
+        PEOPLE = "folkliv", _("Människor och folkliv")
+        WALKWAY = "gangvag", _("Gångväg och tillgänglighet")
+        TRAFFIC = "trafik", _("Trafik")
+        TRANSIT = "kollektivtrafik", _("Kollektivtrafik")
+        SURVEILLANCE = "bevakning", _("Bevakning och närvaro")
+        OTHER = "ovrigt", _("Övrigt")
 
     class Feeling(models.IntegerChoices):
-        VERY_UNSAFE = 1, "Mycket otryggt"
-        UNSAFE = 2, "Otryggt"
-        NEUTRAL = 3, "Varken eller"
-        SAFE = 4, "Tryggt"
-        VERY_SAFE = 5, "Mycket tryggt"
+        VERY_UNSAFE = 1, _("Mycket otryggt")
+        UNSAFE = 2, _("Otryggt")
+        NEUTRAL = 3, _("Varken eller")
+        SAFE = 4, _("Tryggt")
+        VERY_SAFE = 5, _("Mycket tryggt")
 
     class Severity(models.IntegerChoices):
-        LOW = 1, "Låg"
-        MEDIUM = 2, "Medel"
-        HIGH = 3, "Hög"
+        LOW = 1, _("Låg")
+        MEDIUM = 2, _("Medel")
+        HIGH = 3, _("Hög")
 
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
     walk = models.ForeignKey(
@@ -151,6 +153,8 @@ class Observation(models.Model):
     )
     client_uuid = models.UUIDField("klientens UUID", unique=True)
     location = models.PointField("plats", srid=STORAGE_SRID)
+    # Where the tablet's GPS put it, when the marker was dragged to correct it (else null).
+    gps_location = models.PointField("GPS-position", srid=STORAGE_SRID, null=True, blank=True)
     accuracy_m = models.FloatField("GPS-noggrannhet (m)", null=True, blank=True)
     recorded_at = models.DateTimeField("registrerad")
     category = models.CharField("kategori", max_length=20, choices=Category.choices)
@@ -179,6 +183,10 @@ class Observation(models.Model):
         ordering = ["walk", "recorded_at"]
         constraints = [
             valid_geometry("location", "observation_location_valid"),
+            models.CheckConstraint(
+                condition=Q(gps_location__isnull=True) | Q(gps_location__isvalid=True),
+                name="observation_gps_location_valid",
+            ),
             models.CheckConstraint(
                 condition=Q(feeling__gte=1) & Q(feeling__lte=5), name="observation_feeling_1_5"
             ),
@@ -229,11 +237,11 @@ class Action(models.Model):
     """An åtgärd: what a responsible office or partner is to do about an observation, followed until done."""
 
     class Status(models.TextChoices):
-        NEW = "ny", "Ny"
-        PLANNED = "planerad", "Planerad"
-        ONGOING = "pagar", "Pågår"
-        DONE = "atgardad", "Åtgärdad"
-        REJECTED = "avslagen", "Avslagen"
+        NEW = "ny", _("Ny")
+        PLANNED = "planerad", _("Planerad")
+        ONGOING = "pagar", _("Pågår")
+        DONE = "atgardad", _("Åtgärdad")
+        REJECTED = "avslagen", _("Avslagen")
 
     OPEN_STATUSES = (Status.NEW, Status.PLANNED, Status.ONGOING)
 
@@ -244,6 +252,16 @@ class Action(models.Model):
     office = models.ForeignKey(
         Office, on_delete=models.PROTECT, related_name="actions", verbose_name="ansvarig"
     )
+    # What the rules suggested (surveys.services.suggest_office) and why, kept when staff change the office.
+    suggested_office = models.ForeignKey(
+        Office,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="föreslagen ansvarig",
+    )
+    suggestion_reason = models.CharField("skäl för förslaget", max_length=300, blank=True)
     title = models.CharField("åtgärd", max_length=300)
     description = models.TextField("beskrivning", blank=True)
     status = models.CharField("status", max_length=10, choices=Status.choices, default=Status.NEW)
@@ -269,6 +287,15 @@ class Action(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        """Open and past its due date (in the municipality's time zone)."""
+        return self.is_open and self.due_date is not None and self.due_date < timezone.localdate()
+
 
 class ActionEvent(models.Model):
     """One change to an action: its history, append-only."""
@@ -283,6 +310,8 @@ class ActionEvent(models.Model):
     )
     to_status = models.CharField("till status", max_length=10, choices=Action.Status.choices)
     note = models.TextField("kommentar", blank=True)
+    # Other fields changed at the same time: {"office": ["old", "new"], "due_date": ["", "2026-05-01"]}
+    changes = models.JSONField("ändringar", default=dict, blank=True)
 
     class Meta:
         verbose_name = "händelse i åtgärd"
@@ -291,6 +320,66 @@ class ActionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '–'} → {self.to_status}"
+
+
+class DeviceToken(models.Model):
+    """A revocable token a tablet sends as ``Authorization: Bearer <token>`` to the sync API.
+
+    Only the SHA-256 of the token is stored; the token itself is shown once, when an administrator issues
+    it (docs/security.md). The device acts as ``user``, with that user's permissions.
+    """
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField("enhet", max_length=100, help_text="T.ex. Surfplatta 3, fältgruppen")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="device_tokens",
+        verbose_name="agerar som användare",
+    )
+    token_sha256 = models.CharField("nyckelns SHA-256", max_length=64, unique=True, editable=False)
+    prefix = models.CharField("nyckelns början", max_length=16, editable=False)
+    created_at = models.DateTimeField("utfärdad", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="utfärdad av",
+    )
+    expires_at = models.DateTimeField("gäller till", null=True, blank=True)
+    last_used_at = models.DateTimeField("senast använd", null=True, blank=True)
+    revoked_at = models.DateTimeField("återkallad", null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="återkallad av",
+    )
+
+    class Meta:
+        verbose_name = "enhetsnyckel"
+        verbose_name_plural = "enhetsnycklar"
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(token_sha256__regex=r"^[0-9a-f]{64}$"),  # noqa: S106
+                name="devicetoken_sha256_hex",
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="devicetoken_name_required"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        if self.revoked_at is not None:
+            return False
+        return self.expires_at is None or self.expires_at > timezone.now()
 
 
 class CitizenSurveyResponse(models.Model):

@@ -50,3 +50,13 @@ def test_anonymous_user_sees_no_sensitive_incidents() -> None:
     ordinary = IncidentFactory()
 
     assert list(visible_incidents(AnonymousUser())) == [ordinary]
+
+
+@pytest.mark.parametrize("role", [Role.PLANNER, Role.FIELD_STAFF, Role.BRA_MEMBER, Role.ANALYST])
+def test_only_administrators_may_read_the_audit_log_and_the_device_tokens(role: str) -> None:
+    user = user_with_role(role)
+    admin = user_with_role(Role.ADMIN, username="the-admin")
+
+    assert not user.has_perm("layers.view_auditevent")
+    assert not user.has_perm("surveys.view_devicetoken")
+    assert admin.has_perm("layers.view_auditevent") and admin.has_perm("surveys.view_devicetoken")

@@ -22,7 +22,7 @@ def test_load_demo_twice_gives_the_same_counts() -> None:
     assert first["nyko_omraden"] == 43  # 44 polygons, two share code 113000
     assert first["handelser_polisen"] == 130
     assert first["handelser_genererade"] == demo.INCIDENTS_PER_YEAR * demo.YEARS
-    assert first["trygghetsvandringar"] == 4
+    assert first["trygghetsvandringar"] == 5  # four walked, one planned (mapapp/field_demo.py)
     assert first["observationer"] == first["atgarder"] > 20
     assert first["detaljplaner"] == 1
     assert first["enkatsvar_2015"] == 1038
