@@ -43,8 +43,8 @@ from layers.models import (
 )
 from layers.roles import Role
 from layers.services import ensure_reference_data, load_municipality_from_nyko
-from mapapp.demo_context import generate_context
 from mapapp import field_demo
+from mapapp.demo_context import generate_context
 from surveys.importers import load_vasby_survey_2015
 from surveys.models import (
     Action,
