@@ -1,0 +1,189 @@
+"""Mapbox vector tiles from PostGIS ``ST_AsMVT``, one SQL file per layer (layers/sql/tile_*.sql).
+
+Which rows a user may see is decided here in Python, by the same rules as every other channel, and
+handed to the SQL as parameters:
+
+- ``incidents``: points at zoom 14 and above, and below that counts per fixed square drawn at the square's
+  centre (raw points make tiles of megabytes at low zoom: DESIGN.md). Users without the permission never
+  get a sensitive incident, as a point or in a count: their hidden categories are those of
+  ``SENSITIVE_INCIDENT``.
+- ``sensitive-cells``: ``layers.aggregates.sensitive_cells`` (fixed grid, cells under k left out), for all.
+- ``observations`` and ``context``: as on the pages.
+
+Values reach the SQL only as ``%(name)s`` parameters; layer names and file names come from ``LAYERS``,
+never from the request.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django.db import connection
+from django.db.models import Q
+
+from layers.aggregates import Cell, cell_size_m, sensitive_cells
+from layers.models import Incident, IncidentCategory, Municipality
+from layers.roles import AnyUser, can_view_sensitive
+
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+MAX_ZOOM = 22
+EXTENT = 4096
+BUFFER = 64
+POINT_MIN_ZOOM = 14  # below this, incidents come as counts per square
+MAX_FEATURES = 20_000  # per tile, for the point layers: a tile stays well under a few MB
+CELLS_REMEMBER_S = 60.0  # sensitive cells for a whole municipality are computed once a minute at most
+
+# Square side per zoom for incident counts: about 16 squares across a tile at Väsby's latitude (59.5° N),
+# on round metres so the squares are the same for every request.
+BIN_SIZE_M = {0: 40_000, 1: 40_000, 2: 40_000, 3: 40_000, 4: 40_000, 5: 20_000, 6: 20_000,
+              7: 10_000, 8: 5_000, 9: 2_500, 10: 1_250, 11: 640, 12: 320, 13: 160}  # fmt: skip
+
+
+class TileOutOfRange(ValueError):
+    """z, x or y is outside the tile matrix (z over 22, or x, y not below 2**z)."""
+
+
+@dataclass(frozen=True)
+class TileLayer:
+    name: str
+    permission: str
+    render: Callable[[AnyUser, Municipality, int, int, int], bytes]
+    min_zoom: int = 0
+
+
+def check_tile(z: int, x: int, y: int) -> None:
+    if not 0 <= z <= MAX_ZOOM:
+        raise TileOutOfRange(f"zoom must be between 0 and {MAX_ZOOM}")
+    size = 1 << z
+    if not (0 <= x < size and 0 <= y < size):
+        raise TileOutOfRange(f"at zoom {z}, x and y must be between 0 and {size - 1}")
+
+
+@lru_cache(maxsize=16)
+def _sql(name: str) -> str:
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def run_tile_sql(name: str, params: dict[str, Any]) -> bytes:
+    """Run layers/sql/``name``.sql with ``params`` and return the tile (b"" when empty)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_sql(name), params)
+        row = cursor.fetchone()
+    return bytes(row[0]) if row and row[0] is not None else b""
+
+
+def hidden_categories(user: AnyUser) -> list[int]:
+    """Categories whose incidents ``user`` may not see as points: SENSITIVE_INCIDENT, by category."""
+    if can_view_sensitive(user):
+        return []
+    # Incident's SENSITIVE_INCIDENT is Q(category__sensitive) | Q(category__focus_area__sensitive),
+    # the same condition one relation down (tests/layers/test_tiles.py checks they agree).
+    return list(
+        IncidentCategory.objects.filter(Q(sensitive=True) | Q(focus_area__sensitive=True))
+        .values_list("pk", flat=True)
+        .order_by("pk")
+    )
+
+
+def _base(z: int, x: int, y: int) -> dict[str, Any]:
+    return {"z": z, "x": x, "y": y, "extent": EXTENT, "buffer": BUFFER}
+
+
+def incidents_tile(user: AnyUser, municipality: Municipality, z: int, x: int, y: int) -> bytes:
+    params = {
+        **_base(z, x, y),
+        "municipality": municipality.pk,
+        "hidden_categories": hidden_categories(user),
+    }
+    if z >= POINT_MIN_ZOOM:
+        return run_tile_sql("tile_incident_points", {**params, "limit": MAX_FEATURES})
+    return run_tile_sql("tile_incident_bins", {**params, "cell_m": BIN_SIZE_M[z]})
+
+
+_cells_memory: dict[int, tuple[float, list[Cell]]] = {}
+_cells_lock = threading.Lock()
+
+
+def municipality_sensitive_cells(municipality: Municipality) -> list[Cell]:
+    """All sensitive cells of the municipality, remembered for CELLS_REMEMBER_S in this process."""
+    now = time.monotonic()
+    with _cells_lock:
+        remembered = _cells_memory.get(municipality.pk)
+    if remembered is not None and remembered[0] > now:
+        return remembered[1]
+    cells = sensitive_cells(Incident.objects.filter(municipality=municipality))
+    with _cells_lock:
+        _cells_memory[municipality.pk] = (now + CELLS_REMEMBER_S, cells)
+    return cells
+
+
+def forget_cells() -> None:
+    with _cells_lock:
+        _cells_memory.clear()
+
+
+def sensitive_cells_tile(user: AnyUser, municipality: Municipality, z: int, x: int, y: int) -> bytes:
+    cells = municipality_sensitive_cells(municipality)
+    if not cells:
+        return b""
+    return run_tile_sql(
+        "tile_cells",
+        {
+            **_base(z, x, y),
+            "cols": [c.col for c in cells],
+            "rows": [c.row for c in cells],
+            "counts": [c.count for c in cells],
+            "cell_m": cell_size_m(),
+        },
+    )
+
+
+def observations_tile(user: AnyUser, municipality: Municipality, z: int, x: int, y: int) -> bytes:
+    return run_tile_sql(
+        "tile_observations", {**_base(z, x, y), "municipality": municipality.pk, "limit": MAX_FEATURES}
+    )
+
+
+def context_tile(user: AnyUser, municipality: Municipality, z: int, x: int, y: int) -> bytes:
+    return run_tile_sql(
+        "tile_context", {**_base(z, x, y), "municipality": municipality.pk, "limit": MAX_FEATURES}
+    )
+
+
+LAYERS: dict[str, TileLayer] = {
+    layer.name: layer
+    for layer in (
+        TileLayer("incidents", "layers.view_incident", incidents_tile),
+        TileLayer("sensitive-cells", "layers.view_incident", sensitive_cells_tile),
+        TileLayer("observations", "surveys.view_observation", observations_tile),
+        TileLayer("context", "layers.view_contextfeature", context_tile, min_zoom=12),
+    )
+}
+
+
+def sensitive_points_in(user: AnyUser, municipality: Municipality, z: int, x: int, y: int) -> int:
+    """How many sensitive incidents a permitted user's incidents tile holds (for the audit log)."""
+    if not can_view_sensitive(user):
+        return 0
+    from django.contrib.gis.geos import Polygon
+
+    from geo.crs import STORAGE_SRID, TILE_SRID
+
+    half = 20037508.342789244
+    size = 2 * half / (1 << z)
+    minx, maxy = -half + x * size, half - y * size
+    box = Polygon.from_bbox((minx, maxy - size, minx + size, maxy))
+    box.srid = TILE_SRID
+    box.transform(STORAGE_SRID)
+    return (
+        Incident.objects.sensitive()
+        .placed()
+        .filter(municipality=municipality, location__bboverlaps=box)
+        .count()
+    )
