@@ -108,7 +108,7 @@ def parse_bbox(value: str, bbox_crs: ogc_crs.OutputCrs = ogc_crs.DEFAULT) -> Pol
 
     >>> box = parse_bbox("17.9,59.5,17.95,59.52")
     >>> box.srid, box.valid, round(box.extent[0])
-    (3006, True, 664325)
+    (3006, True, 664059)
     """
     parts = value.split(",")
     if len(parts) not in (4, 6):
