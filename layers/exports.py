@@ -160,7 +160,12 @@ def _flatten(feature: dict[str, Any]) -> dict[str, Any]:
         k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
         for k, v in (feature.get("properties") or {}).items()
     }
-    return {"type": "Feature", "id": feature["id"], "geometry": feature["geometry"], "properties": props}
+    return {
+        "type": "Feature",
+        "id": feature["id"],
+        "geometry": feature["geometry"],
+        "properties": props,
+    }
 
 
 _OGR_GEOMETRY = {
@@ -232,7 +237,9 @@ def build_geopackage(
     return counts
 
 
-def plan_review_layers(plan_area: GEOSGeometry, plan_pk: int, interval: Interval | None) -> list[PackageLayer]:
+def plan_review_layers(
+    plan_area: GEOSGeometry, plan_pk: int, interval: Interval | None
+) -> list[PackageLayer]:
     """The layers of a plan review: the plan, its zones, and what lies around it."""
     around = plan_area.buffer(SURROUNDINGS_M)
     near = ItemQuery(limit=MAX_EXPORT_FEATURES, bbox=around)

@@ -6,15 +6,15 @@ Incidents come only through ``visible_incidents(user)``; sensitive incidents rea
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db.models import BooleanField, Case, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Model, QuerySet, Value, When
 
 from layers.aggregates import Cell, sensitive_cells
 from layers.models import (
-    SENSITIVE_INCIDENT,
     BOVERKET_USE_CODES,
+    SENSITIVE_INCIDENT,
     ContextFeature,
     Detaljplan,
     District,
@@ -36,19 +36,19 @@ from layers.ogc.sources import (
 from layers.queries import visible_incidents
 from layers.roles import AnyUser
 
-S: dict[str, Any] = {"type": "string"}
-I: dict[str, Any] = {"type": "integer"}
-B: dict[str, Any] = {"type": "boolean"}
-T: dict[str, Any] = {"type": "string", "format": "date-time"}
-D: dict[str, Any] = {"type": "string", "format": "date"}
-T_NULL: dict[str, Any] = {"type": ["string", "null"], "format": "date-time"}
-S_NULL: dict[str, Any] = {"type": ["string", "null"]}
-I_NULL: dict[str, Any] = {"type": ["integer", "null"]}
+STRING: dict[str, Any] = {"type": "string"}
+INTEGER: dict[str, Any] = {"type": "integer"}
+BOOLEAN: dict[str, Any] = {"type": "boolean"}
+TIME: dict[str, Any] = {"type": "string", "format": "date-time"}
+DATE: dict[str, Any] = {"type": "string", "format": "date"}
+TIME_OR_NULL: dict[str, Any] = {"type": ["string", "null"], "format": "date-time"}
+STRING_OR_NULL: dict[str, Any] = {"type": ["string", "null"]}
+INTEGER_OR_NULL: dict[str, Any] = {"type": ["integer", "null"]}
 
 
-def _all(model: Any) -> Any:
+def _all(model: type[Model]) -> Callable[[AnyUser, Municipality], QuerySet[Any]]:
     def rows(user: AnyUser, municipality: Municipality) -> QuerySet[Any]:
-        return model.objects.all()
+        return model._default_manager.all()
 
     return rows
 
@@ -65,7 +65,7 @@ register(
             geometry_field="area",
             geometry_type="MultiPolygon",
             properties=model_values(District, "code", "name", "nyko_prefix"),
-            properties_schema={"code": S, "name": S, "nyko_prefix": S},
+            properties_schema={"code": STRING, "name": STRING, "nyko_prefix": STRING},
             queryables=(Queryable("code", "code"),),
         ),
     )
@@ -83,7 +83,7 @@ register(
             geometry_field="area",
             geometry_type="MultiPolygon",
             properties={"code": "code", "name": "name", "district": "district__code"},
-            properties_schema={"code": S, "name": S, "district": S_NULL},
+            properties_schema={"code": STRING, "name": STRING, "district": STRING_OR_NULL},
             queryables=(
                 Queryable("code", "code"),
                 Queryable("district", "district__code", description="kommundelens kod"),
@@ -101,7 +101,9 @@ def _visible_placed_incidents(user: AnyUser, municipality: Municipality) -> Quer
 
 def _is_sensitive() -> Case:
     return Case(
-        When(SENSITIVE_INCIDENT, then=Value(True)), default=Value(False), output_field=BooleanField()
+        When(SENSITIVE_INCIDENT, then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
     )
 
 
@@ -133,14 +135,14 @@ register(
             annotations={"sensitive": _is_sensitive},
             sensitive_flag="sensitive",
             properties_schema={
-                "category": S,
-                "category_label": S,
-                "focus_area": I_NULL,
-                "occurred_from": T,
-                "occurred_to": T_NULL,
-                "source": S,
-                "generated": B,
-                "sensitive": B,
+                "category": STRING,
+                "category_label": STRING,
+                "focus_area": INTEGER_OR_NULL,
+                "occurred_from": TIME,
+                "occurred_to": TIME_OR_NULL,
+                "source": STRING,
+                "generated": BOOLEAN,
+                "sensitive": BOOLEAN,
             },
             queryables=(
                 Queryable("category", "category__code", description="kategorins kod"),
@@ -199,12 +201,12 @@ register(
                 Detaljplan, "plan_id", "name", "status", "kind", "description", "generated"
             ),
             properties_schema={
-                "plan_id": S,
-                "name": S,
+                "plan_id": STRING,
+                "name": STRING,
                 "status": {"type": "string", "enum": list(Detaljplan.Status.values)},
                 "kind": {"type": "string", "enum": list(Detaljplan.Kind.values)},
-                "description": S,
-                "generated": B,
+                "description": STRING,
+                "generated": BOOLEAN,
             },
             queryables=(
                 Queryable("id", "pk", "integer", description="detaljplanens id i Trygg"),
@@ -235,10 +237,10 @@ register(
                 "regulations": "regulations",
             },
             properties_schema={
-                "plan_id": S,
+                "plan_id": STRING,
                 "scenario": {"type": "string", "enum": list(PlanZone.Scenario.values)},
-                "use_code": S,
-                "label": S,
+                "use_code": STRING,
+                "label": STRING,
                 "regulations": {"type": "array"},
             },
             queryables=(
@@ -277,7 +279,12 @@ for _index, (_kind, _label) in enumerate(ContextFeature.Kind.choices):
                     "source_ref": "source_ref",
                     "attributes": "properties",
                 },
-                properties_schema={"name": S, "layer": S, "source_ref": S, "attributes": {"type": "object"}},
+                properties_schema={
+                    "name": STRING,
+                    "layer": STRING,
+                    "source_ref": STRING,
+                    "attributes": {"type": "object"},
+                },
                 queryables=(Queryable("layer", "layer__name"), Queryable("name", "name")),
             ),
         )

@@ -3,8 +3,9 @@
 Which rows a user may see is decided here in Python, by the same rules as every other channel, and
 handed to the SQL as parameters:
 
-- ``incidents``: points at zoom 14 and above, and below that counts per fixed square drawn at the square's
-  centre (raw points make tiles of megabytes at low zoom: DESIGN.md). Users without the permission never
+- ``incidents``: points at zoom 14 and above (unless a tile would hold more than MAX_POINTS), and
+  otherwise counts per fixed square drawn at the square's centre (raw points make tiles of megabytes at
+  low zoom: DESIGN.md). Users without the permission never
   get a sensitive incident, as a point or in a count: their hidden categories are those of
   ``SENSITIVE_INCIDENT``.
 - ``sensitive-cells``: ``layers.aggregates.sensitive_cells`` (fixed grid, cells under k left out), for all.
@@ -36,13 +37,19 @@ MAX_ZOOM = 22
 EXTENT = 4096
 BUFFER = 64
 POINT_MIN_ZOOM = 14  # below this, incidents come as counts per square
-MAX_FEATURES = 20_000  # per tile, for the point layers: a tile stays well under a few MB
-CELLS_REMEMBER_S = 60.0  # sensitive cells for a whole municipality are computed once a minute at most
+# From POINT_MIN_ZOOM a tile holds points, unless it would hold more than this: then counts per (small)
+# square, so a crowded tile stays small (about 50 KB) and fast; zooming in further brings the points.
+MAX_POINTS = 4_000
+MAX_FEATURES = 20_000  # per tile, for the other point layers
+CELLS_REMEMBER_S = (
+    60.0  # sensitive cells for a whole municipality are computed once a minute at most
+)
 
 # Square side per zoom for incident counts: about 16 squares across a tile at Väsby's latitude (59.5° N),
 # on round metres so the squares are the same for every request.
 BIN_SIZE_M = {0: 40_000, 1: 40_000, 2: 40_000, 3: 40_000, 4: 40_000, 5: 20_000, 6: 20_000,
-              7: 10_000, 8: 5_000, 9: 2_500, 10: 1_250, 11: 640, 12: 320, 13: 160}  # fmt: skip
+              7: 10_000, 8: 5_000, 9: 2_500, 10: 1_250, 11: 640, 12: 320, 13: 160, 14: 80, 15: 40,
+              16: 20, 17: 10} | {z: 5 for z in range(18, MAX_ZOOM + 1)}  # fmt: skip
 
 
 class TileOutOfRange(ValueError):
@@ -101,9 +108,16 @@ def incidents_tile(user: AnyUser, municipality: Municipality, z: int, x: int, y:
         "municipality": municipality.pk,
         "hidden_categories": hidden_categories(user),
     }
-    if z >= POINT_MIN_ZOOM:
-        return run_tile_sql("tile_incident_points", {**params, "limit": MAX_FEATURES})
+    if z >= POINT_MIN_ZOOM and _point_count(params) <= MAX_POINTS:
+        return run_tile_sql("tile_incident_points", {**params, "limit": MAX_POINTS})
     return run_tile_sql("tile_incident_bins", {**params, "cell_m": BIN_SIZE_M[z]})
+
+
+def _point_count(params: dict[str, Any]) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(_sql("tile_incident_count"), {**params, "cap": MAX_POINTS})
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
 
 
 _cells_memory: dict[int, tuple[float, list[Cell]]] = {}
@@ -128,7 +142,9 @@ def forget_cells() -> None:
         _cells_memory.clear()
 
 
-def sensitive_cells_tile(user: AnyUser, municipality: Municipality, z: int, x: int, y: int) -> bytes:
+def sensitive_cells_tile(
+    user: AnyUser, municipality: Municipality, z: int, x: int, y: int
+) -> bytes:
     cells = municipality_sensitive_cells(municipality)
     if not cells:
         return b""
@@ -146,7 +162,8 @@ def sensitive_cells_tile(user: AnyUser, municipality: Municipality, z: int, x: i
 
 def observations_tile(user: AnyUser, municipality: Municipality, z: int, x: int, y: int) -> bytes:
     return run_tile_sql(
-        "tile_observations", {**_base(z, x, y), "municipality": municipality.pk, "limit": MAX_FEATURES}
+        "tile_observations",
+        {**_base(z, x, y), "municipality": municipality.pk, "limit": MAX_FEATURES},
     )
 
 

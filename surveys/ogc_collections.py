@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 from layers.models import Municipality
 from layers.ogc.registry import Collection, register
@@ -12,16 +13,16 @@ from layers.ogc.sources import ModelSource, Queryable, TimeFields
 from layers.roles import AnyUser
 from surveys.models import Action, Light, Observation, Trygghetsvandring
 
-S: dict[str, Any] = {"type": "string"}
-I: dict[str, Any] = {"type": "integer"}
-B: dict[str, Any] = {"type": "boolean"}
-S_NULL: dict[str, Any] = {"type": ["string", "null"]}
-I_NULL: dict[str, Any] = {"type": ["integer", "null"]}
+STRING: dict[str, Any] = {"type": "string"}
+INTEGER: dict[str, Any] = {"type": "integer"}
+BOOLEAN: dict[str, Any] = {"type": "boolean"}
+STRING_OR_NULL: dict[str, Any] = {"type": ["string", "null"]}
+INTEGER_OR_NULL: dict[str, Any] = {"type": ["integer", "null"]}
 
 
-def _all(model: Any) -> Any:
+def _all(model: type[Model]) -> Callable[[AnyUser, Municipality], QuerySet[Any]]:
     def rows(user: AnyUser, municipality: Municipality) -> QuerySet[Any]:
-        return model.objects.all()
+        return model._default_manager.all()
 
     return rows
 
@@ -51,13 +52,13 @@ register(
                 "generated": "generated",
             },
             properties_schema={
-                "name": S,
+                "name": STRING,
                 "walked_on": {"type": "string", "format": "date"},
-                "start_time": S_NULL,
+                "start_time": STRING_OR_NULL,
                 "light": _enum(Light),
                 "status": _enum(Trygghetsvandring.Status),
-                "district": S_NULL,
-                "generated": B,
+                "district": STRING_OR_NULL,
+                "generated": BOOLEAN,
             },
             queryables=(
                 Queryable("id", "pk", "integer", description="trygghetsvandringens id"),
@@ -93,16 +94,16 @@ register(
                 "generated": "generated",
             },
             properties_schema={
-                "walk": I,
-                "walk_name": S,
+                "walk": INTEGER,
+                "walk_name": STRING,
                 "category": _enum(Observation.Category),
-                "feeling": I,
-                "severity": I,
-                "note": S,
+                "feeling": INTEGER,
+                "severity": INTEGER,
+                "note": STRING,
                 "recorded_at": {"type": "string", "format": "date-time"},
-                "raised_by_gender": S,
-                "raised_by_age": S,
-                "generated": B,
+                "raised_by_gender": STRING,
+                "raised_by_age": STRING,
+                "generated": BOOLEAN,
             },
             queryables=(
                 Queryable("walk", "walk_id", "integer", description="trygghetsvandringens id"),
@@ -137,14 +138,14 @@ register(
                 "generated": "generated",
             },
             properties_schema={
-                "title": S,
+                "title": STRING,
                 "status": _enum(Action.Status),
-                "office": S,
+                "office": STRING,
                 "due_date": {"type": ["string", "null"], "format": "date"},
-                "observation": I_NULL,
-                "walk": I_NULL,
+                "observation": INTEGER_OR_NULL,
+                "walk": INTEGER_OR_NULL,
                 "created_at": {"type": "string", "format": "date-time"},
-                "generated": B,
+                "generated": BOOLEAN,
             },
             queryables=(
                 Queryable("status", "status", enum=tuple(Action.Status.values)),

@@ -24,7 +24,8 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, JsonResponse
+from django.http.response import HttpResponseBase
 
 from layers import audit
 from layers.models import AuditEvent
@@ -36,7 +37,7 @@ _MAX_REMEMBERED = 1000
 _remembered: dict[str, tuple[float, int]] = {}  # credential digest -> (expires, user id)
 _lock = threading.Lock()
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def _digest(raw: bytes) -> str:
@@ -116,7 +117,7 @@ def login_or_basic(view: View) -> View:
     """
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             user = basic_user(request)
             if user is not None:

@@ -67,7 +67,9 @@ def _is_geographic(srid: int) -> bool:
 
 def epsg(srid: int) -> OutputCrs:
     if srid not in SUPPORTED_EPSG:
-        raise UnsupportedCrs(f"EPSG:{srid} is not supported; use one of {', '.join(supported_uris())}")
+        raise UnsupportedCrs(
+            f"EPSG:{srid} is not supported; use one of {', '.join(supported_uris())}"
+        )
     return OutputCrs(
         uri=f"{EPSG_PREFIX}{srid}",
         srid=srid,

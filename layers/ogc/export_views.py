@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from dataclasses import replace
+from typing import Any
 
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_safe
 
 from layers import audit, exports
@@ -33,7 +36,7 @@ def _sensitive_in_export(request: HttpRequest, collection: Collection, query: It
 
 @require_safe
 @login_or_basic
-def layer(request: HttpRequest, collection_id: str, fmt: str) -> HttpResponse:
+def layer(request: HttpRequest, collection_id: str, fmt: str) -> HttpResponseBase:
     """One layer, filtered like /items (bbox, bbox-crs, datetime, queryables), whole, as a file."""
     found = _allowed_collection(request, collection_id)
     if found is None or fmt not in FORMATS:
@@ -43,7 +46,9 @@ def layer(request: HttpRequest, collection_id: str, fmt: str) -> HttpResponse:
     try:
         output_crs = exports.export_crs(crs_value)
         if "limit" in params or "offset" in params:
-            raise BadRequest("limit" if "limit" in params else "offset", "an export holds the whole layer")
+            raise BadRequest(
+                "limit" if "limit" in params else "offset", "an export holds the whole layer"
+            )
         query = parse_items_query(
             params, queryables=frozenset(q.name for q in found.source.queryables)
         )
@@ -58,7 +63,9 @@ def layer(request: HttpRequest, collection_id: str, fmt: str) -> HttpResponse:
     try:
         sensitive = _sensitive_in_export(request, found, query)
         features = exports.iter_features(request.user, found, municipality, query)
-        first = next(features, None)  # runs the query now, so a bad filter is a 400, not a broken file
+        first = next(
+            features, None
+        )  # runs the query now, so a bad filter is a 400, not a broken file
     except BadRequest as e:
         return bad_request(e)
     if sensitive:
@@ -71,7 +78,7 @@ def layer(request: HttpRequest, collection_id: str, fmt: str) -> HttpResponse:
             detail={"format": fmt, "query": request.GET.urlencode()[:500]},
         )
 
-    def all_features():  # type: ignore[no-untyped-def]
+    def all_features() -> Iterator[dict[str, Any]]:
         if first is not None:
             yield first
         yield from features
@@ -95,7 +102,7 @@ def _interval(request: HttpRequest) -> object:
 
 def _package_response(
     request: HttpRequest, layers: list[exports.PackageLayer], filename: str
-) -> HttpResponse:
+) -> HttpResponseBase:
     municipality = _municipality_or_error()
     if isinstance(municipality, JsonResponse):
         return municipality
@@ -114,7 +121,7 @@ def _package_response(
 
 @require_safe
 @login_or_basic
-def plan_review_package(request: HttpRequest, plan_pk: int) -> HttpResponse:
+def plan_review_package(request: HttpRequest, plan_pk: int) -> HttpResponseBase:
     """/export/plan/<id>.gpkg: the plan area, its zones, and context, observations, incidents around it."""
     try:
         interval = _interval(request)
@@ -131,7 +138,7 @@ def plan_review_package(request: HttpRequest, plan_pk: int) -> HttpResponse:
 
 @require_safe
 @login_or_basic
-def walk_package(request: HttpRequest, walk_pk: int) -> HttpResponse:
+def walk_package(request: HttpRequest, walk_pk: int) -> HttpResponseBase:
     """/export/walk/<id>.gpkg: the walk's route, its observations and their actions."""
     try:
         _interval(request)
@@ -141,8 +148,11 @@ def walk_package(request: HttpRequest, walk_pk: int) -> HttpResponse:
     municipality = _municipality_or_error()
     if isinstance(municipality, JsonResponse):
         return municipality
-    if walks is None or not walks.source.item(
-        request.user, municipality, str(walk_pk), ogc_crs.DEFAULT
-    ).features:
+    if (
+        walks is None
+        or not walks.source.item(request.user, municipality, str(walk_pk), ogc_crs.DEFAULT).features
+    ):
         return ogc_error(404, "NotFound", "no such trygghetsvandring")
-    return _package_response(request, exports.walk_layers(walk_pk), f"trygg-vandring-{walk_pk}.gpkg")
+    return _package_response(
+        request, exports.walk_layers(walk_pk), f"trygg-vandring-{walk_pk}.gpkg"
+    )

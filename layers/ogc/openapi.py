@@ -134,7 +134,9 @@ def _collection_paths(collection: Collection) -> dict[str, Any]:
                 "operationId": f"describe-{cid}",
                 "tags": tag,
                 "parameters": [_ref("f-json")],
-                "responses": _responses(_json_ok("Samlingen", {"$ref": "#/components/schemas/collection"})),
+                "responses": _responses(
+                    _json_ok("Samlingen", {"$ref": "#/components/schemas/collection"})
+                ),
             }
         },
         f"/collections/{cid}/queryables": {
@@ -168,12 +170,17 @@ def _collection_paths(collection: Collection) -> dict[str, Any]:
                                         "type": {"type": "string", "enum": ["FeatureCollection"]},
                                         "features": {
                                             "type": "array",
-                                            "items": {"$ref": f"#/components/schemas/{schema_name}"},
+                                            "items": {
+                                                "$ref": f"#/components/schemas/{schema_name}"
+                                            },
                                         },
                                         "numberMatched": {"type": "integer", "minimum": 0},
                                         "numberReturned": {"type": "integer", "minimum": 0},
                                         "timeStamp": {"type": "string", "format": "date-time"},
-                                        "links": {"type": "array", "items": {"$ref": "#/components/schemas/link"}},
+                                        "links": {
+                                            "type": "array",
+                                            "items": {"$ref": "#/components/schemas/link"},
+                                        },
                                     },
                                 }
                             }
@@ -202,7 +209,9 @@ def _collection_paths(collection: Collection) -> dict[str, Any]:
                     {
                         "description": "Objektet (GeoJSON Feature)",
                         "headers": {"Content-Crs": {"$ref": "#/components/headers/Content-Crs"}},
-                        "content": {GEOJSON: {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}},
+                        "content": {
+                            GEOJSON: {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}
+                        },
                     }
                 ),
             }
@@ -275,7 +284,10 @@ def _components(collections: list[Collection]) -> dict[str, Any]:
             "required": ["links", "collections"],
             "properties": {
                 "links": {"type": "array", "items": {"$ref": "#/components/schemas/link"}},
-                "collections": {"type": "array", "items": {"$ref": "#/components/schemas/collection"}},
+                "collections": {
+                    "type": "array",
+                    "items": {"$ref": "#/components/schemas/collection"},
+                },
                 "crs": {"type": "array", "items": {"type": "string"}},
             },
         },
@@ -322,7 +334,12 @@ def _components(collections: list[Collection]) -> dict[str, Any]:
                 "in": "query",
                 "required": False,
                 "description": f"Högst så många objekt per sida (standard {DEFAULT_LIMIT}, högst {MAX_LIMIT}).",
-                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+                "schema": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": MAX_LIMIT,
+                    "default": DEFAULT_LIMIT,
+                },
                 "style": "form",
                 "explode": False,
             },
@@ -339,7 +356,12 @@ def _components(collections: list[Collection]) -> dict[str, Any]:
                 "required": False,
                 "description": "Endast objekt som skär rutan: nedre hörnet, sedan övre, i bbox-crs axelordning "
                 "(standard CRS84: minlon,minlat,maxlon,maxlat).",
-                "schema": {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
+                "schema": {
+                    "type": "array",
+                    "minItems": 4,
+                    "maxItems": 6,
+                    "items": {"type": "number"},
+                },
                 "style": "form",
                 "explode": False,
             },
@@ -367,9 +389,18 @@ def _components(collections: list[Collection]) -> dict[str, Any]:
             },
         },
         "responses": {
-            "BadRequest": {"description": "En parameter är fel; svaret säger vilken.", "content": error_content},
-            "NotAuthenticated": {"description": "Inloggning krävs (session eller HTTP Basic).", "content": error_content},
-            "NotFound": {"description": "Finns inte, eller syns inte för användaren.", "content": error_content},
+            "BadRequest": {
+                "description": "En parameter är fel; svaret säger vilken.",
+                "content": error_content,
+            },
+            "NotAuthenticated": {
+                "description": "Inloggning krävs (session eller HTTP Basic).",
+                "content": error_content,
+            },
+            "NotFound": {
+                "description": "Finns inte, eller syns inte för användaren.",
+                "content": error_content,
+            },
         },
         "schemas": schemas,
     }
@@ -410,7 +441,8 @@ def document(*, server_url: str, collections: list[Collection]) -> dict[str, Any
                 "tags": ["tjänst"],
                 "parameters": [_ref("f-json")],
                 "responses": _responses(
-                    _json_ok("conformsTo", {"$ref": "#/components/schemas/conformance"}), not_found=False
+                    _json_ok("conformsTo", {"$ref": "#/components/schemas/conformance"}),
+                    not_found=False,
                 ),
             }
         },
@@ -421,7 +453,11 @@ def document(*, server_url: str, collections: list[Collection]) -> dict[str, Any
                 "tags": ["tjänst"],
                 "parameters": [_ref("f-json")],
                 "responses": _responses(
-                    _json_ok("OpenAPI", {"type": "object"}, "application/vnd.oai.openapi+json;version=3.0"),
+                    _json_ok(
+                        "OpenAPI",
+                        {"type": "object"},
+                        "application/vnd.oai.openapi+json;version=3.0",
+                    ),
                     not_found=False,
                 ),
             }
@@ -432,7 +468,9 @@ def document(*, server_url: str, collections: list[Collection]) -> dict[str, Any
                 "operationId": "collections",
                 "tags": ["tjänst"],
                 "parameters": [_ref("f-json")],
-                "responses": _responses(_json_ok("Samlingar", {"$ref": "#/components/schemas/collections"})),
+                "responses": _responses(
+                    _json_ok("Samlingar", {"$ref": "#/components/schemas/collections"})
+                ),
             }
         },
     }
@@ -449,7 +487,10 @@ def document(*, server_url: str, collections: list[Collection]) -> dict[str, Any
         },
         "servers": [{"url": server_url}],
         "security": [{"basicAuth": []}, {"sessionCookie": []}],
-        "tags": [{"name": "tjänst"}, *({"name": c.id, "description": c.title} for c in collections)],
+        "tags": [
+            {"name": "tjänst"},
+            *({"name": c.id, "description": c.title} for c in collections),
+        ],
         "paths": paths,
         "components": _components(collections),
     }

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.contrib.gis.geos import Polygon
+from django.contrib.gis.geos import GEOSGeometry, Polygon
 from django.http import QueryDict
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -25,7 +25,9 @@ MAX_OFFSET = 10_000_000
 LOCAL_TZ = ZoneInfo("Europe/Stockholm")  # a bare date means that day in the municipality's time
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:?\d{2})?$")
+_RFC3339 = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:?\d{2})?$"
+)
 
 # Parameters every /items request may carry besides the collection's queryables.
 COMMON_PARAMETERS = frozenset({"f", "limit", "offset", "bbox", "bbox-crs", "crs", "datetime"})
@@ -52,7 +54,9 @@ class Interval:
 class ItemQuery:
     limit: int = DEFAULT_LIMIT
     offset: int = 0
-    bbox: Polygon | None = None  # in SWEREF 99 TM, densified so a transformed edge stays true
+    # Features must intersect this area (SWEREF 99 TM): a bbox densified so a transformed edge stays true,
+    # or any polygon a caller builds (e.g. the surroundings of a plan area).
+    bbox: GEOSGeometry | None = None
     interval: Interval | None = None
     crs: ogc_crs.OutputCrs = ogc_crs.DEFAULT
     filters: dict[str, str] = field(default_factory=dict)  # queryable name -> raw value
@@ -75,10 +79,12 @@ def parse_items_query(
     return ItemQuery(
         limit=parse_int(query.get("limit"), "limit", DEFAULT_LIMIT, 1, max_limit),
         offset=parse_int(query.get("offset"), "offset", 0, 0, MAX_OFFSET),
-        bbox=parse_bbox(query["bbox"], bbox_crs) if "bbox" in query else None,
-        interval=parse_datetime_param(query["datetime"]) if "datetime" in query else None,
+        bbox=parse_bbox(bbox, bbox_crs) if (bbox := query.get("bbox")) is not None else None,
+        interval=parse_datetime_param(when)
+        if (when := query.get("datetime")) is not None
+        else None,
         crs=output_crs,
-        filters={name: query[name] for name in queryables if name in query},
+        filters={name: str(query.get(name, "")) for name in queryables if name in query},
     )
 
 
@@ -103,7 +109,7 @@ def parse_int(value: str | None, param: str, default: int, low: int, high: int) 
     return number
 
 
-def parse_bbox(value: str, bbox_crs: ogc_crs.OutputCrs = ogc_crs.DEFAULT) -> Polygon:
+def parse_bbox(value: str, bbox_crs: ogc_crs.OutputCrs = ogc_crs.DEFAULT) -> GEOSGeometry:
     """A bbox 'a1,a2,b1,b2' (or with heights, 6 numbers) in ``bbox_crs``'s axis order, as a polygon in 3006.
 
     >>> box = parse_bbox("17.9,59.5,17.95,59.52")
@@ -126,15 +132,16 @@ def parse_bbox(value: str, bbox_crs: ogc_crs.OutputCrs = ogc_crs.DEFAULT) -> Pol
         a1, a2, b1, b2 = a2, a1, b2, b1
     minx, miny, maxx, maxy = a1, a2, b1, b2
     if minx > maxx or miny > maxy:
-        raise BadRequest("bbox", "the lower corner must come first (a box across the antimeridian is not supported)")
-    if bbox_crs.srid == 4326 and (
-        not -180 <= minx <= maxx <= 180 or not -90 <= miny <= maxy <= 90
-    ):
+        raise BadRequest(
+            "bbox",
+            "the lower corner must come first (a box across the antimeridian is not supported)",
+        )
+    if bbox_crs.srid == 4326 and (not -180 <= minx <= maxx <= 180 or not -90 <= miny <= maxy <= 90):
         raise BadRequest("bbox", "longitude must be in -180..180 and latitude in -90..90")
     # Keep the box inside the CRS's valid area before transforming: Sweden lies far within it.
     if bbox_crs.srid != 4326 and max(abs(n) for n in numbers) > 1e8:
         raise BadRequest("bbox", "coordinates are out of range for the CRS")
-    box = _densified_box(minx, miny, maxx, maxy, bbox_crs.srid)
+    box: GEOSGeometry = _densified_box(minx, miny, maxx, maxy, bbox_crs.srid)
     if bbox_crs.srid != STORAGE_SRID:
         if bbox_crs.srid == 4326:
             # SWEREF 99 TM is defined for Sweden; far away points project to nonsense, so clip first.

@@ -19,8 +19,8 @@ from typing import Any, Protocol
 from django.contrib.gis.db.models.functions import AsGeoJSON, GeomOutputGeoFunc, Transform
 from django.contrib.gis.geos import Polygon
 from django.db.models import F, Max, Min, Model, Q, QuerySet
-from django.db.models.functions import Coalesce
 from django.db.models.expressions import Expression
+from django.db.models.functions import Coalesce
 
 from geo.crs import STORAGE_SRID, transform_xy
 from layers.aggregates import Cell
@@ -82,10 +82,19 @@ class Page:
 
 
 class Source(Protocol):
-    geometry_type: str  # GeoJSON type for the schema: Point, LineString, MultiPolygon, Polygon, Geometry
-    queryables: tuple[Queryable, ...]
-    properties_schema: dict[str, dict[str, Any]]
-    has_time: bool
+    @property
+    def geometry_type(self) -> str:
+        """GeoJSON type for the schema: Point, LineString, MultiPolygon, Polygon, or Geometry (mixed)."""
+        ...
+
+    @property
+    def queryables(self) -> tuple[Queryable, ...]: ...
+
+    @property
+    def properties_schema(self) -> dict[str, dict[str, Any]]: ...
+
+    @property
+    def has_time(self) -> bool: ...
 
     def page(self, user: AnyUser, municipality: Municipality, query: ItemQuery) -> Page: ...
 
@@ -162,7 +171,9 @@ class ModelSource:
     def has_time(self) -> bool:
         return self.time is not None
 
-    def _filtered(self, user: AnyUser, municipality: Municipality, query: ItemQuery) -> QuerySet[Any]:
+    def _filtered(
+        self, user: AnyUser, municipality: Municipality, query: ItemQuery
+    ) -> QuerySet[Any]:
         qs = self.rows(user, municipality).filter(municipality=municipality)
         if query.bbox is not None:
             qs = qs.filter(**{f"{self.geometry_field}__intersects": query.bbox})
@@ -189,7 +200,9 @@ class ModelSource:
             geom = FlipCoordinates(geom)
         return AsGeoJSON(geom, precision=crs.precision)
 
-    def _features(self, qs: QuerySet[Any], crs: ogc_crs.OutputCrs) -> Iterator[tuple[Feature, bool]]:
+    def _features(
+        self, qs: QuerySet[Any], crs: ogc_crs.OutputCrs
+    ) -> Iterator[tuple[Feature, bool]]:
         extra = {name: make() for name, make in self.annotations.items()}
         rows = qs.annotate(ogc_geojson=self._geometry(crs), **extra).values(
             "pk", "ogc_geojson", *self.properties.values(), *extra.keys()
@@ -200,12 +213,15 @@ class ModelSource:
                 properties[name] = _json_value(row[name])
             geometry = json.loads(row["ogc_geojson"]) if row["ogc_geojson"] else None
             sensitive = bool(self.sensitive_flag and row.get(self.sensitive_flag))
-            yield {
-                "type": "Feature",
-                "id": row["pk"],
-                "geometry": geometry,
-                "properties": properties,
-            }, sensitive
+            yield (
+                {
+                    "type": "Feature",
+                    "id": row["pk"],
+                    "geometry": geometry,
+                    "properties": properties,
+                },
+                sensitive,
+            )
 
     def page(self, user: AnyUser, municipality: Municipality, query: ItemQuery) -> Page:
         qs = self._filtered(user, municipality, query)
@@ -273,9 +289,7 @@ class CellSource:
         }
     )
 
-    def _matching(
-        self, user: AnyUser, municipality: Municipality, query: ItemQuery
-    ) -> list[Cell]:
+    def _matching(self, user: AnyUser, municipality: Municipality, query: ItemQuery) -> list[Cell]:
         found = list(self.cells(user, municipality, query.interval))
         if query.bbox is not None:
             box = query.bbox

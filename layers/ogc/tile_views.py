@@ -39,11 +39,15 @@ def tile(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpRespon
     except tiles.TileOutOfRange as e:
         return ogc_error(400, "InvalidParameterValue", str(e), "z/x/y")
     if request.GET:
-        return ogc_error(400, "InvalidParameterValue", "a tile takes no parameters", next(iter(request.GET)))
+        return ogc_error(
+            400, "InvalidParameterValue", "a tile takes no parameters", next(iter(request.GET))
+        )
     municipality = _municipality_or_error()
     if isinstance(municipality, JsonResponse):
         return municipality
-    data = b"" if z < tile_layer.min_zoom else tile_layer.render(request.user, municipality, z, x, y)
+    data = (
+        b"" if z < tile_layer.min_zoom else tile_layer.render(request.user, municipality, z, x, y)
+    )
     etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
     if _etag_matches(request, etag):
         response: HttpResponse = HttpResponseNotModified()

@@ -11,13 +11,9 @@ urlpatterns = [
     path("ogc/conformance", views.conformance, name="ogc-conformance"),
     path("ogc/collections", views.collections, name="ogc-collections"),
     path("ogc/collections/<str:collection_id>", views.collection, name="ogc-collection"),
-    path(
-        "ogc/collections/<str:collection_id>/queryables", views.queryables, name="ogc-queryables"
-    ),
+    path("ogc/collections/<str:collection_id>/queryables", views.queryables, name="ogc-queryables"),
     path("ogc/collections/<str:collection_id>/items", views.items, name="ogc-items"),
-    path(
-        "ogc/collections/<str:collection_id>/items/<str:item_id>", views.item, name="ogc-item"
-    ),
+    path("ogc/collections/<str:collection_id>/items/<str:item_id>", views.item, name="ogc-item"),
     path("tiles/<str:layer>/<int:z>/<int:x>/<int:y>.mvt", tile_views.tile, name="tile"),
     path("export/plan/<int:plan_pk>.gpkg", export_views.plan_review_package, name="export-plan"),
     path("export/walk/<int:walk_pk>.gpkg", export_views.walk_package, name="export-walk"),

@@ -66,7 +66,10 @@ def _format(request: HttpRequest, allowed: tuple[str, ...]) -> str:
 def _only(request: HttpRequest, allowed: set[str]) -> None:
     unknown = sorted(set(request.GET.keys()) - allowed)
     if unknown:
-        raise BadRequest(unknown[0], f"unknown parameter; this resource takes {', '.join(sorted(allowed)) or 'none'}")
+        raise BadRequest(
+            unknown[0],
+            f"unknown parameter; this resource takes {', '.join(sorted(allowed)) or 'none'}",
+        )
 
 
 def _url(request: HttpRequest, name: str, *args: object, **query: str) -> str:
@@ -97,11 +100,36 @@ def landing(request: HttpRequest) -> HttpResponse:
     except BadRequest as e:
         return bad_request(e)
     links = [
-        {"href": _url(request, "ogc-landing"), "rel": "self", "type": JSON, "title": "Den här sidan"},
-        {"href": _url(request, "ogc-landing", f="html"), "rel": "alternate", "type": HTML, "title": "Som HTML"},
-        {"href": _url(request, "ogc-api"), "rel": "service-desc", "type": OPENAPI_JSON, "title": "OpenAPI 3"},
-        {"href": _url(request, "ogc-conformance"), "rel": "conformance", "type": JSON, "title": "Standarder som följs"},
-        {"href": _url(request, "ogc-collections"), "rel": "data", "type": JSON, "title": "Samlingar (lager)"},
+        {
+            "href": _url(request, "ogc-landing"),
+            "rel": "self",
+            "type": JSON,
+            "title": "Den här sidan",
+        },
+        {
+            "href": _url(request, "ogc-landing", f="html"),
+            "rel": "alternate",
+            "type": HTML,
+            "title": "Som HTML",
+        },
+        {
+            "href": _url(request, "ogc-api"),
+            "rel": "service-desc",
+            "type": OPENAPI_JSON,
+            "title": "OpenAPI 3",
+        },
+        {
+            "href": _url(request, "ogc-conformance"),
+            "rel": "conformance",
+            "type": JSON,
+            "title": "Standarder som följs",
+        },
+        {
+            "href": _url(request, "ogc-collections"),
+            "rel": "data",
+            "type": JSON,
+            "title": "Samlingar (lager)",
+        },
     ]
     body = {
         "title": "Trygg – OGC API Features",
@@ -170,7 +198,9 @@ def api_document(request: HttpRequest) -> HttpResponse:
         server_url=_url(request, "ogc-landing").rstrip("/"),
         collections=registry.collections_for(request.user),
     )
-    return JsonResponse(document, content_type=OPENAPI_JSON, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        document, content_type=OPENAPI_JSON, json_dumps_params={"ensure_ascii": False}
+    )
 
 
 def _spatial_extent(municipality: Municipality) -> list[float]:
@@ -193,16 +223,36 @@ def _collection_body(
         "description": collection.description,
         "itemType": "feature",
         "links": [
-            {"href": _url(request, "ogc-collection", cid), "rel": "self", "type": JSON, "title": collection.title},
-            {"href": _url(request, "ogc-items", cid), "rel": "items", "type": GEOJSON, "title": "Objekt som GeoJSON"},
+            {
+                "href": _url(request, "ogc-collection", cid),
+                "rel": "self",
+                "type": JSON,
+                "title": collection.title,
+            },
+            {
+                "href": _url(request, "ogc-items", cid),
+                "rel": "items",
+                "type": GEOJSON,
+                "title": "Objekt som GeoJSON",
+            },
             {
                 "href": _url(request, "ogc-queryables", cid),
                 "rel": "http://www.opengis.net/def/rel/ogc/1.0/queryables",
                 "type": "application/schema+json",
                 "title": "Egenskaper att filtrera på",
             },
-            {"href": _url(request, "export-layer", cid, "geojson"), "rel": "enclosure", "type": GEOJSON, "title": "Hela lagret som GeoJSON"},
-            {"href": _url(request, "export-layer", cid, "csv"), "rel": "enclosure", "type": "text/csv", "title": "Hela lagret som CSV"},
+            {
+                "href": _url(request, "export-layer", cid, "geojson"),
+                "rel": "enclosure",
+                "type": GEOJSON,
+                "title": "Hela lagret som GeoJSON",
+            },
+            {
+                "href": _url(request, "export-layer", cid, "csv"),
+                "rel": "enclosure",
+                "type": "text/csv",
+                "title": "Hela lagret som CSV",
+            },
         ],
         "extent": {"spatial": {"bbox": [bbox], "crs": ogc_crs.CRS84}},
         "crs": collection.crs_list,
@@ -228,7 +278,14 @@ def collections(request: HttpRequest) -> HttpResponse:
     bbox = _spatial_extent(municipality)
     return JsonResponse(
         {
-            "links": [{"href": _url(request, "ogc-collections"), "rel": "self", "type": JSON, "title": "Samlingar"}],
+            "links": [
+                {
+                    "href": _url(request, "ogc-collections"),
+                    "rel": "self",
+                    "type": JSON,
+                    "title": "Samlingar",
+                }
+            ],
             "collections": [
                 _collection_body(request, c, municipality, bbox)
                 for c in registry.collections_for(request.user)
@@ -252,7 +309,9 @@ def collection(request: HttpRequest, collection_id: str) -> HttpResponse:
     municipality = _municipality_or_error()
     if isinstance(municipality, JsonResponse):
         return municipality
-    return JsonResponse(_collection_body(request, found, municipality, _spatial_extent(municipality)))
+    return JsonResponse(
+        _collection_body(request, found, municipality, _spatial_extent(municipality))
+    )
 
 
 @require_safe
@@ -277,7 +336,9 @@ def queryables(request: HttpRequest, collection_id: str) -> HttpResponse:
     return JsonResponse(body, content_type="application/schema+json")
 
 
-def _audit_sensitive(request: HttpRequest, collection: Collection, page: Page, **detail: Any) -> None:
+def _audit_sensitive(
+    request: HttpRequest, collection: Collection, page: Page, **detail: Any
+) -> None:
     if collection.audited and page.sensitive_count:
         audit.record(
             AuditEvent.Action.READ_SENSITIVE,
@@ -314,16 +375,36 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
         return bad_request(e)
     _audit_sensitive(request, found, page)
     links = [
-        {"href": _page_url(request, query.offset), "rel": "self", "type": GEOJSON, "title": "Den här sidan"},
-        {"href": _url(request, "ogc-collection", found.id), "rel": "collection", "type": JSON, "title": found.title},
+        {
+            "href": _page_url(request, query.offset),
+            "rel": "self",
+            "type": GEOJSON,
+            "title": "Den här sidan",
+        },
+        {
+            "href": _url(request, "ogc-collection", found.id),
+            "rel": "collection",
+            "type": JSON,
+            "title": found.title,
+        },
     ]
     if query.offset + len(page.features) < page.number_matched:
         links.append(
-            {"href": _page_url(request, query.offset + query.limit), "rel": "next", "type": GEOJSON, "title": "Nästa sida"}
+            {
+                "href": _page_url(request, query.offset + query.limit),
+                "rel": "next",
+                "type": GEOJSON,
+                "title": "Nästa sida",
+            }
         )
     if query.offset > 0:
         links.append(
-            {"href": _page_url(request, max(0, query.offset - query.limit)), "rel": "prev", "type": GEOJSON, "title": "Föregående sida"}
+            {
+                "href": _page_url(request, max(0, query.offset - query.limit)),
+                "rel": "prev",
+                "type": GEOJSON,
+                "title": "Föregående sida",
+            }
         )
     body = {
         "type": "FeatureCollection",
@@ -374,8 +455,17 @@ def item(request: HttpRequest, collection_id: str, item_id: str) -> HttpResponse
     _audit_sensitive(request, found, page, item=item_id[:80])
     feature = dict(page.features[0])
     feature["links"] = [
-        {"href": request.build_absolute_uri(request.path), "rel": "self", "type": GEOJSON, "title": "Det här objektet"},
-        {"href": _url(request, "ogc-collection", found.id), "rel": "collection", "type": JSON, "title": found.title},
+        {
+            "href": request.build_absolute_uri(request.path),
+            "rel": "self",
+            "type": GEOJSON,
+            "title": "Det här objektet",
+        },
+        {
+            "href": _url(request, "ogc-collection", found.id),
+            "rel": "collection",
+            "type": JSON,
+            "title": found.title,
+        },
     ]
     return _geojson(feature, output_crs)
-

@@ -51,7 +51,9 @@ def test_a_filtered_layer_exports_as_geojson_in_crs84_or_sweref(bra_client: Clie
     wanted = IncidentFactory(location=Point(664772.25, 6601411.75, srid=STORAGE_SRID))
     IncidentFactory(category=CategoryFactory(code="skadegorelse", label="Skadegörelse"))
 
-    crs84 = json.loads(body(bra_client.get("/export/incidents.geojson", {"category": "misshandel"})))
+    crs84 = json.loads(
+        body(bra_client.get("/export/incidents.geojson", {"category": "misshandel"}))
+    )
     sweref = json.loads(
         body(
             bra_client.get(
@@ -91,7 +93,9 @@ def test_a_bra_members_export_holds_no_sensitive_points(bra_client: Client) -> N
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT_SENSITIVE).exists()
 
 
-def test_an_analysts_export_of_sensitive_incidents_is_audited(analyst_client: Client, analyst: User) -> None:
+def test_an_analysts_export_of_sensitive_incidents_is_audited(
+    analyst_client: Client, analyst: User
+) -> None:
     IncidentFactory()
     IncidentFactory(category=sensitive_category())
     IncidentFactory(category=sensitive_category())
@@ -117,10 +121,15 @@ def test_unknown_layer_or_format_is_404(bra_client: Client) -> None:
     assert bra_client.get("/export/incidents.shp").status_code == 404
 
 
-def test_the_plan_review_geopackage_holds_every_layer_in_sweref(bra_client: Client, tmp_path: Path) -> None:
+def test_the_plan_review_geopackage_holds_every_layer_in_sweref(
+    bra_client: Client, tmp_path: Path
+) -> None:
     x, y = VASBY_CENTRUM
     plan = Detaljplan.objects.create(
-        municipality=IncidentFactory().municipality, plan_id="P1", name="Centrum", area=square(x, y, 100)
+        municipality=IncidentFactory().municipality,
+        plan_id="P1",
+        name="Centrum",
+        area=square(x, y, 100),
     )
     PlanZone.objects.create(
         municipality=plan.municipality, plan=plan, use_code="B", area=square(x, y, 50)
@@ -158,7 +167,9 @@ def test_the_plan_review_package_has_no_sensitive_points_even_for_an_analyst(
     assert layers["handelser"][0] == 0
 
 
-def test_the_walk_geopackage_holds_route_observations_and_actions(bra_client: Client, tmp_path: Path) -> None:
+def test_the_walk_geopackage_holds_route_observations_and_actions(
+    bra_client: Client, tmp_path: Path
+) -> None:
     walk = WalkFactory()
     observation = ObservationFactory(walk=walk)
     ObservationFactory()  # another walk's

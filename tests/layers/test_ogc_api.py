@@ -50,7 +50,9 @@ def _forget_basic_logins() -> None:
     ogc_auth.forget_all()
 
 
-def test_landing_page_links_the_api_document_conformance_and_collections(bra_client: Client) -> None:
+def test_landing_page_links_the_api_document_conformance_and_collections(
+    bra_client: Client,
+) -> None:
     MunicipalityFactory()
 
     body = bra_client.get("/ogc/", headers={"Accept": "application/json"}).json()
@@ -139,7 +141,9 @@ def test_items_in_epsg_3006_are_northing_easting_and_match_the_database(bra_clie
 def test_items_in_epsg_4326_are_latitude_first(bra_client: Client) -> None:
     IncidentFactory()
 
-    lat, lon = items(bra_client, "incidents", crs=EPSG_4326)["features"][0]["geometry"]["coordinates"]
+    lat, lon = items(bra_client, "incidents", crs=EPSG_4326)["features"][0]["geometry"][
+        "coordinates"
+    ]
 
     assert 59.4 < lat < 59.6 and 17.8 < lon < 18.0
 
@@ -259,7 +263,11 @@ def test_single_item_and_unknown_ids_and_collections(bra_client: Client) -> None
     assert found.status_code == 200
     assert found.json()["id"] == incident.pk
     assert found["Content-Crs"] == f"<{CRS84}>"
-    assert (missing.status_code, not_a_number.status_code, no_collection.status_code) == (404, 404, 404)
+    assert (missing.status_code, not_a_number.status_code, no_collection.status_code) == (
+        404,
+        404,
+        404,
+    )
 
 
 def test_bra_member_gets_sensitive_incidents_only_as_cells(bra_client: Client) -> None:
@@ -289,7 +297,9 @@ def test_cells_under_k_are_left_out(bra_client: Client) -> None:
 def test_a_narrow_bbox_keeps_the_whole_cell_count(bra_client: Client) -> None:
     x, y = VASBY_CENTRUM
     for i in range(6):
-        IncidentFactory(category=sensitive_category(), location=Point(x + i * 10, y, srid=STORAGE_SRID))
+        IncidentFactory(
+            category=sensitive_category(), location=Point(x + i * 10, y, srid=STORAGE_SRID)
+        )
     box = f"{y - 1},{x - 1},{y + 1},{x + 1}"  # around the first incident only
 
     cells = items(bra_client, "sensitive-incident-cells", bbox=box, **{"bbox-crs": EPSG_3006})
@@ -297,7 +307,9 @@ def test_a_narrow_bbox_keeps_the_whole_cell_count(bra_client: Client) -> None:
     assert [c["properties"]["count"] for c in cells["features"]] == [6]
 
 
-def test_analyst_gets_sensitive_points_and_the_read_is_audited(analyst_client: Client, analyst: User) -> None:
+def test_analyst_gets_sensitive_points_and_the_read_is_audited(
+    analyst_client: Client, analyst: User
+) -> None:
     IncidentFactory()
     hidden = IncidentFactory(category=sensitive_category())
 
@@ -348,7 +360,9 @@ def test_http_basic_with_the_users_own_login_opens_the_api() -> None:
     IncidentFactory()
     user_with_role("bra_ledamot", username="birgitta")
 
-    ok = Client().get("/ogc/collections/incidents/items", headers=basic("birgitta", "x-test-password-1"))
+    ok = Client().get(
+        "/ogc/collections/incidents/items", headers=basic("birgitta", "x-test-password-1")
+    )
     wrong = Client().get("/ogc/collections/incidents/items", headers=basic("birgitta", "wrong"))
 
     assert ok.status_code == 200 and ok.json()["numberMatched"] == 1

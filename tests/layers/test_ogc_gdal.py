@@ -26,7 +26,15 @@ PASSWORD = "x-test-password-1"  # tests.factories.user_with_role
 
 def gdal(*args: str, user: str = "birgitta") -> str:
     result = subprocess.run(
-        [*args, "--config", "GDAL_HTTP_USERPWD", f"{user}:{PASSWORD}", "--config", "GDAL_HTTP_TIMEOUT", "60"],
+        [
+            *args,
+            "--config",
+            "GDAL_HTTP_USERPWD",
+            f"{user}:{PASSWORD}",
+            "--config",
+            "GDAL_HTTP_TIMEOUT",
+            "60",
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -80,7 +88,9 @@ def test_ogr2ogr_copies_incidents_into_a_geopackage_in_epsg_3006_within_a_centim
     assert worst_m < 0.01, f"a coordinate moved {worst_m:.4f} m"
 
 
-def test_ogrinfo_reads_the_feature_count_and_a_filter(live_server: Any, incidents: list[Incident]) -> None:
+def test_ogrinfo_reads_the_feature_count_and_a_filter(
+    live_server: Any, incidents: list[Incident]
+) -> None:
     out = gdal(
         "ogrinfo", "-ro", "-so", f"OAPIF:{live_server.url}/ogc", "incidents", "-where", "category = 'misshandel'"
     )  # fmt: skip

@@ -45,7 +45,10 @@ def data() -> None:
     ObservationFactory()
     DistrictFactory(municipality=incident.municipality)
     Detaljplan.objects.create(
-        municipality=incident.municipality, plan_id="P1", name="Centrum", area=square(*VASBY_CENTRUM, 100)
+        municipality=incident.municipality,
+        plan_id="P1",
+        name="Centrum",
+        area=square(*VASBY_CENTRUM, 100),
     )
 
 
@@ -126,7 +129,9 @@ def _fuzz_operations(
                 response = case.call(**call)
                 statuses[response.status_code] += 1
                 if response.status_code >= 500:
-                    errors.append(f"{response.status_code} {case.method} {case.formatted_path} {case.query}")
+                    errors.append(
+                        f"{response.status_code} {case.method} {case.formatted_path} {case.query}"
+                    )
 
             check()
 

@@ -39,7 +39,9 @@ def tile_of(x: float, y: float, z: int) -> tuple[int, int]:
     return tx, ty
 
 
-def get_tile(client: Client, layer: str, z: int, x: float = VASBY_CENTRUM[0], y: float = VASBY_CENTRUM[1]):  # type: ignore[no-untyped-def]
+def get_tile(
+    client: Client, layer: str, z: int, x: float = VASBY_CENTRUM[0], y: float = VASBY_CENTRUM[1]
+):  # type: ignore[no-untyped-def]
     tx, ty = tile_of(x, y, z)
     return client.get(f"/tiles/{layer}/{z}/{tx}/{ty}.mvt")
 
@@ -48,9 +50,13 @@ def decode(content: bytes) -> dict:
     return mapbox_vector_tile.decode(content) if content else {}
 
 
-def test_a_zoom_14_tile_holds_the_incidents_as_points_with_their_category(bra_client: Client) -> None:
+def test_a_zoom_14_tile_holds_the_incidents_as_points_with_their_category(
+    bra_client: Client,
+) -> None:
     first = IncidentFactory()
-    second = IncidentFactory(location=Point(VASBY_CENTRUM[0] + 30, VASBY_CENTRUM[1], srid=STORAGE_SRID))
+    second = IncidentFactory(
+        location=Point(VASBY_CENTRUM[0] + 30, VASBY_CENTRUM[1], srid=STORAGE_SRID)
+    )
 
     response = get_tile(bra_client, "incidents", 14)
 
@@ -73,14 +79,31 @@ def test_a_low_zoom_tile_counts_incidents_per_square(bra_client: Client) -> None
     assert features[0]["properties"]["cell_size_m"] == tiles.BIN_SIZE_M[12]
 
 
-def test_a_bra_member_never_gets_sensitive_incidents_in_points_or_counts(bra_client: Client) -> None:
+def test_a_crowded_high_zoom_tile_counts_per_small_square_instead_of_points(
+    bra_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tiles, "MAX_POINTS", 3)
+    for i in range(5):
+        IncidentFactory(location=Point(VASBY_CENTRUM[0] + i, VASBY_CENTRUM[1], srid=STORAGE_SRID))
+
+    features = decode(get_tile(bra_client, "incidents", 14).content)["incidents"]["features"]
+
+    assert [f["properties"]["count"] for f in features] == [5]
+    assert features[0]["properties"]["cell_size_m"] == tiles.BIN_SIZE_M[14]
+
+
+def test_a_bra_member_never_gets_sensitive_incidents_in_points_or_counts(
+    bra_client: Client,
+) -> None:
     IncidentFactory()
     for _ in range(6):
         IncidentFactory(category=sensitive_category())
 
     points = decode(get_tile(bra_client, "incidents", 15).content)["incidents"]["features"]
     counts = decode(get_tile(bra_client, "incidents", 11).content)["incidents"]["features"]
-    cells = decode(get_tile(bra_client, "sensitive-cells", 13).content)["sensitive_cells"]["features"]
+    cells = decode(get_tile(bra_client, "sensitive-cells", 13).content)["sensitive_cells"][
+        "features"
+    ]
 
     assert len(points) == 1
     assert sum(f["properties"]["count"] for f in counts) == 1
@@ -88,7 +111,9 @@ def test_a_bra_member_never_gets_sensitive_incidents_in_points_or_counts(bra_cli
     assert cells[0]["geometry"]["type"] == "Polygon"
 
 
-def test_an_analyst_gets_sensitive_points_and_the_read_is_audited(analyst_client: Client, analyst: User) -> None:
+def test_an_analyst_gets_sensitive_points_and_the_read_is_audited(
+    analyst_client: Client, analyst: User
+) -> None:
     IncidentFactory()
     IncidentFactory(category=sensitive_category())
 
@@ -105,7 +130,9 @@ def test_hidden_categories_are_exactly_those_of_sensitive_incidents(bra_member: 
     by_focus_area = CategoryFactory(
         code="hot_medarbetare",
         label="Hot mot medarbetare",
-        focus_area=FocusAreaFactory(number=4, name="Hot mot medarbetare", name_en="x", sensitive=True),
+        focus_area=FocusAreaFactory(
+            number=4, name="Hot mot medarbetare", name_en="x", sensitive=True
+        ),
         sensitive=False,  # sensitive through its focus area only
     )
     marked = CategoryFactory(code="markerad", label="Markerad", focus_area=None, sensitive=True)
@@ -126,7 +153,10 @@ def test_observations_tile_holds_the_observations(bra_client: Client) -> None:
     assert [(f["id"], f["properties"]["feeling"]) for f in features] == [(observation.pk, 2)]
 
 
-@pytest.mark.parametrize("path", ["/tiles/incidents/23/0/0.mvt", "/tiles/incidents/2/4/0.mvt", "/tiles/incidents/2/0/4.mvt"])
+@pytest.mark.parametrize(
+    "path",
+    ["/tiles/incidents/23/0/0.mvt", "/tiles/incidents/2/4/0.mvt", "/tiles/incidents/2/0/4.mvt"],
+)
 def test_a_tile_outside_the_matrix_or_over_zoom_22_is_400(bra_client: Client, path: str) -> None:
     IncidentFactory()
 
