@@ -25,7 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 
 from layers.aggregates import Cell, cell_size_m, sensitive_cells
@@ -47,9 +47,11 @@ CELLS_REMEMBER_S = (
 
 # Square side per zoom for incident counts: about 16 squares across a tile at Väsby's latitude (59.5° N),
 # on round metres so the squares are the same for every request.
-BIN_SIZE_M = {0: 40_000, 1: 40_000, 2: 40_000, 3: 40_000, 4: 40_000, 5: 20_000, 6: 20_000,
-              7: 10_000, 8: 5_000, 9: 2_500, 10: 1_250, 11: 640, 12: 320, 13: 160, 14: 80, 15: 40,
-              16: 20, 17: 10} | {z: 5 for z in range(18, MAX_ZOOM + 1)}  # fmt: skip
+# Below zoom 14 the squares are 160 m times a power of two, sums of the pre-aggregated 160 m squares
+# (the view layers_incident_bin); from 14 they are counted from the points of the tile itself.
+BASE_BIN_M = 160
+BIN_SIZE_M = {z: BASE_BIN_M * 2 ** max(0, min(13 - z, 8)) for z in range(POINT_MIN_ZOOM)} | {
+    14: 80, 15: 40, 16: 20, 17: 10} | {z: 5 for z in range(18, MAX_ZOOM + 1)}  # fmt: skip
 
 
 class TileOutOfRange(ValueError):
@@ -103,14 +105,55 @@ def _base(z: int, x: int, y: int) -> dict[str, Any]:
 
 
 def incidents_tile(user: AnyUser, municipality: Municipality, z: int, x: int, y: int) -> bytes:
+    name, params = incidents_tile_plan(user, municipality, z, x, y)
+    return run_tile_sql(name, params)
+
+
+def incidents_tile_plan(
+    user: AnyUser, municipality: Municipality, z: int, x: int, y: int
+) -> tuple[str, dict[str, Any]]:
+    """Which SQL file draws this incidents tile, with its parameters (points, or counts per square)."""
     params = {
         **_base(z, x, y),
         "municipality": municipality.pk,
         "hidden_categories": hidden_categories(user),
     }
-    if z >= POINT_MIN_ZOOM and _point_count(params) <= MAX_POINTS:
-        return run_tile_sql("tile_incident_points", {**params, "limit": MAX_POINTS})
-    return run_tile_sql("tile_incident_bins", {**params, "cell_m": BIN_SIZE_M[z]})
+    if z >= POINT_MIN_ZOOM:
+        if _point_count(params) <= MAX_POINTS:
+            return "tile_incident_points", {**params, "limit": MAX_POINTS}
+        return "tile_incident_bins_raw", {**params, "cell_m": BIN_SIZE_M[z]}
+    fresh_bins()
+    return "tile_incident_bins", {**params, "cell_m": BIN_SIZE_M[z]}
+
+
+def _scalar(sql: str, params: dict[str, Any] | None = None) -> Any:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params or {})
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def fresh_bins() -> None:
+    """Refresh the pre-aggregated squares (layers_incident_bin) if layers_incident changed since.
+
+    The check is two catalogue reads; the refresh (about a second per million incidents) runs once after
+    an import, under an advisory lock so two workers do not both do it.
+    """
+    signature = int(_scalar(_sql("incident_bin_signature")) or 0)
+    if _scalar("SELECT signature FROM layers_incident_bin_state WHERE id = 1") == signature:
+        return
+    with transaction.atomic():
+        _scalar("SELECT pg_advisory_xact_lock(hashtext('layers_incident_bin'))")
+        if _scalar("SELECT signature FROM layers_incident_bin_state WHERE id = 1") == signature:
+            return  # another worker refreshed while this one waited
+        with connection.cursor() as cursor:
+            cursor.execute("REFRESH MATERIALIZED VIEW layers_incident_bin")
+            cursor.execute(
+                "INSERT INTO layers_incident_bin_state (id, signature, refreshed_at) "
+                "VALUES (1, %(signature)s, now()) "
+                "ON CONFLICT (id) DO UPDATE SET signature = EXCLUDED.signature, refreshed_at = now()",
+                {"signature": signature},
+            )
 
 
 def _point_count(params: dict[str, Any]) -> int:

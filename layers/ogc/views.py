@@ -18,7 +18,7 @@ from django.views.decorators.http import require_safe
 
 from geo.crs import WEB_SRID
 from layers import audit
-from layers.models import AuditEvent, Municipality
+from layers.models import AuditEvent, Detaljplan, Municipality
 from layers.ogc import crs as ogc_crs
 from layers.ogc import openapi, registry
 from layers.ogc.auth import login_or_basic, wants_html
@@ -143,8 +143,6 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 
 def _landing_html(request: HttpRequest) -> HttpResponse:
-    from layers.models import Detaljplan
-
     collections = registry.collections_for(request.user)
     municipality = default_municipality()
     plans = (

@@ -1,8 +1,9 @@
--- Incidents counted per square of a fixed SWEREF 99 TM grid, drawn as one point per square at its centre
--- (zooms below 14, where raw points would make tiles of megabytes; DESIGN.md's performance facts).
--- A square is counted whole: incidents are read from the tile grown by the buffer and one square, and only
--- squares whose centre falls inside the buffered tile are kept, so neighbouring tiles agree on each count.
--- Parameters: z, x, y, extent, buffer, municipality, hidden_categories (bigint[]), cell_m (square side, m).
+-- Incidents counted per square, from the pre-aggregated 160 m squares (the view layers_incident_bin,
+-- migration 0003): a square of cell_m (a power-of-two multiple of 160 m) is the sum of its 160 m squares,
+-- drawn at its centre. Zooms below 14; DESIGN.md's performance facts. Squares are counted whole: the 160 m
+-- squares are read from the tile grown by the buffer and one square, and only squares whose centre falls
+-- inside the buffered tile are kept, so neighbouring tiles agree on each count.
+-- Parameters: z, x, y, extent, buffer, municipality, hidden_categories (bigint[]), cell_m.
 WITH bounds AS (
     SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS tile,
            ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(buffer)s::float8 / %(extent)s) AS tile_buffered
@@ -12,15 +13,15 @@ box AS (
     FROM bounds
 ),
 bins AS (
-    SELECT floor(ST_X(incident.location) / %(cell_m)s) AS col,
-           floor(ST_Y(incident.location) / %(cell_m)s) AS row,
-           count(*) AS n
-    FROM layers_incident AS incident
+    SELECT floor(bin.col / (%(cell_m)s::float8 / 160)) AS col,
+           floor(bin.row / (%(cell_m)s::float8 / 160)) AS row,
+           sum(bin.n) AS n
+    FROM layers_incident_bin AS bin
     CROSS JOIN box
-    WHERE incident.municipality_id = %(municipality)s
-      AND incident.precision = 'punkt'
-      AND incident.location && box.area
-      AND NOT (incident.category_id = ANY(%(hidden_categories)s::bigint[]))
+    WHERE bin.municipality_id = %(municipality)s
+      AND bin.col BETWEEN floor(ST_XMin(box.area) / 160) AND floor(ST_XMax(box.area) / 160)
+      AND bin.row BETWEEN floor(ST_YMin(box.area) / 160) AND floor(ST_YMax(box.area) / 160)
+      AND NOT (bin.category_id = ANY(%(hidden_categories)s::bigint[]))
     GROUP BY 1, 2
 ),
 centres AS (
@@ -32,7 +33,7 @@ centres AS (
     FROM bins
 ),
 features AS (
-    SELECT centres.n AS count,
+    SELECT centres.n::integer AS count,
            %(cell_m)s::integer AS cell_size_m,
            ST_AsMVTGeom(centres.centre, box.tile, %(extent)s, %(buffer)s, true) AS geom
     FROM centres
