@@ -116,10 +116,6 @@ def _csv_value(value: object) -> object:
     return value
 
 
-def sensitive_count(collection: Collection, features: list[dict[str, Any]]) -> int:
-    return sum(1 for f in features if (f.get("properties") or {}).get("sensitive") is True)
-
-
 # --- GeoPackages -----------------------------------------------------------------------------------
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 
 import mapbox_vector_tile
 import pytest
@@ -77,6 +78,41 @@ def test_a_low_zoom_tile_counts_incidents_per_square(bra_client: Client) -> None
 
     assert [f["properties"]["count"] for f in features] == [7]
     assert features[0]["properties"]["cell_size_m"] == tiles.BIN_SIZE_M[12]
+
+
+def test_zoomed_out_counts_follow_new_incidents(bra_client: Client) -> None:
+    IncidentFactory()
+    before = decode(get_tile(bra_client, "incidents", 11).content)["incidents"]["features"]
+
+    IncidentFactory(location=Point(VASBY_CENTRUM[0] + 5, VASBY_CENTRUM[1], srid=STORAGE_SRID))
+    after = decode(get_tile(bra_client, "incidents", 11).content)["incidents"]["features"]
+
+    assert [f["properties"]["count"] for f in before] == [1]
+    assert [f["properties"]["count"] for f in after] == [2]
+
+
+def test_pre_aggregated_squares_count_the_same_as_the_points(bra_member: User) -> None:
+    rng = random.Random(7)
+    x, y = VASBY_CENTRUM
+    for _ in range(300):
+        IncidentFactory(
+            location=Point(
+                x + rng.uniform(-3000, 3000), y + rng.uniform(-3000, 3000), srid=STORAGE_SRID
+            )
+        )
+    municipality = Incident.objects.first().municipality  # type: ignore[union-attr]
+    tx, ty = tile_of(x, y, 12)
+
+    name, params = tiles.incidents_tile_plan(bra_member, municipality, 12, tx, ty)
+    from_view = decode(tiles.run_tile_sql(name, params))["incidents"]["features"]
+    from_points = decode(tiles.run_tile_sql("tile_incident_bins_raw", params))["incidents"][
+        "features"
+    ]
+
+    assert name == "tile_incident_bins"
+    key = lambda f: (tuple(f["geometry"]["coordinates"]), f["properties"]["count"])  # noqa: E731
+    assert sorted(map(key, from_view)) == sorted(map(key, from_points))
+    assert sum(f["properties"]["count"] for f in from_view) > 50
 
 
 def test_a_crowded_high_zoom_tile_counts_per_small_square_instead_of_points(
