@@ -36,6 +36,7 @@ ZOOMS = (10, 11, 12, 13, 14, 15, 16)
 SEED = 114
 DISTINCT_TILES = 300  # requests cycle through these, so each tile is asked for about 10 times
 WARM_UP_S = 10
+GENTLE_RATE, GENTLE_S = 10, 30  # a second, lighter run: latency when requests do not queue
 TIMEOUT_S = 20  # a request not answered by then counts as failed (status 0) at this latency
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -198,7 +199,7 @@ def _start_gunicorn(db_name: str, port: int) -> subprocess.Popen[bytes]:
 
 
 async def _load_test(
-    port: int, session: str, tiles: list[tuple[int, int, int]], duration_s: int
+    port: int, session: str, tiles: list[tuple[int, int, int]], duration_s: int, rate: int = RATE
 ) -> dict[str, Any]:
     import aiohttp
 
@@ -228,9 +229,9 @@ async def _load_test(
             by_zoom.setdefault(z, []).append(latencies[-1])
 
         t0 = time.perf_counter() + 0.5
-        total = RATE * duration_s
+        total = rate * duration_s
         tasks = [
-            asyncio.create_task(one(t0 + i / RATE, tiles[i % len(tiles)])) for i in range(total)
+            asyncio.create_task(one(t0 + i / rate, tiles[i % len(tiles)])) for i in range(total)
         ]
         await asyncio.gather(*tasks)
         elapsed = time.perf_counter() - t0
@@ -290,6 +291,8 @@ def main() -> str:
         # Warm the workers and the database (DESIGN.md: keep workers long-lived), not counted.
         asyncio.run(_load_test(port, loaded["session"], tiles, WARM_UP_S))
         result = asyncio.run(_load_test(port, loaded["session"], tiles, DURATION_S))
+        time.sleep(TIMEOUT_S)  # let a queue left by an overload drain
+        gentle = asyncio.run(_load_test(port, loaded["session"], tiles, GENTLE_S, rate=GENTLE_RATE))
         # The bare query, one tile at a time in this process, on the same tiles (as warm as the server's).
         bare = _bare_sql(loaded["user"], loaded["municipality"], tiles)
     finally:
@@ -327,8 +330,13 @@ def main() -> str:
         "| measure | requests | p50 ms | p95 ms | p99 ms | max ms |\n|---|---:|---:|---:|---:|---:|\n"
     )
     out.write(
-        f"| HTTP via gunicorn (all zooms) | {len(lat)} | {_ms(_pct(lat, 50))} | {_ms(_pct(lat, 95))} | "
+        f"| HTTP via gunicorn at {RATE} requests/s for {DURATION_S} s (all zooms) | {len(lat)} | {_ms(_pct(lat, 50))} | {_ms(_pct(lat, 95))} | "
         f"{_ms(_pct(lat, 99))} | {_ms(max(lat))} |\n"
+    )
+    gl = gentle["latencies"]
+    out.write(
+        f"| HTTP via gunicorn at {GENTLE_RATE} requests/s for {GENTLE_S} s (all zooms) | {len(gl)} | "
+        f"{_ms(_pct(gl, 50))} | {_ms(_pct(gl, 95))} | {_ms(_pct(gl, 99))} | {_ms(max(gl))} |\n"
     )
     out.write(
         f"| bare ST_AsMVT query (same tiles, one at a time) | {len(sql_all)} | {_ms(_pct(sql_all, 50))} | "
@@ -347,7 +355,8 @@ def main() -> str:
     sizes = result["sizes"]
     out.write(
         f"\nAchieved {len(lat) / result['elapsed']:.1f} requests/s; status codes {dict(sorted(result['statuses'].items()))}"
-        f" ({ok} OK; 0 = no answer within {TIMEOUT_S} s); tile size median {statistics.median(sizes) / 1024:.1f} KiB, "
+        f" ({ok} OK; 0 = no answer within {TIMEOUT_S} s); at {GENTLE_RATE}/s: "
+        f"{dict(sorted(gentle['statuses'].items()))}; tile size median {statistics.median(sizes) / 1024:.1f} KiB, "
         f"largest {max(sizes) / 1024:.0f} KiB.\n"
     )
     return out.getvalue()
