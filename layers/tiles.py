@@ -123,7 +123,11 @@ def incidents_tile_plan(
             return "tile_incident_points", {**params, "limit": MAX_POINTS}
         return "tile_incident_bins_raw", {**params, "cell_m": BIN_SIZE_M[z]}
     fresh_bins()
-    return "tile_incident_bins", {**params, "cell_m": BIN_SIZE_M[z]}
+    return "tile_incident_bins", {
+        **params,
+        "cell_m": BIN_SIZE_M[z],
+        "include_sensitive": can_view_sensitive(user),
+    }
 
 
 def _scalar(sql: str, params: dict[str, Any] | None = None) -> Any:

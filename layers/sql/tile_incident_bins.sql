@@ -3,7 +3,8 @@
 -- drawn at its centre. Zooms below 14; DESIGN.md's performance facts. Squares are counted whole: the 160 m
 -- squares are read from the tile grown by the buffer and one square, and only squares whose centre falls
 -- inside the buffered tile are kept, so neighbouring tiles agree on each count.
--- Parameters: z, x, y, extent, buffer, municipality, hidden_categories (bigint[]), cell_m.
+-- Parameters: z, x, y, extent, buffer, municipality, include_sensitive (boolean: the user may see sensitive
+-- incidents; otherwise only the non-sensitive count n_open is summed), cell_m.
 WITH bounds AS (
     SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS tile,
            ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(buffer)s::float8 / %(extent)s) AS tile_buffered
@@ -15,14 +16,14 @@ box AS (
 bins AS (
     SELECT floor(bin.col / (%(cell_m)s::float8 / 160)) AS col,
            floor(bin.row / (%(cell_m)s::float8 / 160)) AS row,
-           sum(bin.n) AS n
+           sum(CASE WHEN %(include_sensitive)s THEN bin.n_all ELSE bin.n_open END) AS n
     FROM layers_incident_bin AS bin
     CROSS JOIN box
     WHERE bin.municipality_id = %(municipality)s
       AND bin.col BETWEEN floor(ST_XMin(box.area) / 160) AND floor(ST_XMax(box.area) / 160)
       AND bin.row BETWEEN floor(ST_YMin(box.area) / 160) AND floor(ST_YMax(box.area) / 160)
-      AND NOT (bin.category_id = ANY(%(hidden_categories)s::bigint[]))
     GROUP BY 1, 2
+    HAVING sum(CASE WHEN %(include_sensitive)s THEN bin.n_all ELSE bin.n_open END) > 0
 ),
 centres AS (
     SELECT bins.n,

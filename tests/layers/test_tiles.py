@@ -91,19 +91,33 @@ def test_zoomed_out_counts_follow_new_incidents(bra_client: Client) -> None:
     assert [f["properties"]["count"] for f in after] == [2]
 
 
-def test_pre_aggregated_squares_count_the_same_as_the_points(bra_member: User) -> None:
+@pytest.mark.parametrize("role", ["bra_member", "analyst"])
+def test_pre_aggregated_squares_count_the_same_as_the_points(
+    role: str, request: pytest.FixtureRequest
+) -> None:
+    user = request.getfixturevalue(role)
     rng = random.Random(7)
     x, y = VASBY_CENTRUM
-    for _ in range(300):
+    by_focus_area = CategoryFactory(
+        code="hot_medarbetare",
+        label="Hot mot medarbetare",
+        focus_area=FocusAreaFactory(
+            number=4, name="Hot mot medarbetare", name_en="x", sensitive=True
+        ),
+        sensitive=False,  # sensitive through its focus area only
+    )
+    categories = [CategoryFactory(), sensitive_category(), by_focus_area]
+    for i in range(300):
         IncidentFactory(
+            category=categories[i % 3],
             location=Point(
                 x + rng.uniform(-3000, 3000), y + rng.uniform(-3000, 3000), srid=STORAGE_SRID
-            )
+            ),
         )
     municipality = Incident.objects.first().municipality  # type: ignore[union-attr]
     tx, ty = tile_of(x, y, 12)
 
-    name, params = tiles.incidents_tile_plan(bra_member, municipality, 12, tx, ty)
+    name, params = tiles.incidents_tile_plan(user, municipality, 12, tx, ty)
     from_view = decode(tiles.run_tile_sql(name, params))["incidents"]["features"]
     from_points = decode(tiles.run_tile_sql("tile_incident_bins_raw", params))["incidents"][
         "features"
@@ -112,7 +126,23 @@ def test_pre_aggregated_squares_count_the_same_as_the_points(bra_member: User) -
     assert name == "tile_incident_bins"
     key = lambda f: (tuple(f["geometry"]["coordinates"]), f["properties"]["count"])  # noqa: E731
     assert sorted(map(key, from_view)) == sorted(map(key, from_points))
-    assert sum(f["properties"]["count"] for f in from_view) > 50
+    total = sum(f["properties"]["count"] for f in from_view)
+    assert total > 50
+    # a third of the incidents are plain: a BRÅ member's counts hold only those
+    assert (total < 150) == (role == "bra_member")
+
+
+def test_a_category_turned_sensitive_leaves_the_zoomed_out_counts(bra_client: Client) -> None:
+    incident = IncidentFactory()
+    before = decode(get_tile(bra_client, "incidents", 11).content)["incidents"]["features"]
+
+    category = incident.category
+    category.sensitive = True
+    category.save()
+    after = decode(get_tile(bra_client, "incidents", 11).content)
+
+    assert [f["properties"]["count"] for f in before] == [1]
+    assert after == {}
 
 
 def test_a_crowded_high_zoom_tile_counts_per_small_square_instead_of_points(
