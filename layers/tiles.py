@@ -39,7 +39,7 @@ BUFFER = 64
 POINT_MIN_ZOOM = 14  # below this, incidents come as counts per square
 # From POINT_MIN_ZOOM a tile holds points, unless it would hold more than this: then counts per (small)
 # square, so a crowded tile stays small (about 50 KB) and fast; zooming in further brings the points.
-MAX_POINTS = 4_000
+MAX_POINTS = 3_000
 MAX_FEATURES = 20_000  # per tile, for the other point layers
 CELLS_REMEMBER_S = (
     60.0  # sensitive cells for a whole municipality are computed once a minute at most
@@ -106,28 +106,41 @@ def _base(z: int, x: int, y: int) -> dict[str, Any]:
 
 def incidents_tile(user: AnyUser, municipality: Municipality, z: int, x: int, y: int) -> bytes:
     name, params = incidents_tile_plan(user, municipality, z, x, y)
+    if name == "tile_incident_points":
+        with connection.cursor() as cursor:
+            cursor.execute(_sql(name), params)
+            row = cursor.fetchone()
+        if row is not None and row[0] is not None:
+            return bytes(row[0])
+        name, params = crowded_tile_plan(params, z)  # more than MAX_POINTS: counts per small square
     return run_tile_sql(name, params)
 
 
 def incidents_tile_plan(
     user: AnyUser, municipality: Municipality, z: int, x: int, y: int
 ) -> tuple[str, dict[str, Any]]:
-    """Which SQL file draws this incidents tile, with its parameters (points, or counts per square)."""
+    """Which SQL file draws this incidents tile, with its parameters.
+
+    From POINT_MIN_ZOOM the points (whose SQL answers NULL for a tile over MAX_POINTS, see
+    ``crowded_tile_plan``); below, counts per square from the pre-aggregated 160 m squares.
+    """
     params = {
         **_base(z, x, y),
         "municipality": municipality.pk,
         "hidden_categories": hidden_categories(user),
     }
     if z >= POINT_MIN_ZOOM:
-        if _point_count(params) <= MAX_POINTS:
-            return "tile_incident_points", {**params, "limit": MAX_POINTS}
-        return "tile_incident_bins_raw", {**params, "cell_m": BIN_SIZE_M[z]}
+        return "tile_incident_points", {**params, "cap": MAX_POINTS}
     fresh_bins()
     return "tile_incident_bins", {
         **params,
         "cell_m": BIN_SIZE_M[z],
         "include_sensitive": can_view_sensitive(user),
     }
+
+
+def crowded_tile_plan(params: dict[str, Any], z: int) -> tuple[str, dict[str, Any]]:
+    return "tile_incident_bins_raw", {**params, "cell_m": BIN_SIZE_M[z]}
 
 
 def _scalar(sql: str, params: dict[str, Any] | None = None) -> Any:
@@ -138,7 +151,7 @@ def _scalar(sql: str, params: dict[str, Any] | None = None) -> Any:
 
 
 def fresh_bins() -> None:
-    """Refresh the pre-aggregated squares (layers_incident_bin) if layers_incident changed since.
+    """Refresh the pre-aggregated squares (layers_incident_bin) if incidents or categories changed since.
 
     The check is two catalogue reads; the refresh (about a second per million incidents) runs once after
     an import, under an advisory lock so two workers do not both do it.
@@ -158,13 +171,6 @@ def fresh_bins() -> None:
                 "ON CONFLICT (id) DO UPDATE SET signature = EXCLUDED.signature, refreshed_at = now()",
                 {"signature": signature},
             )
-
-
-def _point_count(params: dict[str, Any]) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(_sql("tile_incident_count"), {**params, "cap": MAX_POINTS})
-        row = cursor.fetchone()
-    return int(row[0]) if row else 0
 
 
 _cells_memory: dict[int, tuple[float, list[Cell]]] = {}
