@@ -26,16 +26,39 @@ def test_map_page_draws_the_districts_and_loads_nothing_from_outside(
     page.on("pageerror", lambda e: errors.append(str(e)))
     csp: list[str] = []
     watch_csp(page, csp)
+    tiles: list[tuple[int, int]] = []  # (status, Content-Length) of each incident vector tile
+    page.on(
+        "response",
+        lambda r: (
+            tiles.append((r.status, int(r.headers.get("content-length", "0"))))
+            if "/tiles/incidents/" in r.url
+            else None
+        ),
+    )
 
     page.goto(f"{live_server.url}/")
     page.wait_for_selector("#map[data-ready='true']", timeout=20000)
+    page.wait_for_selector("#map[data-incident-tiles-loaded]", timeout=20000)
+    page.wait_for_load_state("networkidle")
     screenshot = tmp_path / "overview-map.png"
     page.screenshot(path=str(screenshot), full_page=True)
 
     assert page.get_attribute("#map", "data-districts-drawn") == "3"
     # districts (3) + NYKO areas (43) are drawn as SVG/canvas paths
     assert page.locator(".leaflet-overlay-pane path, .leaflet-overlay-pane canvas").count() >= 1
-    assert page.locator(".marker-cluster").count() > 0
+    # Incidents arrive as vector tiles and are drawn on canvas tiles: some pixels are painted.
+    assert tiles and all(status == 200 for status, _ in tiles), tiles
+    assert any(size > 0 for _, size in tiles), "every incident tile was empty"
+    painted = page.eval_on_selector_all(
+        ".leaflet-incidents-pane canvas.leaflet-tile",
+        """cs => cs.filter(c => {
+             const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+             for (let i = 3; i < d.length; i += 4) { if (d[i] > 0) return true; }
+             return false;
+           }).length""",
+    )
+    assert painted > 0, "no incident tile was drawn"
+    assert page.inner_text("[data-testid=incident-count]").strip("()").isdigit()
     assert "Demodata" in page.inner_text("[data-testid=generated-notice]")
     assert screenshot.stat().st_size > 20_000
     assert hosts == {"127.0.0.1"}, f"requests left this server: {hosts}"

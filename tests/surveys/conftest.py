@@ -15,6 +15,7 @@ from layers.roles import Role
 from layers.services import ensure_reference_data
 from surveys.auth import issue_device_token
 from surveys.models import Trygghetsvandring
+from tests.conftest import login_verified
 from tests.factories import VASBY_CENTRUM, MunicipalityFactory, WalkFactory, user_with_role
 
 
@@ -95,9 +96,9 @@ def device_token(municipality: Municipality, field_user: User) -> str:
 
 @pytest.fixture
 def admin_client(client: Client) -> Client:
-    client.force_login(user_with_role(Role.ADMIN, "admin-tokens"))
-    admin = User.objects.get(username="admin-tokens")
+    admin = user_with_role(Role.ADMIN, "admin-tokens")
     admin.is_staff = True
     admin.is_superuser = True
     admin.save()
+    login_verified(client, admin)
     return client

@@ -1,12 +1,14 @@
-/* The overview map at /: districts and NYKO areas as background, non-sensitive incidents
- * (clustered) and walk observations on top. Labels come translated from the page. */
+/* The overview map at /: districts and NYKO areas as background, incidents as vector tiles (counts per
+ * square when zoomed out, points when zoomed in) and walk observations on top. Labels come translated
+ * from the page. */
 (function () {
   "use strict";
   var el = document.getElementById("map");
   var label = el.dataset;
   var map = Trygg.createMap(el);
   map.setView([59.52, 17.9], 12);
-  map.createPane("observations").style.zIndex = 650;  // above the incident clusters
+  map.createPane("incidents").style.zIndex = 450;  // above the areas (overlay pane, 400)
+  map.createPane("observations").style.zIndex = 650;  // above the incident tiles
 
   var feelingColors = { 1: "#b2182b", 2: "#ef8a62", 3: "#bdbdbd", 4: "#67a9cf", 5: "#2166ac" };
 
@@ -29,22 +31,43 @@
     return layer;
   });
 
-  var incidents = Trygg.fetchJSON(el.dataset.incidentsUrl).then(function (fc) {
-    var cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50 });
-    L.geoJSON(fc, {
-      pointToLayer: function (f, latlng) {
-        return L.circleMarker(latlng, { radius: 5, color: "#7a0177", weight: 1, fillOpacity: 0.7 });
-      },
-      onEachFeature: function (f, l) {
-        var p = f.properties;
-        l.bindPopup("<strong>" + Trygg.escapeHtml(p.category_label) + "</strong><br>" +
-          Trygg.escapeHtml(p.occurred_from.slice(0, 16).replace("T", " ")) +
-          (p.generated ? "<br><em>" + Trygg.escapeHtml(label.labelGenerated) + "</em>" : ""));
+  // Incidents come as vector tiles (/tiles/incidents/{z}/{x}/{y}.mvt): points from zoom 14, counts per
+  // fixed square below that. The server leaves out what the user may not see as points.
+  // Leaflet.VectorGrid 1.3 calls L.DomEvent.fakeStop, which Leaflet 1.9 no longer has.
+  if (!L.DomEvent.fakeStop) { L.DomEvent.fakeStop = function (e) { e._stopped = true; }; }
+  var tilesLoaded = 0, tileErrors = 0;
+  var incidentTiles = L.vectorGrid.protobuf(el.dataset.incidentTilesUrl, {
+    rendererFactory: L.canvas.tile,
+    pane: "incidents",
+    interactive: true,
+    maxNativeZoom: 22,
+    vectorTileLayerStyles: {
+      incidents: function (p) {
+        if (p.count) {  // a square's count, drawn at its centre
+          // Squares are ~16 px apart: the size grows a little, the colour carries the count.
+          return { radius: Math.min(3 + Math.sqrt(p.count), 8), color: "#4a0048", weight: 0.5,
+                   fill: true, fillColor: "#7a0177", fillOpacity: Math.min(0.2 + p.count / 30, 0.9) };
+        }
+        return { radius: 5, color: "#7a0177", weight: 1, fill: true, fillColor: "#7a0177", fillOpacity: 0.7 };
       }
-    }).eachLayer(function (l) { cluster.addLayer(l); });
-    cluster.addTo(map);
-    document.getElementById("incident-count").textContent = "(" + fc.features.length + ")";
-    return cluster;
+    }
+  });
+  incidentTiles.on("tileload", function () { tilesLoaded += 1; el.dataset.incidentTilesLoaded = String(tilesLoaded); });
+  incidentTiles.on("tileerror", function () { tileErrors += 1; el.dataset.incidentTileErrors = String(tileErrors); });
+  incidentTiles.on("click", function (e) {
+    var p = e.layer.properties || {};
+    var html = p.count
+      ? "<strong>" + Trygg.escapeHtml(p.count) + " " + Trygg.escapeHtml(label.labelIncidentsInSquare) + "</strong><br><small>" +
+        Trygg.escapeHtml(p.cell_size_m) + " m</small>"
+      : "<strong>" + Trygg.escapeHtml(p.category_label) + "</strong><br>" + Trygg.escapeHtml(String(p.occurred_from || "").replace("T", " ")) +
+        (p.generated ? "<br><em>" + Trygg.escapeHtml(label.labelGenerated) + "</em>" : "");
+    L.popup().setLatLng(e.latlng).setContent(html).openOn(map);
+  });
+  incidentTiles.addTo(map);
+  // The count in the legend comes from the OGC API (numberMatched), under the same permission as the tiles.
+  var incidents = Trygg.fetchJSON(el.dataset.incidentCountUrl).then(function (fc) {
+    document.getElementById("incident-count").textContent = "(" + fc.numberMatched + ")";
+    return incidentTiles;
   });
 
   var observations = Trygg.fetchJSON(el.dataset.observationsUrl).then(function (fc) {

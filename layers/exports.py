@@ -1,0 +1,263 @@
+"""Exports: any layer as GeoJSON or CSV, and one GeoPackage with all layers of a plan review or a walk.
+
+Every export reads through the OGC collection registry (layers.ogc), so it carries the same permission
+decision as the pages and the OGC API: incidents through ``visible_incidents``, sensitive incidents for
+users without the permission only as fixed k-suppressed cells. Exports of sensitive incidents by permitted
+users are written to the audit log. The GeoPackages hold no sensitive points for anyone: a plan review or
+a walk is a document that travels (docs/decisions/0402).
+
+GeoPackages are written by GDAL's ``ogr2ogr`` from GeoJSON files in a private temporary folder
+(``TRYGG_MEDIA_ROOT/exports``, mode 0700), in SWEREF 99 TM, and the folder is removed afterwards.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import IO, Any
+
+import shapely.geometry
+from django.conf import settings
+from django.contrib.gis.geos import GEOSGeometry
+
+from geo.crs import STORAGE_SRID
+from layers.models import Municipality
+from layers.ogc import crs as ogc_crs
+from layers.ogc import registry
+from layers.ogc.params import Interval, ItemQuery
+from layers.ogc.registry import Collection
+from layers.roles import AnyUser
+
+# Around a plan area, the review package holds context, observations, incidents and cells this far out.
+SURROUNDINGS_M = 500
+MAX_EXPORT_FEATURES = 2_000_000
+OGR2OGR = "ogr2ogr"
+OGR2OGR_TIMEOUT_S = 300
+
+# Export files are written with x = easting/longitude first, as GeoJSON files, CSV readers and GDAL expect.
+EXPORT_CRS = {
+    "crs84": replace(ogc_crs.DEFAULT),
+    "3006": replace(ogc_crs.epsg(STORAGE_SRID), swap_xy=False),
+}
+
+
+class ExportFailed(RuntimeError):
+    """GDAL could not write the file; the message is safe to show."""
+
+
+def export_crs(value: str | None) -> ogc_crs.OutputCrs:
+    """CRS84 (default) or SWEREF 99 TM for an export file, always in (x, y) order."""
+    if value is None or value == "":
+        return EXPORT_CRS["crs84"]
+    parsed = ogc_crs.parse(value)
+    if parsed.srid == STORAGE_SRID:
+        return EXPORT_CRS["3006"]
+    if parsed.uri == ogc_crs.CRS84:
+        return EXPORT_CRS["crs84"]
+    raise ogc_crs.UnsupportedCrs("exports are written in CRS84 or EPSG:3006")
+
+
+def _legacy_crs_member(crs: ogc_crs.OutputCrs) -> dict[str, Any] | None:
+    # RFC 7946 GeoJSON is WGS 84 only; for SWEREF 99 TM the 2008 "crs" member tells GDAL and QGIS.
+    if crs.srid == STORAGE_SRID:
+        return {"type": "name", "properties": {"name": f"urn:ogc:def:crs:EPSG::{STORAGE_SRID}"}}
+    return None
+
+
+def iter_features(
+    user: AnyUser, collection: Collection, municipality: Municipality, query: ItemQuery
+) -> Iterator[dict[str, Any]]:
+    yield from collection.source.iter_all(user, municipality, query)
+
+
+def geojson_chunks(features: Iterator[dict[str, Any]], crs: ogc_crs.OutputCrs) -> Iterator[bytes]:
+    """A FeatureCollection written feature by feature, so a large layer never sits whole in memory."""
+    head: dict[str, Any] = {"type": "FeatureCollection"}
+    member = _legacy_crs_member(crs)
+    if member is not None:
+        head["crs"] = member
+    yield (json.dumps(head, ensure_ascii=False)[:-1] + ', "features": [\n').encode()
+    first = True
+    for feature in features:
+        yield ((b"" if first else b",\n") + json.dumps(feature, ensure_ascii=False).encode())
+        first = False
+    yield b"\n]}\n"
+
+
+def csv_chunks(features: Iterator[dict[str, Any]], columns: list[str]) -> Iterator[bytes]:
+    """CSV with id, the properties and the geometry as WKT (x y order), in UTF-8 with a BOM for Excel."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["id", *columns, "geometry_wkt"])
+    yield ("\ufeff" + buffer.getvalue()).encode()
+    for feature in features:
+        buffer.seek(0)
+        buffer.truncate()
+        props = feature.get("properties") or {}
+        geometry = feature.get("geometry")
+        wkt = shapely.geometry.shape(geometry).wkt if geometry else ""
+        writer.writerow([feature["id"], *(_csv_value(props.get(c)) for c in columns), wkt])
+        yield buffer.getvalue().encode()
+
+
+def _csv_value(value: object) -> object:
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    if value is None:
+        return ""
+    return value
+
+
+# --- GeoPackages -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PackageLayer:
+    name: str  # layer name in the GeoPackage (ASCII, Swedish words)
+    collection_id: str
+    query: ItemQuery
+
+
+def exports_dir() -> Path:
+    root = Path(settings.MEDIA_ROOT) / "exports"
+    root.mkdir(parents=True, exist_ok=True)
+    os.chmod(root, 0o700)
+    return root
+
+
+def _write_geojson(path: Path, features: Iterator[dict[str, Any]], crs: ogc_crs.OutputCrs) -> int:
+    count = 0
+
+    def counted() -> Iterator[dict[str, Any]]:
+        nonlocal count
+        for feature in features:
+            count += 1
+            if count > MAX_EXPORT_FEATURES:
+                raise ExportFailed(f"more than {MAX_EXPORT_FEATURES} features in one layer")
+            yield _flatten(feature)
+
+    with path.open("wb") as out:
+        for chunk in geojson_chunks(counted(), crs):
+            out.write(chunk)
+    return count
+
+
+def _flatten(feature: dict[str, Any]) -> dict[str, Any]:
+    # Nested objects (bestämmelser, OSM tags) become JSON text: every GeoPackage reader shows a string.
+    props = {
+        k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
+        for k, v in (feature.get("properties") or {}).items()
+    }
+    return {
+        "type": "Feature",
+        "id": feature["id"],
+        "geometry": feature["geometry"],
+        "properties": props,
+    }
+
+
+_OGR_GEOMETRY = {
+    "Point": "POINT",
+    "LineString": "LINESTRING",
+    "Polygon": "POLYGON",
+    "MultiPolygon": "MULTIPOLYGON",
+}
+
+
+def _ogr2ogr(
+    target: Path, source: Path, layer_name: str, geometry_type: str, *, update: bool
+) -> None:
+    args = [
+        OGR2OGR,
+        "-f",
+        "GPKG",
+        *(["-update"] if update else []),
+        "-nln",
+        layer_name,
+        "-a_srs",
+        f"EPSG:{STORAGE_SRID}",
+        "-nlt",
+        _OGR_GEOMETRY.get(geometry_type, "GEOMETRY"),
+        str(target),
+        str(source),
+    ]
+    try:
+        result = subprocess.run(  # noqa: S603  (fixed program, paths we made, no shell)
+            args, capture_output=True, text=True, timeout=OGR2OGR_TIMEOUT_S, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise ExportFailed(f"ogr2ogr could not run: {type(e).__name__}") from e
+    if result.returncode != 0:
+        raise ExportFailed(f"ogr2ogr failed on layer {layer_name}: {result.stderr.strip()[:300]}")
+
+
+def build_geopackage(
+    user: AnyUser, municipality: Municipality, layers: list[PackageLayer], out: IO[bytes]
+) -> dict[str, int]:
+    """Write every layer the user may see into one GeoPackage (SWEREF 99 TM) and copy it to ``out``.
+
+    Returns the feature count per layer written. Layers whose collection the user may not see are left
+    out, as they are left out of the OGC API.
+    """
+    crs = EXPORT_CRS["3006"]
+    counts: dict[str, int] = {}
+    folder = Path(tempfile.mkdtemp(prefix="gpkg-", dir=exports_dir()))
+    try:
+        target = folder / "export.gpkg"
+        for layer in layers:
+            collection = registry.get(layer.collection_id)
+            if collection is None or not collection.allowed(user):
+                continue
+            source = folder / f"{layer.name}.geojson"
+            query = replace(layer.query, crs=crs)
+            counts[layer.name] = _write_geojson(
+                source, iter_features(user, collection, municipality, query), crs
+            )
+            _ogr2ogr(
+                target, source, layer.name, collection.source.geometry_type, update=target.exists()
+            )
+        if not target.exists():
+            raise ExportFailed("there is nothing this user may export here")
+        with target.open("rb") as written:
+            shutil.copyfileobj(written, out)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return counts
+
+
+def plan_review_layers(
+    plan_area: GEOSGeometry, plan_pk: int, interval: Interval | None
+) -> list[PackageLayer]:
+    """The layers of a plan review: the plan, its zones, and what lies around it."""
+    around = plan_area.buffer(SURROUNDINGS_M)
+    near = ItemQuery(limit=MAX_EXPORT_FEATURES, bbox=around)
+    timed = replace(near, interval=interval)
+    layers = [
+        PackageLayer("planomrade", "detaljplaner", ItemQuery(filters={"id": str(plan_pk)})),
+        PackageLayer("anvandningsomraden", "plan-zones", ItemQuery(filters={"plan": str(plan_pk)})),
+        PackageLayer("observationer", "observations", timed),
+        PackageLayer("handelser", "incidents", replace(timed, filters={"sensitive": "false"})),
+        PackageLayer("kansliga_handelser_rutor", "sensitive-incident-cells", timed),
+    ]
+    for collection in registry.all_collections():
+        if collection.id.startswith("context-"):
+            name = "stadsmiljo_" + collection.id.removeprefix("context-").replace("-", "_")
+            layers.append(PackageLayer(name, collection.id, near))
+    return layers
+
+
+def walk_layers(walk_pk: int) -> list[PackageLayer]:
+    """The layers of a walk: its route, its observations and their actions."""
+    return [
+        PackageLayer("rutt", "walks", ItemQuery(filters={"id": str(walk_pk)})),
+        PackageLayer("observationer", "observations", ItemQuery(filters={"walk": str(walk_pk)})),
+        PackageLayer("atgarder", "actions", ItemQuery(filters={"walk": str(walk_pk)})),
+    ]

@@ -1,0 +1,1 @@
+"""OGC API – Features, vector tiles and exports: the open-standard channels of Trygg."""

@@ -1,0 +1,140 @@
+"""Who is asking: the browser's session, or HTTP Basic for QGIS, GDAL and scripts (docs/decisions/0400).
+
+Pages log in with a session cookie; desktop GIS cannot. The OGC API, the vector tiles and the exports
+therefore also take ``Authorization: Basic`` with the user's own Trygg login, checked by Django's
+authentication backends (so an inactive user is refused, as on the pages). Checking a password costs a
+slow hash by design; a successful check is remembered in this process for a few minutes, keyed by a keyed
+hash of the credentials (never the password), so a QGIS session paging through a layer pays once.
+A failed attempt is written to the audit log like a failed page login.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import threading
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import User
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, JsonResponse
+from django.http.response import HttpResponseBase
+
+from layers import audit
+from layers.models import AuditEvent
+
+REALM = "Trygg"
+REMEMBER_S = 300
+_MAX_REMEMBERED = 1000
+
+_remembered: dict[str, tuple[float, int]] = {}  # credential digest -> (expires, user id)
+_lock = threading.Lock()
+
+View = Callable[..., HttpResponseBase]
+
+
+def _digest(raw: bytes) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), raw, hashlib.sha256).hexdigest()
+
+
+def _from_memory(digest: str) -> User | None:
+    with _lock:
+        entry = _remembered.get(digest)
+    if entry is None or entry[0] < time.monotonic():
+        return None
+    user = User.objects.filter(pk=entry[1], is_active=True).first()
+    return user
+
+
+def _remember(digest: str, user: User) -> None:
+    with _lock:
+        if len(_remembered) >= _MAX_REMEMBERED:
+            now = time.monotonic()
+            for key in [k for k, (expires, _) in _remembered.items() if expires < now]:
+                del _remembered[key]
+            if len(_remembered) >= _MAX_REMEMBERED:
+                _remembered.clear()
+        _remembered[digest] = (time.monotonic() + REMEMBER_S, user.pk)
+
+
+def forget_all() -> None:
+    """Drop every remembered login (tests, and after a password change in this process)."""
+    with _lock:
+        _remembered.clear()
+
+
+def basic_user(request: HttpRequest) -> User | None:
+    """The user named by a valid ``Authorization: Basic`` header, or None."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic" or not encoded:
+        return None
+    try:
+        raw = base64.b64decode(encoded.strip(), validate=True)
+        username, sep, password = raw.decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    if not sep:
+        return None
+    digest = _digest(raw)
+    remembered = _from_memory(digest)
+    if remembered is not None:
+        return remembered
+    user = authenticate(request, username=username, password=password)
+    if not isinstance(user, User) or not user.is_active:
+        audit.record(
+            AuditEvent.Action.LOGIN_FAILED,
+            request=request,
+            channel="basic",
+            detail={"username": username[:150], "path": request.path[:200]},
+        )
+        return None
+    _remember(digest, user)
+    return user
+
+
+def wants_html(request: HttpRequest) -> bool:
+    if request.GET.get("f") == "html":
+        return True
+    if request.GET.get("f"):
+        return False
+    accept = request.headers.get("Accept", "")
+    return "text/html" in accept and "json" not in accept.split("text/html")[0]
+
+
+def login_or_basic(view: View) -> View:
+    """Like login_required, but a program may send HTTP Basic instead of a session cookie.
+
+    Without a login: a browser asking for HTML goes to the login page; a program gets 401 with a
+    ``WWW-Authenticate`` challenge, which QGIS and GDAL answer with the credentials they hold.
+    """
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            user = basic_user(request)
+            if user is not None:
+                request.user = user
+        if not request.user.is_authenticated:
+            if wants_html(request):
+                return redirect_to_login(request.get_full_path())
+            response = JsonResponse(
+                {
+                    "code": "NotAuthenticated",
+                    "description": "log in, or send HTTP Basic credentials of a Trygg user",
+                    "error": "log in, or send HTTP Basic credentials of a Trygg user",
+                },
+                status=401,
+            )
+            response["WWW-Authenticate"] = f'Basic realm="{REALM}", charset="UTF-8"'
+            return response
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -1,0 +1,99 @@
+"""GDAL's own OGC API client (the OAPIF driver of ogrinfo and ogr2ogr) reads a running Trygg server.
+
+The server is Django's live_server (a real threaded HTTP server on a free port, on the test database);
+GDAL logs in with HTTP Basic (GDAL_HTTP_USERPWD), as QGIS does.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.gis.gdal import DataSource
+from django.contrib.gis.geos import Point
+
+from geo.crs import STORAGE_SRID
+from layers.models import Incident
+from layers.ogc import auth as ogc_auth
+from tests.factories import VASBY_CENTRUM, IncidentFactory, sensitive_category, user_with_role
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+PASSWORD = "x-test-password-1"  # tests.factories.user_with_role
+
+
+def gdal(*args: str, user: str = "birgitta") -> str:
+    result = subprocess.run(
+        [
+            *args,
+            "--config",
+            "GDAL_HTTP_USERPWD",
+            f"{user}:{PASSWORD}",
+            "--config",
+            "GDAL_HTTP_TIMEOUT",
+            "60",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.fixture
+def incidents() -> list[Incident]:
+    ogc_auth.forget_all()
+    user_with_role("bra_ledamot", username="birgitta")
+    x, y = VASBY_CENTRUM
+    made = [
+        IncidentFactory(location=Point(x + 7.123 * i, y - 3.456 * i, srid=STORAGE_SRID))
+        for i in range(130)  # more than one page of 50, so GDAL follows the next links
+    ]
+    for _ in range(6):
+        IncidentFactory(category=sensitive_category())
+    return made
+
+
+def test_ogrinfo_lists_the_collections(live_server: Any, incidents: list[Incident]) -> None:
+    out = gdal("ogrinfo", "-ro", "-q", f"OAPIF:{live_server.url}/ogc")
+
+    for name in ("districts", "nyko-areas", "incidents", "sensitive-incident-cells", "walks",
+                 "observations", "actions", "detaljplaner", "plan-zones", "context-building"):  # fmt: skip
+        assert f": {name} (" in out, out
+
+
+def test_ogr2ogr_copies_incidents_into_a_geopackage_in_epsg_3006_within_a_centimetre(
+    live_server: Any, incidents: list[Incident], tmp_path: Path
+) -> None:
+    target = tmp_path / "incidents.gpkg"
+
+    gdal(
+        "ogr2ogr", "-f", "GPKG", str(target), f"OAPIF:{live_server.url}/ogc", "incidents",
+        "-oo", "PAGE_SIZE=50", "-preserve_fid", "-t_srs", f"EPSG:{STORAGE_SRID}",
+    )  # fmt: skip
+    layer = DataSource(str(target))[0]
+
+    assert layer.srs is not None and layer.srs.srid == STORAGE_SRID
+    # A BRÅ member's copy holds every incident it may see as a point, and no sensitive one.
+    assert len(layer) == Incident.objects.non_sensitive().count() == 130
+    stored = {i.pk: i.location for i in Incident.objects.all()}
+    worst_m = max(
+        stored[feature.fid].distance(Point(feature.geom.x, feature.geom.y, srid=STORAGE_SRID))
+        for feature in layer
+    )
+    assert worst_m < 0.01, f"a coordinate moved {worst_m:.4f} m"
+
+
+def test_ogrinfo_reads_the_feature_count_and_a_filter(
+    live_server: Any, incidents: list[Incident]
+) -> None:
+    out = gdal(
+        "ogrinfo", "-ro", "-so", f"OAPIF:{live_server.url}/ogc", "incidents", "-where", "category = 'misshandel'"
+    )  # fmt: skip
+
+    assert "Feature Count: 130" in out
+    assert "Geometry: Point" in out

@@ -1,0 +1,258 @@
+"""Vector tiles at /tiles/<layer>/<z>/<x>/<y>.mvt, decoded with mapbox-vector-tile."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import mapbox_vector_tile
+import pytest
+from django.contrib.auth.models import User
+from django.contrib.gis.geos import Point
+from django.test import Client
+
+from geo.crs import STORAGE_SRID, transform_xy
+from layers import tiles
+from layers.models import AuditEvent, Incident
+from tests.factories import (
+    VASBY_CENTRUM,
+    CategoryFactory,
+    FocusAreaFactory,
+    IncidentFactory,
+    ObservationFactory,
+    sensitive_category,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cells() -> None:
+    tiles.forget_cells()
+
+
+def tile_of(x: float, y: float, z: int) -> tuple[int, int]:
+    """The XYZ tile holding a SWEREF 99 TM point at zoom z."""
+    (lon,), (lat,) = transform_xy([x], [y], from_srid=STORAGE_SRID, to_srid=4326)
+    n = 1 << z
+    tx = int((lon + 180) / 360 * n)
+    ty = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return tx, ty
+
+
+def get_tile(
+    client: Client, layer: str, z: int, x: float = VASBY_CENTRUM[0], y: float = VASBY_CENTRUM[1]
+):  # type: ignore[no-untyped-def]
+    tx, ty = tile_of(x, y, z)
+    return client.get(f"/tiles/{layer}/{z}/{tx}/{ty}.mvt")
+
+
+def decode(content: bytes) -> dict:
+    return mapbox_vector_tile.decode(content) if content else {}
+
+
+def test_a_zoom_14_tile_holds_the_incidents_as_points_with_their_category(
+    bra_client: Client,
+) -> None:
+    first = IncidentFactory()
+    second = IncidentFactory(
+        location=Point(VASBY_CENTRUM[0] + 30, VASBY_CENTRUM[1], srid=STORAGE_SRID)
+    )
+
+    response = get_tile(bra_client, "incidents", 14)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.mapbox-vector-tile"
+    features = decode(response.content)["incidents"]["features"]
+    assert {f["id"] for f in features} == {first.pk, second.pk}
+    assert {f["properties"]["category"] for f in features} == {"misshandel"}
+    assert all(f["geometry"]["type"] == "Point" for f in features)
+
+
+def test_a_low_zoom_tile_counts_incidents_per_square(bra_client: Client) -> None:
+    x, y = VASBY_CENTRUM
+    for i in range(7):  # within one 320 m square at zoom 12 (the centre is 92 m from its edge)
+        IncidentFactory(location=Point(x - 80 + i * 10, y, srid=STORAGE_SRID))
+
+    features = decode(get_tile(bra_client, "incidents", 12).content)["incidents"]["features"]
+
+    assert [f["properties"]["count"] for f in features] == [7]
+    assert features[0]["properties"]["cell_size_m"] == tiles.BIN_SIZE_M[12]
+
+
+def test_zoomed_out_counts_follow_new_incidents(bra_client: Client) -> None:
+    IncidentFactory()
+    before = decode(get_tile(bra_client, "incidents", 11).content)["incidents"]["features"]
+
+    IncidentFactory(location=Point(VASBY_CENTRUM[0] + 5, VASBY_CENTRUM[1], srid=STORAGE_SRID))
+    after = decode(get_tile(bra_client, "incidents", 11).content)["incidents"]["features"]
+
+    assert [f["properties"]["count"] for f in before] == [1]
+    assert [f["properties"]["count"] for f in after] == [2]
+
+
+@pytest.mark.parametrize("role", ["bra_member", "analyst"])
+def test_pre_aggregated_squares_count_the_same_as_the_points(
+    role: str, request: pytest.FixtureRequest
+) -> None:
+    user = request.getfixturevalue(role)
+    rng = random.Random(7)
+    x, y = VASBY_CENTRUM
+    by_focus_area = CategoryFactory(
+        code="hot_medarbetare",
+        label="Hot mot medarbetare",
+        focus_area=FocusAreaFactory(
+            number=4, name="Hot mot medarbetare", name_en="x", sensitive=True
+        ),
+        sensitive=False,  # sensitive through its focus area only
+    )
+    categories = [CategoryFactory(), sensitive_category(), by_focus_area]
+    for i in range(300):
+        IncidentFactory(
+            category=categories[i % 3],
+            location=Point(
+                x + rng.uniform(-3000, 3000), y + rng.uniform(-3000, 3000), srid=STORAGE_SRID
+            ),
+        )
+    municipality = Incident.objects.first().municipality  # type: ignore[union-attr]
+    tx, ty = tile_of(x, y, 12)
+
+    name, params = tiles.incidents_tile_plan(user, municipality, 12, tx, ty)
+    from_view = decode(tiles.run_tile_sql(name, params))["incidents"]["features"]
+    from_points = decode(tiles.run_tile_sql("tile_incident_bins_raw", params))["incidents"][
+        "features"
+    ]
+
+    assert name == "tile_incident_bins"
+    key = lambda f: (tuple(f["geometry"]["coordinates"]), f["properties"]["count"])  # noqa: E731
+    assert sorted(map(key, from_view)) == sorted(map(key, from_points))
+    total = sum(f["properties"]["count"] for f in from_view)
+    assert total > 50
+    # a third of the incidents are plain: a BRÅ member's counts hold only those
+    assert (total < 150) == (role == "bra_member")
+
+
+def test_a_category_turned_sensitive_leaves_the_zoomed_out_counts(bra_client: Client) -> None:
+    incident = IncidentFactory()
+    before = decode(get_tile(bra_client, "incidents", 11).content)["incidents"]["features"]
+
+    category = incident.category
+    category.sensitive = True
+    category.save()
+    after = decode(get_tile(bra_client, "incidents", 11).content)
+
+    assert [f["properties"]["count"] for f in before] == [1]
+    assert after == {}
+
+
+def test_a_crowded_high_zoom_tile_counts_per_small_square_instead_of_points(
+    bra_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tiles, "MAX_POINTS", 3)
+    for i in range(5):
+        IncidentFactory(location=Point(VASBY_CENTRUM[0] + i, VASBY_CENTRUM[1], srid=STORAGE_SRID))
+
+    features = decode(get_tile(bra_client, "incidents", 14).content)["incidents"]["features"]
+
+    assert [f["properties"]["count"] for f in features] == [5]
+    assert features[0]["properties"]["cell_size_m"] == tiles.BIN_SIZE_M[14]
+
+
+def test_a_bra_member_never_gets_sensitive_incidents_in_points_or_counts(
+    bra_client: Client,
+) -> None:
+    IncidentFactory()
+    for _ in range(6):
+        IncidentFactory(category=sensitive_category())
+
+    points = decode(get_tile(bra_client, "incidents", 15).content)["incidents"]["features"]
+    counts = decode(get_tile(bra_client, "incidents", 11).content)["incidents"]["features"]
+    cells = decode(get_tile(bra_client, "sensitive-cells", 13).content)["sensitive_cells"][
+        "features"
+    ]
+
+    assert len(points) == 1
+    assert sum(f["properties"]["count"] for f in counts) == 1
+    assert [c["properties"]["count"] for c in cells] == [6]
+    assert cells[0]["geometry"]["type"] == "Polygon"
+
+
+def test_an_analyst_gets_sensitive_points_and_the_read_is_audited(
+    analyst_client: Client, analyst: User
+) -> None:
+    IncidentFactory()
+    IncidentFactory(category=sensitive_category())
+
+    features = decode(get_tile(analyst_client, "incidents", 16).content)["incidents"]["features"]
+
+    assert len(features) == 2
+    event = AuditEvent.objects.get(action=AuditEvent.Action.READ_SENSITIVE)
+    assert (event.user, event.channel, event.count) == (analyst, "tiles", 1)
+
+
+def test_hidden_categories_are_exactly_those_of_sensitive_incidents(bra_member: User) -> None:
+    plain = CategoryFactory()
+    by_category = sensitive_category()
+    by_focus_area = CategoryFactory(
+        code="hot_medarbetare",
+        label="Hot mot medarbetare",
+        focus_area=FocusAreaFactory(
+            number=4, name="Hot mot medarbetare", name_en="x", sensitive=True
+        ),
+        sensitive=False,  # sensitive through its focus area only
+    )
+    marked = CategoryFactory(code="markerad", label="Markerad", focus_area=None, sensitive=True)
+    for category in (plain, by_category, by_focus_area, marked):
+        IncidentFactory(category=category)
+
+    hidden = set(tiles.hidden_categories(bra_member))
+
+    assert hidden == set(Incident.objects.sensitive().values_list("category_id", flat=True))
+    assert hidden == {by_category.pk, by_focus_area.pk, marked.pk}
+
+
+def test_observations_tile_holds_the_observations(bra_client: Client) -> None:
+    observation = ObservationFactory()
+
+    features = decode(get_tile(bra_client, "observations", 15).content)["observations"]["features"]
+
+    assert [(f["id"], f["properties"]["feeling"]) for f in features] == [(observation.pk, 2)]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/tiles/incidents/23/0/0.mvt", "/tiles/incidents/2/4/0.mvt", "/tiles/incidents/2/0/4.mvt"],
+)
+def test_a_tile_outside_the_matrix_or_over_zoom_22_is_400(bra_client: Client, path: str) -> None:
+    IncidentFactory()
+
+    response = bra_client.get(path)
+
+    assert response.status_code == 400
+    assert "fields" in response.json()
+
+
+def test_an_unknown_layer_is_404(bra_client: Client) -> None:
+    assert bra_client.get("/tiles/secrets/1/0/0.mvt").status_code == 404
+
+
+def test_tiles_need_a_login() -> None:
+    response = Client().get("/tiles/incidents/1/0/0.mvt")
+
+    assert response.status_code == 401
+
+
+def test_tiles_carry_an_etag_private_cache_control_and_answer_304(bra_client: Client) -> None:
+    IncidentFactory()
+    tx, ty = tile_of(*VASBY_CENTRUM, 14)
+    url = f"/tiles/incidents/14/{tx}/{ty}.mvt"
+
+    first = bra_client.get(url)
+    again = bra_client.get(url, headers={"If-None-Match": first["ETag"]})
+    IncidentFactory(location=Point(VASBY_CENTRUM[0] + 20, VASBY_CENTRUM[1], srid=STORAGE_SRID))
+    changed = bra_client.get(url, headers={"If-None-Match": first["ETag"]})
+
+    assert first["Cache-Control"].startswith("private")
+    assert "Cookie" in first["Vary"] and "Authorization" in first["Vary"]
+    assert again.status_code == 304 and again["ETag"] == first["ETag"]
+    assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
