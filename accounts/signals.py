@@ -34,11 +34,15 @@ def _logged_out(sender: Any, request: HttpRequest | None, user: User | None, **k
 def _login_failed(
     sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
+    basic = request is not None and request.META.get("HTTP_AUTHORIZATION", "").startswith("Basic ")
     audit.record(
         AuditEvent.Action.LOGIN_FAILED,
         request=request,
-        channel="page",
-        detail={"username": str(credentials.get("username", ""))[:150]},
+        channel="basic" if basic else "page",
+        detail={
+            "username": str(credentials.get("username", ""))[:150],
+            "path": request.path[:200] if request is not None else "",
+        },
     )
 
 

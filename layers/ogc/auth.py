@@ -27,9 +27,6 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
 
-from layers import audit
-from layers.models import AuditEvent
-
 REALM = "Trygg"
 REMEMBER_S = 300
 _MAX_REMEMBERED = 1000
@@ -89,12 +86,7 @@ def basic_user(request: HttpRequest) -> User | None:
         return remembered
     user = authenticate(request, username=username, password=password)
     if not isinstance(user, User) or not user.is_active:
-        audit.record(
-            AuditEvent.Action.LOGIN_FAILED,
-            request=request,
-            channel="basic",
-            detail={"username": username[:150], "path": request.path[:200]},
-        )
+        # authenticate() has sent user_login_failed: accounts.signals writes it to the audit log.
         return None
     _remember(digest, user)
     return user
