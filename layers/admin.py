@@ -68,6 +68,14 @@ class ImportBatchAdmin(admin.ModelAdmin[models.ImportBatch]):
     readonly_fields = ["created_at", "file_sha256", "rejected"]
 
 
+@admin.register(models.ImportProfile)
+class ImportProfileAdmin(admin.ModelAdmin[models.ImportProfile]):
+    list_display = ["name", "label", "municipality", "updated_at"]
+    list_filter = ["municipality"]
+    search_fields = ["name", "label"]
+    readonly_fields = ["created_by", "created_at", "updated_at"]
+
+
 @admin.register(models.Incident)
 class IncidentAdmin(MapAdmin):
     list_display = ["occurred_from", "category", "source", "source_ref", "precision", "generated"]
