@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from layers.importers.mapping import Mapping, MappingError
-from layers.importers.profiles import Profile
+from layers.importers.profiles import BUILTIN, Profile
 from layers.models import IncidentCategory, Municipality
 
 OWN_MAPPING = ""
@@ -112,6 +112,11 @@ class ImportForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if data.get("save_as") in BUILTIN:
+            self.add_error(
+                "save_as",
+                _("namnet %(name)s används av en inbyggd profil") % {"name": data["save_as"]},
+            )
         name = data.get("profile") or OWN_MAPPING
         if name != OWN_MAPPING:
             data["resolved_profile"] = self.profiles[name]

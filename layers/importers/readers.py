@@ -22,8 +22,10 @@ from typing import IO, Any
 
 import numpy as np
 import pandas as pd
-from django.contrib.gis.gdal import DataSource, GDALException, OGRGeometry
+from django.contrib.gis.gdal import DataSource, GDALException, OGRGeomType
 from django.contrib.gis.gdal.layer import Layer
+from django.contrib.gis.gdal.prototypes import ds as capi_ds
+from django.contrib.gis.gdal.prototypes import geom as capi_geom
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from numpy.typing import NDArray
@@ -249,8 +251,10 @@ def open_vector(path: Path, mapping: Mapping, *, name: str) -> Opened:
     total = len(layer)
 
     def chunks() -> Iterator[Chunk]:
-        wanted = [c for c in mapping.columns() if c in columns]
-        values: dict[str, list[str]] = {c: [] for c in wanted}
+        # Field values and point coordinates are read with GDAL's C functions directly: Django's Feature
+        # and Field objects cost ~100 µs per feature, these ~10 µs.
+        wanted = [(c, columns.index(c)) for c in mapping.columns() if c in columns]
+        values: dict[str, list[str]] = {c: [] for c, _i in wanted}
         xs: list[float] = []
         ys: list[float] = []
         problems: list[tuple[str, dict[str, Any]] | None] = []
@@ -258,16 +262,18 @@ def open_vector(path: Path, mapping: Mapping, *, name: str) -> Opened:
         done = 0
         for feature in layer:
             done += 1
-            for column in wanted:
-                values[column].append(feature[column].as_string() or "")
-            x, y, problem = _point(feature.geom if _has_geometry(feature) else None)
+            pointer = feature.ptr
+            for column, index in wanted:
+                raw = capi_ds.get_field_as_string(pointer, index)
+                values[column].append(raw.decode("utf-8", "replace") if raw else "")
+            x, y, problem = _point(pointer)
             xs.append(x)
             ys.append(y)
             problems.append(problem)
             if len(xs) >= VECTOR_CHUNK_ROWS:
                 yield _vector_chunk(first_row, values, xs, ys, problems, done)
                 first_row += len(xs)
-                values = {c: [] for c in wanted}
+                values = {c: [] for c, _i in wanted}
                 xs, ys, problems = [], [], []
         if xs:
             yield _vector_chunk(first_row, values, xs, ys, problems, done)
@@ -335,24 +341,25 @@ def _layer_srid(layer: Layer) -> int | None:
     return int(srid) if srid is not None else None
 
 
-def _has_geometry(feature: Any) -> bool:
-    try:
-        return feature.geom is not None
-    except GDALException:
-        return False
-
-
-def _point(geom: OGRGeometry | None) -> tuple[float, float, tuple[str, dict[str, Any]] | None]:
+def _point(feature: Any) -> tuple[float, float, tuple[str, dict[str, Any]] | None]:
+    """The point of a feature (a pointer to an OGR feature): (x, y, None), or NaNs and the problem."""
     nan = float("nan")
-    if geom is None or geom.empty:
+    try:
+        geom = capi_ds.get_feat_geom_ref(feature)  # a reference owned by the feature: no copy
+    except GDALException:  # no geometry
         return nan, nan, (GEOMETRY_MISSING, {})
-    kind = geom.geom_type.name.removesuffix("25D")
-    shape: Any = geom  # a Point or MultiPoint subclass; the stubs know only OGRGeometry
-    coords = shape.tuple  # (x, y[, z]) for a point, a tuple of those for a multipoint
-    if kind == "Point":
-        return float(coords[0]), float(coords[1]), None
-    if kind == "MultiPoint" and geom.geom_count == 1:
-        return float(coords[0][0]), float(coords[0][1]), None
+    if capi_geom.is_empty(geom):
+        return nan, nan, (GEOMETRY_MISSING, {})
+    name = str(capi_geom.get_geom_name(geom) or "").upper()  # Django decodes it (ascii)
+    if name == "POINT":
+        return capi_geom.getx(geom, 0), capi_geom.gety(geom, 0), None
+    if name == "MULTIPOINT" and capi_geom.get_geom_count(geom) == 1:
+        part = capi_geom.get_geom_ref(geom, 0)
+        return capi_geom.getx(part, 0), capi_geom.gety(part, 0), None
+    try:
+        kind = OGRGeomType(name.lower()).name
+    except GDALException:
+        kind = name
     return nan, nan, (GEOMETRY_NOT_POINT, {"type": kind})
 
 
