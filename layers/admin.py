@@ -65,7 +65,7 @@ class ImportBatchAdmin(admin.ModelAdmin[models.ImportBatch]):
         "status",
     ]
     list_filter = ["kind", "status"]
-    readonly_fields = ["created_at", "file_sha256", "rejected"]
+    readonly_fields = ["created_at", "file_sha256", "rejected", "details"]
 
 
 @admin.register(models.ImportProfile)

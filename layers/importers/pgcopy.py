@@ -134,7 +134,8 @@ def encode(fields: Sequence[Field], *, header: bool = True, trailer: bool = True
 
 
 def _text_bytes(values: Sequence[str | None]) -> tuple[NDArray[np.int64], NDArray[np.uint8]]:
-    encoded = [None if v is None else v.encode("utf-8") for v in values]
+    # PostgreSQL text cannot hold a NUL character; one in a file would fail the whole COPY.
+    encoded = [None if v is None else v.encode("utf-8").replace(b"\x00", b"") for v in values]
     lengths = np.fromiter((-1 if b is None else len(b) for b in encoded), np.int64, len(encoded))
     blob = np.frombuffer(b"".join(b for b in encoded if b is not None), dtype=np.uint8)
     return lengths, blob

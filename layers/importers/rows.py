@@ -171,8 +171,13 @@ def check_chunk(chunk: Chunk, ctx: Context) -> Checked:
     n = len(frame)
     rows = _Rows(n)
 
+    stripped: dict[str, pd.Series] = {}
+
     def col(name: str) -> pd.Series:
-        return frame[name].astype(str).str.strip().reset_index(drop=True)
+        """The column as text without surrounding spaces (each column is stripped once)."""
+        if name not in stripped:
+            stripped[name] = frame[name].astype(str).str.strip().reset_index(drop=True)
+        return stripped[name]
 
     if m.municipality_column:
         codes = col(m.municipality_column)

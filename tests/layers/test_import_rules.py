@@ -580,3 +580,15 @@ def test_a_binary_copy_buffer_round_trips_through_postgres() -> None:
         (1, "Väsby å", datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC), CX, CY, True),
         (2, None, None, 0.0, 0.0, False),
     ]
+
+
+def test_a_nul_character_deep_in_a_file_does_not_break_the_import(tmp_path: Path) -> None:
+    municipality = vasby()
+    rows = [*good_rows(300), f"NUL-1;2025-03-01 12:00;Klotter;{CX};{CY}"]
+    path = csv_file(tmp_path, rows)
+    path.write_bytes(path.read_bytes().replace(b"NUL-1", b"NUL\x00-1"))
+
+    batch = run(path, municipality, profile(**SIMPLE))
+
+    assert batch.rows_stored == 301
+    assert Incident.objects.filter(source_ref="NUL-1").exists()
