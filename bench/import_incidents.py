@@ -53,15 +53,14 @@ def main() -> str:
     municipality = _bench_municipality()
     with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
         path = Path(tmp) / "kommun_incidentrapport_1M.csv"
-        started = time.perf_counter()
         rows = generate(path, municipality, n=N, seed=SEED)
-        generate_s = time.perf_counter() - started
         size_mb = path.stat().st_size / 1e6
         # Interleaved and repeated: other work on the machine slows one run or another; the best of
         # each is the fairest comparison.
         copy_runs: list[float] = []
         import_runs: list[float] = []
         peaks: list[float] = []
+        phases: dict[str, float] = {}
         for _round in range(ROUNDS):
             _clear(municipality.pk)
             copy_s, copy_check = bare_copy(municipality.pk, rows)
@@ -71,35 +70,41 @@ def main() -> str:
             import_runs.append(import_s)
             peaks.append(peak_mb)
             import_check = _fingerprint(municipality.pk, "kommun_incidentrapport")
-            undo_s = _undo_last(municipality.pk)
+            undo_s, run_phases = _undo_last(municipality.pk)
+            if import_s <= min(import_runs):
+                phases = run_phases
         _clear(municipality.pk)
     copy_s, import_s, peak_mb = min(copy_runs), min(import_runs), max(peaks)
     ratio = import_s / copy_s
-    same = "ja" if import_check == copy_check else f"NEJ: {import_check} ≠ {copy_check}"
-    verdict = "klarar" if ratio <= LIMIT_RATIO else "klarar INTE"
-    return f"""## Import av händelser (`bench/import_incidents.py`)
+    same = "yes" if import_check == copy_check else f"NO: {import_check} ≠ {copy_check}"
+    verdict = "meets" if ratio <= LIMIT_RATIO else "does NOT meet"
+    read_s, insert_s = phases["read_check_stage"], phases["insert"]
+    return f"""## Importing incidents (`bench/import_incidents.py`)
 
 {machine()}
 
-{_n(N)} CSV-rader (profilen `kommun_incidentrapport`: semikolon, Windows-1252, decimalkomma, SWEREF 99 TM;
-{size_mb:.0f} MB, seed {SEED}, genererade på {generate_s:.1f} s) in i `layers_incident`, som har sina
-index (bl.a. GiST på platsen och unik källreferens), kontroller och fördröjda främmande nycklar.
+{_n(N)} generated CSV rows (seed {SEED}) in the layout of the built-in profile `kommun_incidentrapport`
+(semicolons, Windows-1252, decimal commas, SWEREF 99 TM; {size_mb:.0f} MB) into `layers_incident`, with
+its indexes (a GiST index on the place, the unique source reference, four B-trees), checks and deferred
+foreign keys. The baseline loads the same finished rows (encoded beforehand, not timed) with
+`COPY layers_incident … (FORMAT BINARY)` and commits. The import is `manage.py import_incidents FILE
+--profile kommun_incidentrapport` as a process of its own, timed from start to exit.
 
-| steg | bästa tid | rader/s | alla körningar |
+| step | best | rows/s | all runs |
 |---|---:|---:|---|
-| bar `COPY … (FORMAT BINARY)` av samma färdiga rader, inkl. commit | {copy_s:.1f} s | {_n(N / copy_s)} | {_runs(copy_runs)} |
-| `manage.py import_incidents` hela vägen (egen process: läsa, kontrollera, räkna om, staging, `INSERT … SELECT`, commit) | {import_s:.1f} s | {_n(N / import_s)} | {_runs(import_runs)} |
-| kvot import / bar COPY | **{ratio:.2f}×** | | |
-| ångra hela importen (`undo_import`), senaste | {undo_s:.1f} s | | |
+| bare binary `COPY` of the finished rows, with commit | {copy_s:.1f} s | {_n(N / copy_s)} | {_runs(copy_runs)} |
+| `import_incidents`, end to end (Django start, read, check, transform, stage, `INSERT … SELECT`, commit) | {import_s:.1f} s | {_n(N / import_s)} | {_runs(import_runs)} |
+| of which: read CSV in chunks, check with numpy/pandas, binary `COPY` into the staging table (best run) | {read_s:.1f} s | | |
+| of which: `INSERT … SELECT … ON CONFLICT DO NOTHING` into `layers_incident` (best run) | {insert_s:.1f} s | | |
+| **ratio import / bare COPY** | **{ratio:.2f}×** | | |
+| undo the whole import (`undo_import`, last run) | {undo_s:.1f} s | | |
 
-Körningarna växlar (COPY, import, COPY, import …) och den bästa av varje räknas, eftersom annat arbete
-på maskinen saktar ned en körning här och där.
+The runs alternate (COPY, import, COPY, import …) and the best of each counts: other work on this shared
+machine slows a run here and there. The issue asks for at most {LIMIT_RATIO:.0f}× a bare COPY; the import
+{verdict} it. Both stored the same rows (count, sums of times and coordinates): {same}. Peak memory of
+the import process (VmHWM): {peak_mb:.0f} MB; the CSV is read in chunks of {_n(CHUNK_ROWS)} rows.
 
-Kravet är högst {LIMIT_RATIO:.0f}× en bar COPY: importen {verdict} det. Samma rader lagrades av båda
-(antal, summa av tider och koordinater): {same}. Importprocessens högsta minnesanvändning (max RSS):
-{peak_mb:.0f} MB; filen läses i bitar om {_n(CHUNK_ROWS)} rader.
-
-Kommandots sammanfattning: `{output.strip().splitlines()[-1] if output.strip() else ""}`
+The command's summary: `{output.strip().splitlines()[-1] if output.strip() else ""}`
 """
 
 
@@ -308,15 +313,16 @@ def _fingerprint(municipality_id: int, source: str) -> tuple[object, ...]:
     return tuple(row)
 
 
-def _undo_last(municipality_id: int) -> float:
+def _undo_last(municipality_id: int) -> tuple[float, dict[str, float]]:
     from layers.importers.incidents import undo_import
     from layers.models import ImportBatch
 
     batch = ImportBatch.objects.filter(municipality_id=municipality_id).order_by("-pk").first()
     assert batch is not None
+    phases = dict(batch.details.get("phases_s") or {})
     started = time.perf_counter()
     undo_import(batch, user=None, channel="bench")
-    return time.perf_counter() - started
+    return time.perf_counter() - started, phases
 
 
 def _clear(municipality_id: int) -> None:
