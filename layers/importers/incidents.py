@@ -153,43 +153,23 @@ def import_incidents(
                 file_sha256=sha256,
                 profile=profile.name,
             )
-            report = _Report()
             with connection.cursor() as cursor:
-                cursor.execute("DROP TABLE IF EXISTS import_staging")
-                cursor.execute(STAGING_DDL)
-                for chunk in opened.chunks:
-                    checked = rows.check_chunk(chunk, ctx)
-                    report.add(checked)
-                    if report.read > uploads.Limits.from_settings().max_features:
-                        raise UploadRejected(
-                            _("%(name)s: fler än %(max)s rader")
-                            % {"name": name, "max": uploads.Limits.from_settings().max_features}
-                        )
-                    _copy(cursor, checked, mapping)
-                    if progress:
-                        progress("read", chunk.done, opened.total)
-                if report.read == 0:
-                    raise UploadRejected(_("%(name)s: filen har inga rader") % {"name": name})
+                report = _stage(cursor, opened, ctx, name, progress)
                 if strict and report.rejected:
-                    raise StrictImportFailed(
-                        _fill(
-                            ImportBatch(
-                                municipality=municipality,
-                                kind=ImportBatch.Kind.INCIDENTS,
-                                filename=name[:500],
-                                file_sha256=sha256,
-                                profile=profile.name,
-                                created_by=real_user,
-                            ),
-                            report,
-                            opened,
-                            mapping,
-                            strict,
-                            stored=0,
-                            categories={},
-                            started=started,
-                        )
+                    batch.pk = (
+                        None  # the report of a batch that is rolled back with everything else
                     )
+                    _fill(
+                        batch,
+                        report,
+                        opened,
+                        mapping,
+                        strict,
+                        stored=0,
+                        categories={},
+                        started=started,
+                    )
+                    raise StrictImportFailed(batch)
                 if progress:
                     progress("store", 0, 1)
                 staged = time.perf_counter()
@@ -225,6 +205,31 @@ def import_incidents(
         if progress:
             progress("done", 1, 1)
         return batch
+
+
+def _stage(
+    cursor: Any, opened: readers.Opened, ctx: rows.Context, name: str, progress: ProgressFn | None
+) -> _Report:
+    """Check every chunk and COPY all its rows into a new staging table; the counts and reasons."""
+    max_rows = uploads.Limits.from_settings().max_features
+    cursor.execute(
+        "DROP TABLE IF EXISTS import_staging"
+    )  # left by an earlier import in this transaction
+    cursor.execute(STAGING_DDL)
+    report = _Report()
+    for chunk in opened.chunks:
+        checked = rows.check_chunk(chunk, ctx)
+        report.add(checked)
+        if report.read > max_rows:
+            raise UploadRejected(
+                _("%(name)s: fler än %(max)s rader") % {"name": name, "max": max_rows}
+            )
+        _copy(cursor, checked, ctx.mapping)
+        if progress:
+            progress("read", chunk.done, opened.total)
+    if report.read == 0:
+        raise UploadRejected(_("%(name)s: filen har inga rader") % {"name": name})
+    return report
 
 
 class _Report:
