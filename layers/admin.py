@@ -65,7 +65,15 @@ class ImportBatchAdmin(admin.ModelAdmin[models.ImportBatch]):
         "status",
     ]
     list_filter = ["kind", "status"]
-    readonly_fields = ["created_at", "file_sha256", "rejected"]
+    readonly_fields = ["created_at", "file_sha256", "rejected", "details"]
+
+
+@admin.register(models.ImportProfile)
+class ImportProfileAdmin(admin.ModelAdmin[models.ImportProfile]):
+    list_display = ["name", "label", "municipality", "updated_at"]
+    list_filter = ["municipality"]
+    search_fields = ["name", "label"]
+    readonly_fields = ["created_by", "created_at", "updated_at"]
 
 
 @admin.register(models.Incident)

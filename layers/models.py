@@ -205,6 +205,9 @@ class ImportBatch(models.Model):
     report = models.JSONField("rapport", default=dict, blank=True)
     status = models.CharField("status", max_length=10, choices=Status.choices, default=Status.DONE)
     undone_at = models.DateTimeField("ångrad", null=True, blank=True)
+    # What the importer found and decided: format, encoding, delimiter, mapping, counts per category and
+    # per reason, unknown category values (layers/importers/incidents.py).
+    details = models.JSONField("importdetaljer", default=dict, blank=True)
 
     class Meta:
         verbose_name = "import"
@@ -223,6 +226,48 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.filename} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class ImportProfile(models.Model):
+    """A saved column and category mapping for a recurring incident file (layers/importers/mapping.py).
+
+    The built-in profiles (the police's open events, the municipal incident reporting export) live in
+    code (layers/importers/profiles.py); these are the ones analysts save for their own files.
+    """
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="import_profiles"
+    )
+    name = models.SlugField("namn", max_length=60)
+    label = models.CharField("benämning", max_length=200)
+    description = models.TextField("beskrivning", blank=True)
+    # {"source": "...", "id": ["..."], "time": "...", "x": "...", "y": "...", "srid": 3006, ...}
+    column_mapping = models.JSONField("kolumnmappning", default=dict)
+    # {"source value": "category code"}; matched without regard to case and surrounding spaces
+    category_mapping = models.JSONField("kategorimappning", default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="skapad av",
+    )
+    created_at = models.DateTimeField("skapad", auto_now_add=True)
+    updated_at = models.DateTimeField("ändrad", auto_now=True)
+
+    class Meta:
+        verbose_name = "importprofil"
+        verbose_name_plural = "importprofiler"
+        ordering = ["municipality", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "name"], name="importprofile_unique_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label or self.name
 
 
 class IncidentQuerySet(models.QuerySet["Incident"]):

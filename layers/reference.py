@@ -180,3 +180,32 @@ POLICE_TYPE_TO_CATEGORY: dict[str, str] = {
     "Trafikbrott": "trafik",
     "Trafikkontroll": "trafik",
 }
+
+# The municipality's own incident reporting system (the "kommun_incidentrapport" export, layout in
+# docs/decisions/0203-municipal-incident-export.md): its "Händelsetyp" mapped to a category code. A type not
+# listed here is rejected with its value in the report, because it might be a sensitive kind of incident
+# (docs/decisions/0202-unknown-categories.md).
+MUNICIPAL_TYPE_TO_CATEGORY: dict[str, str] = {
+    "Skadegörelse": "skadegorelse",
+    "Klotter": "klotter",
+    "Inbrott": "inbrott",
+    "Inbrottsförsök": "inbrott",
+    "Stöld": "stold",
+    "Stöld ur fordon": "fordonsstold",
+    "Fordonsstöld": "fordonsstold",
+    "Brand": "brand",
+    "Anlagd brand": "brand",
+    "Ordningsstörning": "ordningsstorning",
+    "Berusad person": "fylleri",
+    "Narkotikafynd": "narkotika",
+    "Misshandel": "misshandel",
+    "Rån": "ran",
+    "Olaga hot": "hot_offentlig",
+    "Sexuellt ofredande": "sexualbrott",
+    "Hot mot medarbetare": "hot_medarbetare",
+    "Våld mot medarbetare": "hot_medarbetare",
+    "Hot mot förtroendevald": "hot_medarbetare",
+    "Hot och våld i skolan": "vald_skola",
+    "Stök vid fritidsgård": "ungdom_fritid",
+    "Stök vid idrottsplats": "ungdom_fritid",
+}

@@ -13,6 +13,8 @@ from django.contrib.auth.models import AnonymousUser, Group, Permission, User
 from django.db.models import Q
 
 SENSITIVE_PERMISSION = "layers.view_sensitive_incident"
+# Importing incidents, and undoing an import, needs both (analysts and administrators).
+IMPORT_PERMISSIONS = ("layers.add_incident", "layers.add_importbatch")
 
 AnyUser = User | AnonymousUser
 
@@ -77,6 +79,9 @@ _ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("layers", "change_incidentcategory"),
         ("layers", "add_planassessment"),
         ("layers", "add_riskcalibration"),
+        ("layers", "add_importprofile"),
+        ("layers", "change_importprofile"),
+        ("layers", "delete_importprofile"),
     ],
     Role.ADMIN: [],  # administrators are staff and get every permission (see ensure_roles)
 }
@@ -109,3 +114,8 @@ def ensure_roles(**_: Any) -> None:
 def can_view_sensitive(user: AnyUser) -> bool:
     """True when ``user`` may see sensitive incidents as points (analysts and administrators)."""
     return bool(user.is_active and user.has_perm(SENSITIVE_PERMISSION))
+
+
+def can_import(user: AnyUser) -> bool:
+    """True when ``user`` may import incidents and undo imports (analysts and administrators)."""
+    return bool(user.is_active and user.has_perms(IMPORT_PERMISSIONS))

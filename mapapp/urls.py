@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("mapapp.planimport_urls")),
     path("plan/", include("mapapp.planning_urls")),
     path("", include("mapapp.field_urls")),
+    path("import/", include("mapapp.import_urls")),
 ]

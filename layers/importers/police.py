@@ -3,24 +3,31 @@
 The feed's position is the centre of the municipality, not the place of the event, so these events
 are stored with ``precision=kommun`` and no location: they count in time series and totals, never
 as places on a map (docs/decisions/0004-police-events-are-counts.md).
+
+This module reads the feed's JSON (the list the API returns, or a GeoJSON FeatureCollection of the same
+events) into the text columns the common import pipeline takes (``layers.importers.incidents``) under the
+built-in profile ``polisen_handelser_json``: ``id``, ``time`` (the event's own time, from its name),
+``type``, ``summary`` and ``kommun_kod``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 from django.contrib.auth.models import User
-from django.db import transaction
-from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from layers.models import ImportBatch, Incident, IncidentCategory, Municipality
-from layers.reference import POLICE_TYPE_TO_CATEGORY
+from layers import uploads
+from layers.importers.readers import Chunk, Opened
+from layers.models import ImportBatch, Municipality
+from layers.uploads import UploadRejected
 
 SOURCE = "polisen"
 PROFILE = "polisen_handelser_json"
@@ -39,7 +46,12 @@ MONTHS = {
     "november": 11,
     "december": 12,
 }
-_NAME_TIME = re.compile(r"^\s*(\d{1,2}) (\w+) (\d{1,2}):(\d{2})")
+_NAME_TIME = re.compile(r"^\s*(\d{1,2}) (\w+) (\d{1,2})[:.](\d{2})")
+# The API writes "2023-01-14 7:10:53 +01:00"; the archived GeoJSON "2023-01-14T07:10:53+01:00".
+_FEED_TIME = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{1,2}):(\d{2})(?::(\d{2}))?\s*(Z|[+-]\d{2}:?\d{2})?$"
+)
+COLUMNS = ["id", "time", "type", "summary", "kommun_kod"]
 
 
 def event_time(name: str, published: datetime) -> datetime:
@@ -69,15 +81,103 @@ def event_time(name: str, published: datetime) -> datetime:
     return published
 
 
-def _features(data: Any) -> list[dict[str, Any]]:
+def published_time(text: str) -> datetime | None:
+    """The feed's ``datetime`` in either of its two spellings; None when it is neither.
+
+    >>> published_time("2023-01-14 7:10:53 +01:00").isoformat()
+    '2023-01-14T07:10:53+01:00'
+    >>> published_time("14/1 2023") is None
+    True
+    """
+    match = _FEED_TIME.match(text.strip())
+    if not match:
+        return None
+    year, month, day, hour, minute, second, offset = match.groups()
+    iso = f"{year}-{month}-{day}T{int(hour):02d}:{minute}:{second or '00'}"
+    if offset:
+        iso += "+00:00" if offset == "Z" else offset[:3] + ":" + offset[-2:]
+    try:
+        value = datetime.fromisoformat(iso)
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=STOCKHOLM)
+
+
+def _events(data: Any, name: str) -> list[dict[str, Any]]:
     if isinstance(data, dict) and data.get("type") == "FeatureCollection":
-        return [f.get("properties") or {} for f in data.get("features", [])]
-    if isinstance(data, list):  # the feed itself: a list of events
-        return [dict(e, **(e.get("location") or {})) if isinstance(e, dict) else {} for e in data]
-    raise ValueError("expected a GeoJSON FeatureCollection or the police feed's list of events")
+        features = data.get("features")
+        if not isinstance(features, list):
+            raise UploadRejected(_("%(name)s: FeatureCollection utan features") % {"name": name})
+        return [dict(f.get("properties") or {}) if isinstance(f, dict) else {} for f in features]
+    if isinstance(data, list):  # the feed itself: a list of events with a nested location
+        events: list[dict[str, Any]] = []
+        for e in data:
+            if not isinstance(e, dict):
+                events.append({})
+                continue
+            location = e.get("location") if isinstance(e.get("location"), dict) else {}
+            events.append({**e, "location_name": (location or {}).get("name", "")})
+        return events
+    raise UploadRejected(
+        _("%(name)s: väntade polisens händelser som JSON-lista eller GeoJSON FeatureCollection")
+        % {"name": name}
+    )
 
 
-@transaction.atomic
+def event_row(props: dict[str, Any], municipality: Municipality) -> dict[str, str]:
+    """One event as the text columns of the pipeline.
+
+    The feed's own list has no ``kommun_kod``; there the location's name stands in when it is the
+    municipality's name (``Upplands Väsby``), so another municipality's events are still rejected.
+    """
+    ref = str(props.get("event_id") or props.get("id") or "")
+    raw_time = str(props.get("datetime") or "")
+    published = published_time(raw_time) if raw_time else None
+    time = (
+        event_time(str(props.get("name") or ""), published).isoformat() if published else raw_time
+    )
+    kommun = str(props.get("kommun_kod") or "")
+    if not kommun:
+        place = str(props.get("location_name") or "").strip().casefold()
+        if place and place == municipality.name.casefold():
+            kommun = municipality.kommunkod
+    return {
+        "id": ref,
+        "time": time,
+        "type": str(props.get("type") or ""),
+        "summary": str(props.get("summary") or ""),
+        "kommun_kod": kommun,
+    }
+
+
+def open_police_json(path: Path, municipality: Municipality, *, name: str) -> Opened:
+    """The police events of ``path`` (already sniffed as JSON) as one chunk of text columns."""
+    raw = path.read_bytes()
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise UploadRejected(
+            _("%(name)s: inte giltig JSON (%(error)s)") % {"name": name, "error": e}
+        ) from e
+    events = _events(data, name)
+    frame = pd.DataFrame(
+        [event_row(p, municipality) for p in events], columns=COLUMNS, dtype=object
+    )
+
+    def chunks() -> Iterator[Chunk]:
+        if len(frame):
+            yield Chunk(first_row=1, frame=frame, done=len(raw))
+
+    return Opened(
+        fmt=uploads.GEOJSON,
+        name=name,
+        columns=COLUMNS,
+        total=len(raw),
+        chunks=chunks(),
+        details={"reader": "polisen"},
+    )
+
+
 def import_police_events(
     path: Path, municipality: Municipality, *, user: User | None = None
 ) -> ImportBatch:
@@ -86,63 +186,7 @@ def import_police_events(
     Events of other municipalities are rejected with a reason; re-importing the same events stores
     nothing new (the event id is the source reference).
     """
-    raw = path.read_bytes()
-    rows = _features(json.loads(raw))
-    categories = {c.code: c for c in IncidentCategory.objects.all()}
-    batch = ImportBatch.objects.create(
-        municipality=municipality,
-        kind=ImportBatch.Kind.INCIDENTS,
-        filename=path.name,
-        file_sha256=hashlib.sha256(raw).hexdigest(),
-        profile=PROFILE,
-        created_by=user,
-        rows_read=len(rows),
-    )
-    incidents: list[Incident] = []
-    rejected: list[dict[str, Any]] = []
-    for number, props in enumerate(rows, start=1):
-        ref = str(props.get("event_id") or props.get("id") or "")
-        reason = _reject_reason(props, municipality, ref)
-        if reason:
-            rejected.append({"row": number, "ref": ref, "reason": reason})
-            continue
-        published = datetime.fromisoformat(str(props["datetime"]).replace(" ", "T"))
-        if timezone.is_naive(published):
-            published = published.replace(tzinfo=STOCKHOLM)
-        code = POLICE_TYPE_TO_CATEGORY.get(str(props.get("type", "")), "ovrigt")
-        incidents.append(
-            Incident(
-                municipality=municipality,
-                category=categories[code],
-                source=SOURCE,
-                source_ref=ref,
-                precision=Incident.Precision.MUNICIPALITY,
-                location=None,
-                occurred_from=event_time(str(props.get("name", "")), published),
-                description=f"{props.get('type', '')}: {props.get('summary', '')}".strip(": "),
-                import_batch=batch,
-            )
-        )
-    before = Incident.objects.filter(municipality=municipality, source=SOURCE).count()
-    Incident.objects.bulk_create(incidents, ignore_conflicts=True, batch_size=2000)
-    stored = Incident.objects.filter(municipality=municipality, source=SOURCE).count() - before
-    batch.rows_stored = stored
-    batch.rows_rejected = len(rejected)
-    batch.rejected = rejected[:1000]
-    batch.save(update_fields=["rows_stored", "rows_rejected", "rejected"])
-    return batch
+    from layers.importers.incidents import import_incidents
+    from layers.importers.profiles import POLICE_PROFILE
 
-
-def _reject_reason(props: dict[str, Any], municipality: Municipality, ref: str) -> str:
-    if not ref:
-        return "event_id is missing"
-    if not props.get("datetime"):
-        return "datetime is missing"
-    try:
-        datetime.fromisoformat(str(props["datetime"]).replace(" ", "T"))
-    except ValueError:
-        return f"datetime {props['datetime']!r} is not an ISO 8601 time"
-    kommun = str(props.get("kommun_kod") or "")
-    if kommun != municipality.kommunkod:
-        return f"kommun_kod {kommun or '(empty)'} is not {municipality.kommunkod}"
-    return ""
+    return import_incidents(path, municipality=municipality, profile=POLICE_PROFILE, user=user)
