@@ -232,9 +232,7 @@ def contiguity_weights(
     keep = left < right
     left, right = left[keep], right[keep]
     if rook and left.size:
-        shared = shapely.intersection(
-            shapely.boundary(probe[left]), shapely.boundary(probe[right])
-        )
+        shared = shapely.intersection(shapely.boundary(probe[left]), shapely.boundary(probe[right]))
         length = shapely.length(shared)
         ok = length > max(tolerance_m, 0.0)
         left, right = left[ok], right[ok]

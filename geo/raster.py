@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import rasterio
 from affine import Affine
 from numpy.typing import NDArray
 from PIL import Image
@@ -209,7 +208,7 @@ def overlay_png(
     palette = np.array(ramp, dtype=np.uint8)
     rgba = np.zeros((height, width, 4), dtype=np.uint8)
     rgba[..., :3] = palette[idx]
-    rgba[..., 3] = np.where(visible, int(round(255 * opacity)), 0).astype(np.uint8)
+    rgba[..., 3] = np.where(visible, round(255 * opacity), 0).astype(np.uint8)
     buf = io.BytesIO()
     Image.fromarray(rgba, mode="RGBA").save(buf, format="PNG", optimize=False, compress_level=3)
     colors = [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in ramp]

@@ -96,11 +96,13 @@ def _aoristic(
         live = spans >= k
         hour_start = (first[live] + k * _HOUR).astype("datetime64[s]")
         hour_end = hour_start + np.timedelta64(3600, "s")
-        overlap = (
-            np.minimum(e[live], hour_end) - np.maximum(s[live], hour_start)
-        ).astype(np.float64)
+        overlap = (np.minimum(e[live], hour_end) - np.maximum(s[live], hour_start)).astype(
+            np.float64
+        )
         share = np.clip(overlap, 0, None) / duration_s[live] * w[live]
-        out += np.bincount((base[live] + k) % HOURS_PER_WEEK, weights=share, minlength=HOURS_PER_WEEK)
+        out += np.bincount(
+            (base[live] + k) % HOURS_PER_WEEK, weights=share, minlength=HOURS_PER_WEEK
+        )
     return out
 
 
@@ -152,7 +154,9 @@ def sun_elevation_deg(
     return out
 
 
-def light_class(t_utc: ArrayLike, *, lat: float = VASBY_LAT, lon: float = VASBY_LON) -> NDArray[np.str_]:
+def light_class(
+    t_utc: ArrayLike, *, lat: float = VASBY_LAT, lon: float = VASBY_LON
+) -> NDArray[np.str_]:
     """``dagsljus``, ``skymning`` (civil twilight) or ``morker`` at each UTC time, from the sun.
 
     >>> t = np.array(["2024-12-21T11:00", "2024-12-21T14:30", "2024-12-21T20:00"], dtype="datetime64[m]")

@@ -36,7 +36,7 @@ from geo.raster import Overlay, overlay_png
 from layers.filters import FilterError, IncidentFilter
 from layers.functions import X, Y
 from layers.geometry import to_shapely
-from layers.models import SENSITIVE_INCIDENT, ImportBatch, Incident, Municipality
+from layers.models import SENSITIVE_INCIDENT, Incident, Municipality
 
 CACHE_SECONDS = 600  # data changes bust the cache through data_version(); this bounds the rest
 DEFAULT_BANDWIDTH_M = 200.0
@@ -202,9 +202,7 @@ def density_grid(municipality: Municipality, cell_m: float = DEFAULT_CELL_M) -> 
         cell *= 2
 
 
-def gi_grid_and_mask(
-    municipality: Municipality, cell_m: float
-) -> tuple[Grid, NDArray[np.bool_]]:
+def gi_grid_and_mask(municipality: Municipality, cell_m: float) -> tuple[Grid, NDArray[np.bool_]]:
     """The Gi* grid over the municipality and which of its cells touch it (the study area)."""
     key = f"trygg:gi-mask:{municipality.pk}:{cell_m}:{municipality.boundary.wkb.hex()[:64]}"
     cached = cache.get(key)
@@ -344,8 +342,8 @@ def hotspot_cells(result: HotSpotResult, *, only_significant: bool = True) -> li
     """
     grid = result.gi_grid
     rows, cols = np.nonzero(result.classes != 0 if only_significant else result.gi_mask)
-    col0 = int(round(grid.x0 / grid.cell_m))
-    row0 = int(round(grid.y0 / grid.cell_m))
+    col0 = round(grid.x0 / grid.cell_m)
+    row0 = round(grid.y0 / grid.cell_m)
     p2 = result.gi.p_two_sided
     out = []
     for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
@@ -373,7 +371,10 @@ def cells_geojson(cells: list[dict[str, Any]], grid: Grid) -> dict[str, Any]:
         {
             "type": "Feature",
             "id": cell["id"],
-            "geometry": {"type": "Polygon", "coordinates": [_cell_ring_4326(grid, cell["row"], cell["col"])]},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [_cell_ring_4326(grid, cell["row"], cell["col"])],
+            },
             "properties": {k: cell[k] for k in ("count", "z", "p", "class", "label")}
             | {"cell_size_m": grid.cell_m},
         }
@@ -417,8 +418,8 @@ def emerging_cells(
         ps.append(gi.p[mask])
     result = classify(np.array(zs).T, np.array(ps).T, fdr=params.fdr)
     rows, cols = np.nonzero(mask)
-    col0 = int(round(grid.x0 / grid.cell_m))
-    row0 = int(round(grid.y0 / grid.cell_m))
+    col0 = round(grid.x0 / grid.cell_m)
+    row0 = round(grid.y0 / grid.cell_m)
     features = []
     for i, category in enumerate(result.category.tolist()):
         if category == NO_PATTERN:
@@ -466,7 +467,9 @@ def local_times(t_utc: NDArray[np.datetime64]) -> NDArray[np.datetime64]:
 
 
 def _last_sunday(year: int, month: int) -> np.datetime64:
-    last = np.datetime64(f"{year + (month == 12)}-{(month % 12) + 1:02d}-01") - np.timedelta64(1, "D")
+    last = np.datetime64(f"{year + (month == 12)}-{(month % 12) + 1:02d}-01") - np.timedelta64(
+        1, "D"
+    )
     weekday = (last.astype("datetime64[D]").astype(np.int64) + 3) % 7  # 0 = Monday
     sunday = last - np.timedelta64(int((weekday - 6) % 7), "D")
     return (sunday.astype("datetime64[s]") + np.timedelta64(3600, "s")).astype("datetime64[s]")

@@ -245,9 +245,10 @@ def sees_sensitive(user: AnyUser, f: IncidentFilter) -> bool:
 
 def check_references(f: IncidentFilter, municipality: Municipality) -> None:
     """Refuse a district or category that does not exist, naming the parameter."""
-    if f.district and not District.objects.filter(
-        municipality=municipality, code=f.district
-    ).exists():
+    if (
+        f.district
+        and not District.objects.filter(municipality=municipality, code=f.district).exists()
+    ):
         raise FilterError("district", f"kommundelen {f.district!r} finns inte")
     if f.categories:
         known = set(

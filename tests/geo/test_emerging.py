@@ -23,12 +23,14 @@ def test_mann_kendall_gives_the_known_values_of_a_short_rising_series() -> None:
 
 def test_mann_kendall_equals_pymannkendall_with_and_without_ties() -> None:
     rng = np.random.default_rng(4)
-    series = np.vstack([
-        rng.normal(0, 1, 24) + np.linspace(0, 2, 24),
-        rng.normal(0, 1, 24),
-        np.round(rng.normal(0, 1, 24)),  # many ties
-        np.r_[np.zeros(12), np.ones(12)],
-    ])
+    series = np.vstack(
+        [
+            rng.normal(0, 1, 24) + np.linspace(0, 2, 24),
+            rng.normal(0, 1, 24),
+            np.round(rng.normal(0, 1, 24)),  # many ties
+            np.r_[np.zeros(12), np.ones(12)],
+        ]
+    )
 
     ours = mann_kendall(series)
 
@@ -82,4 +84,9 @@ def test_cold_categories_mirror_the_hot_ones() -> None:
         [HOT, NONE, NONE, NONE, COLD, NONE, NONE, NONE, NONE, NONE, NONE, COLD],
     ]
 
-    assert categories(rows) == ["new_cold", "intensifying_cold", "historical_cold", "oscillating_cold"]
+    assert categories(rows) == [
+        "new_cold",
+        "intensifying_cold",
+        "historical_cold",
+        "oscillating_cold",
+    ]

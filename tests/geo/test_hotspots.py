@@ -9,8 +9,7 @@ import pytest
 import scipy.sparse as sp
 import shapely
 from esda.getisord import G_Local
-from libpysal.weights import W, lat2W
-from libpysal.weights import Queen, Rook
+from libpysal.weights import Queen, Rook, W, lat2W
 from scipy import stats
 
 from geo.hotspots import (
@@ -56,7 +55,10 @@ def test_gi_star_equals_esda_on_irregular_nyko_like_polygons() -> None:
     rng = np.random.default_rng(7)
     seeds = shapely.points(rng.uniform(0, 8000, (60, 2)))
     frame = shapely.box(0, 0, 8000, 8000)
-    cells = [c.intersection(frame) for c in shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(seeds)))]
+    cells = [
+        c.intersection(frame)
+        for c in shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(seeds)))
+    ]
     values = rng.poisson(5.0, len(cells)).astype(float)
     values[:5] += 20
     w_pysal = Queen.from_iterable(cells)
@@ -74,7 +76,9 @@ def test_contiguity_weights_match_libpysal_queen_and_rook() -> None:
     cells = [
         c.intersection(frame)
         for c in shapely.get_parts(
-            shapely.voronoi_polygons(shapely.multipoints(shapely.points(rng.uniform(0, 5000, (40, 2)))))
+            shapely.voronoi_polygons(
+                shapely.multipoints(shapely.points(rng.uniform(0, 5000, (40, 2))))
+            )
         )
     ]
 
@@ -127,8 +131,25 @@ def test_weights_with_a_diagonal_are_refused() -> None:
 
 def test_benjamini_hochberg_matches_the_textbook_example() -> None:
     # Benjamini & Hochberg (1995), section 4: 15 p-values, four rejected at q = 0.05.
-    p = np.array([0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344, 0.0459,
-                  0.3240, 0.4262, 0.5719, 0.6528, 0.7590, 1.000])
+    p = np.array(
+        [
+            0.0001,
+            0.0004,
+            0.0019,
+            0.0095,
+            0.0201,
+            0.0278,
+            0.0298,
+            0.0344,
+            0.0459,
+            0.3240,
+            0.4262,
+            0.5719,
+            0.6528,
+            0.7590,
+            1.000,
+        ]
+    )
 
     q = fdr_bh(p)
 

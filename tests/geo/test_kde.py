@@ -38,7 +38,9 @@ def test_linear_binned_kde_is_within_half_a_percent_of_the_peak_of_the_exact_sum
     assert error < 0.001  # in practice far better: the narrowed kernel cancels the binning blur
 
 
-def test_nearest_cell_kde_is_within_half_a_percent_when_cells_are_an_eighth_of_the_bandwidth() -> None:
+def test_nearest_cell_kde_is_within_half_a_percent_when_cells_are_an_eighth_of_the_bandwidth() -> (
+    None
+):
     x, y = clustered_points(10_000)
     grid = Grid(660_000.0, 6_600_000.0, 25.0, 400, 400)
     exact = exact_density(x, y, grid, 200.0)

@@ -29,7 +29,9 @@ def test_cog_is_tiled_with_overviews_in_sweref99tm_and_gdalinfo_reads_it(tmp_pat
         data = r.read(1)
         assert data[600 - 1 - 10, 20] == 42.0  # north-up in the file
     info = json.loads(
-        subprocess.run(["gdalinfo", "-json", str(path)], capture_output=True, text=True, check=True).stdout
+        subprocess.run(
+            ["gdalinfo", "-json", str(path)], capture_output=True, text=True, check=True
+        ).stdout
     )
     assert info["metadata"]["IMAGE_STRUCTURE"]["LAYOUT"] == "COG"
     assert "3006" in info["coordinateSystem"]["wkt"]
@@ -47,7 +49,9 @@ def test_cog_bytes_round_trip(tmp_path: Path) -> None:
         assert np.array_equal(r.read(1)[::-1], values.astype(np.float32))
 
 
-def test_overlay_is_a_png_with_bounds_around_the_grid_and_transparent_where_nothing_happens() -> None:
+def test_overlay_is_a_png_with_bounds_around_the_grid_and_transparent_where_nothing_happens() -> (
+    None
+):
     from io import BytesIO
 
     from PIL import Image

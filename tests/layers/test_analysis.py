@@ -36,7 +36,9 @@ pytestmark = pytest.mark.django_db
 
 def test_read_points_returns_the_same_rows_as_the_orm() -> None:
     municipality = MunicipalityFactory()
-    a = IncidentFactory(municipality=municipality, location=Point(664_000.5, 6_601_000.25, srid=STORAGE_SRID))
+    a = IncidentFactory(
+        municipality=municipality, location=Point(664_000.5, 6_601_000.25, srid=STORAGE_SRID)
+    )
     b = IncidentFactory(
         municipality=municipality,
         occurred_from=datetime.datetime(2025, 2, 1, 22, 0, tzinfo=datetime.UTC),
@@ -44,8 +46,13 @@ def test_read_points_returns_the_same_rows_as_the_orm() -> None:
         category=sensitive_category(),
     )
     Incident.objects.create(
-        municipality=municipality, category=a.category, source="polisen", source_ref="p1",
-        precision=Incident.Precision.MUNICIPALITY, location=None, occurred_from=a.occurred_from,
+        municipality=municipality,
+        category=a.category,
+        source="polisen",
+        source_ref="p1",
+        precision=Incident.Precision.MUNICIPALITY,
+        location=None,
+        occurred_from=a.occurred_from,
     )
 
     points = read_points(Incident.objects.all().order_by("id"))
@@ -64,7 +71,10 @@ def test_read_points_keeps_the_filter_with_a_geometry_parameter() -> None:
     municipality = MunicipalityFactory()
     district_with_area(municipality, "centrala", 300)
     IncidentFactory(municipality=municipality)
-    IncidentFactory(municipality=municipality, location=Point(VASBY_CENTRUM[0] + 900, VASBY_CENTRUM[1], srid=STORAGE_SRID))
+    IncidentFactory(
+        municipality=municipality,
+        location=Point(VASBY_CENTRUM[0] + 900, VASBY_CENTRUM[1], srid=STORAGE_SRID),
+    )
     f = parse_filter({"district": "centrala"})
 
     points = read_points(filtered_points(user_with_role(Role.BRA_MEMBER), f, municipality))
@@ -77,9 +87,13 @@ def test_a_cluster_of_incidents_is_a_hot_spot_cell_with_its_count() -> None:
     rng = np.random.default_rng(0)
     cx, cy = VASBY_CENTRUM
     for dx, dy in rng.normal(0, 40, (40, 2)):
-        IncidentFactory(municipality=municipality, location=Point(cx + dx, cy + dy, srid=STORAGE_SRID))
+        IncidentFactory(
+            municipality=municipality, location=Point(cx + dx, cy + dy, srid=STORAGE_SRID)
+        )
     for x, y in rng.uniform(-4500, 4500, (60, 2)):
-        IncidentFactory(municipality=municipality, location=Point(cx + x, cy + y, srid=STORAGE_SRID))
+        IncidentFactory(
+            municipality=municipality, location=Point(cx + x, cy + y, srid=STORAGE_SRID)
+        )
     qs = filtered_points(user_with_role(Role.BRA_MEMBER), parse_filter({}), municipality)
 
     result = analyse(qs, municipality, AnalysisParams(), scope="t", use_cache=False)
@@ -94,7 +108,12 @@ def test_a_cluster_of_incidents_is_a_hot_spot_cell_with_its_count() -> None:
 
 
 def test_analysis_params_refuse_bad_values_naming_the_field() -> None:
-    for params, field in [({"bandwidth": "x"}, "bandwidth"), ({"bandwidth": "5"}, "bandwidth"), ({"gi_cell": "123"}, "gi_cell"), ({"fdr": "2"}, "fdr")]:
+    for params, field in [
+        ({"bandwidth": "x"}, "bandwidth"),
+        ({"bandwidth": "5"}, "bandwidth"),
+        ({"gi_cell": "123"}, "gi_cell"),
+        ({"fdr": "2"}, "fdr"),
+    ]:
         with pytest.raises(FilterError) as e:
             parse_analysis(params)
         assert e.value.field == field
@@ -110,7 +129,9 @@ def test_local_times_follow_swedish_summer_time() -> None:
     local = local_times(t)
 
     expected = [
-        datetime.datetime.fromtimestamp(int(s), datetime.UTC).astimezone(stockholm).replace(tzinfo=None)
+        datetime.datetime.fromtimestamp(int(s), datetime.UTC)
+        .astimezone(stockholm)
+        .replace(tzinfo=None)
         for s in (t - np.datetime64("1970-01-01T00:00:00")).astype(np.int64)
     ]
     assert local.tolist() == expected

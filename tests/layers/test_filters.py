@@ -62,7 +62,10 @@ def test_the_default_period_is_the_twelve_months_up_to_today_compared_with_a_yea
 
     assert (f.date_from, f.date_to) == (datetime.date(2025, 3, 16), datetime.date(2026, 3, 15))
     previous = f.comparison()
-    assert (previous.date_from, previous.date_to) == (datetime.date(2024, 3, 16), datetime.date(2025, 3, 15))
+    assert (previous.date_from, previous.date_to) == (
+        datetime.date(2024, 3, 16),
+        datetime.date(2025, 3, 15),
+    )
 
 
 def test_previous_comparison_is_the_period_just_before() -> None:
@@ -70,15 +73,22 @@ def test_previous_comparison_is_the_period_just_before() -> None:
 
     previous = f.comparison()
 
-    assert (previous.date_from, previous.date_to) == (datetime.date(2025, 1, 29), datetime.date(2025, 2, 28))
+    assert (previous.date_from, previous.date_to) == (
+        datetime.date(2025, 1, 29),
+        datetime.date(2025, 2, 28),
+    )
 
 
 def test_the_filter_selects_by_period_focus_area_district_hour_and_weekday() -> None:
     municipality = MunicipalityFactory()
     DistrictFactory(municipality=municipality, code="centrala", area=square(*VASBY_CENTRUM, 500))
-    school = CategoryFactory(code="vald_skola", label="Skola", focus_area=FocusAreaFactory(number=3, name="Skola"))
+    school = CategoryFactory(
+        code="vald_skola", label="Skola", focus_area=FocusAreaFactory(number=3, name="Skola")
+    )
     far = Point(VASBY_CENTRUM[0] + 2000, VASBY_CENTRUM[1], srid=STORAGE_SRID)
-    keep = IncidentFactory(municipality=municipality, occurred_from=at(2025, 6, 6, 23))  # Friday 23:00
+    keep = IncidentFactory(
+        municipality=municipality, occurred_from=at(2025, 6, 6, 23)
+    )  # Friday 23:00
     IncidentFactory(municipality=municipality, occurred_from=at(2025, 6, 6, 12))  # wrong hour
     IncidentFactory(municipality=municipality, occurred_from=at(2025, 6, 4, 23))  # Wednesday
     IncidentFactory(municipality=municipality, occurred_from=at(2025, 6, 6, 23), location=far)
@@ -86,7 +96,14 @@ def test_the_filter_selects_by_period_focus_area_district_hour_and_weekday() -> 
     IncidentFactory(municipality=municipality, occurred_from=at(2025, 6, 6, 23), category=school)
     user = user_with_role(Role.BRA_MEMBER)
     f = parse_filter(
-        {"from": "2025-01-01", "to": "2025-12-31", "focus": "2", "district": "centrala", "hours": "22-2", "weekdays": "5-6"}
+        {
+            "from": "2025-01-01",
+            "to": "2025-12-31",
+            "focus": "2",
+            "district": "centrala",
+            "hours": "22-2",
+            "weekdays": "5-6",
+        }
     )
 
     ids = list(filtered_points(user, f, municipality).values_list("id", flat=True))
@@ -94,7 +111,9 @@ def test_the_filter_selects_by_period_focus_area_district_hour_and_weekday() -> 
     assert ids == [keep.pk]
 
 
-def test_sensitive_incidents_are_left_out_for_a_bra_member_and_kept_for_an_analyst_unless_hidden() -> None:
+def test_sensitive_incidents_are_left_out_for_a_bra_member_and_kept_for_an_analyst_unless_hidden() -> (
+    None
+):
     municipality = MunicipalityFactory()
     IncidentFactory(municipality=municipality)
     IncidentFactory(municipality=municipality, category=sensitive_category())
@@ -102,7 +121,9 @@ def test_sensitive_incidents_are_left_out_for_a_bra_member_and_kept_for_an_analy
 
     member = filtered_points(user_with_role(Role.BRA_MEMBER), f, municipality).count()
     analyst = filtered_points(user_with_role(Role.ANALYST), f, municipality).count()
-    hidden = filtered_points(user_with_role(Role.ANALYST, "a2"), parse_filter({"sensitive": "0"}), municipality).count()
+    hidden = filtered_points(
+        user_with_role(Role.ANALYST, "a2"), parse_filter({"sensitive": "0"}), municipality
+    ).count()
 
     assert (member, analyst, hidden) == (1, 2, 1)
 
@@ -131,8 +152,12 @@ def test_the_sql_sun_elevation_agrees_with_the_python_one() -> None:
     for t in times:
         IncidentFactory(municipality=municipality, occurred_from=t)
 
-    rows = Incident.objects.annotate(sun=SunElevation("occurred_from")).values_list("occurred_from", "sun")
+    rows = Incident.objects.annotate(sun=SunElevation("occurred_from")).values_list(
+        "occurred_from", "sun"
+    )
     sql = {t: s for t, s in rows}
-    python = sun_elevation_deg(np.array([t.replace(tzinfo=None) for t in sql], dtype="datetime64[s]"))
+    python = sun_elevation_deg(
+        np.array([t.replace(tzinfo=None) for t in sql], dtype="datetime64[s]")
+    )
 
     assert np.allclose(list(sql.values()), python, atol=1e-6)
