@@ -83,7 +83,9 @@ def bra_map(
     observations: dict[str, Any],
 ) -> str:
     """The whole map as HTML text. ``centre`` is (lat, lon), Leaflet order; the GeoJSON is WGS 84."""
-    fmap = folium.Map(location=list(centre), zoom_start=12, tiles=None, prefer_canvas=True, control_scale=True)
+    fmap = folium.Map(
+        location=list(centre), zoom_start=12, tiles=None, prefer_canvas=True, control_scale=True
+    )
     _strip_defaults(fmap)
     root = fmap.get_root()
     _strip_defaults(root)
@@ -145,7 +147,7 @@ def bra_map(
     if overlay is not None:
         legend.append(html.escape(_("Täthet: händelser per km² under perioden")) + "<br>")
         for stop, colour in zip(overlay["legend"]["stops"], overlay["legend"]["colors"], strict=True):
-            legend.append(f"<i style='background:{colour}'></i>{stop:g}<br>")
+            legend.append(f"<i style='background:{colour}'></i>{stop:.0f}<br>")
     for cls in (3, 2, 1):
         legend.append(f"<i style='background:{CLASS_COLOURS[cls]}'></i>{html.escape(_('Hot spot'))} {[0, 90, 95, 99][cls]} %<br>")
     legend.append("</div>")
@@ -158,8 +160,9 @@ def bra_map(
     labels = json.dumps([_("Händelser"), _("Observationer från trygghetsvandringar")], ensure_ascii=False)
     root.script.add_child(
         folium.Element(
-            "(function(){var d=JSON.parse(document.getElementById('trygg-points').textContent);"
-            f"var labels={labels};"
+            # folium writes the map's own script after this one: wait for the page to load.
+            "window.addEventListener('load',function(){var d=JSON.parse(document.getElementById('trygg-points').textContent);"
+            f"var labels={labels};{name}.setMaxZoom(19);"
             "var esc=function(s){return String(s).replace(/[&<>\"']/g,function(c){return '&#'+c.charCodeAt(0)+';';});};"
             "var cl=L.markerClusterGroup({showCoverageOnHover:false,maxClusterRadius:45});"
             "d.incidents.forEach(function(p){cl.addLayer(L.circleMarker([p[0],p[1]],{radius:5,color:'#7a0177',"
@@ -169,11 +172,11 @@ def bra_map(
             "{radius:7,color:'#222',weight:1,fillColor:p[2]<=2?'#ef8a62':'#67a9cf',fillOpacity:0.9}).bindPopup(esc(p[3])));});"
             f"ob.addTo({name});"
             f"var ctl=L.control.layers(null,{{}},{{collapsed:false}}).addTo({name});ctl.addOverlay(cl,labels[0]);ctl.addOverlay(ob,labels[1]);"
-            f"document.body.dataset.incidents=String(d.incidents.length);}})();"
-            "(function(){var src=document.getElementById('trygg-legend-src');"
+            f"document.body.dataset.incidents=String(d.incidents.length);}});"
+            "window.addEventListener('load',function(){var src=document.getElementById('trygg-legend-src');"
             "var c=L.control({position:'bottomleft'});c.onAdd=function(){var d=L.DomUtil.create('div');"
             f"d.innerHTML=src.innerHTML;return d;}};c.addTo({name});"
-            f"{name}.attributionControl.setPrefix('Leaflet');}})();"
+            f"{name}.attributionControl.setPrefix('Leaflet');}});"
         ),
         name="trygg_legend_control",
     )
