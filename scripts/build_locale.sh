@@ -3,6 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
+# Start from nothing: merging into an old .po makes msgmerge guess "fuzzy" translations from similar ids,
+# which msgfmt then drops silently (the page shows Swedish) and po_fill does not see as missing.
+rm -f locale/en/LC_MESSAGES/django.po
 DJANGO_SETTINGS_MODULE=config.test_settings "$PY" manage.py makemessages -l en --no-location \
   --ignore=.venv --ignore=node_modules --ignore=var --ignore=tests --ignore=bench -v 0
 "$PY" scripts/po_fill.py
