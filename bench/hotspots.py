@@ -50,7 +50,9 @@ def best(fn: Callable[[], Any], repeat: int = 7) -> float:
     return min(times)
 
 
-def synthetic_points(n: int, seed: int = 114) -> tuple[np.ndarray, np.ndarray, tuple[float, float, float]]:
+def synthetic_points(
+    n: int, seed: int = 114
+) -> tuple[np.ndarray, np.ndarray, tuple[float, float, float]]:
     """Thirty clusters and a uniform background in a 10 km square of SWEREF 99 TM, inside the grid."""
     rng = np.random.default_rng(seed)
     x0, y0, size = 660_000.0, 6_595_000.0, GRID_N * 25.0
@@ -82,7 +84,9 @@ def vancouver_points() -> tuple[np.ndarray, np.ndarray]:
     return np.array(xs), np.array(ys)
 
 
-def kde_rows(label: str, x: np.ndarray, y: np.ndarray, grid: Any) -> tuple[list[str], dict[str, float]]:
+def kde_rows(
+    label: str, x: np.ndarray, y: np.ndarray, grid: Any
+) -> tuple[list[str], dict[str, float]]:
     from KDEpy import FFTKDE
     from sklearn.neighbors import KernelDensity
 
@@ -123,10 +127,14 @@ def kde_rows(label: str, x: np.ndarray, y: np.ndarray, grid: Any) -> tuple[list[
     t = best(lambda: kdepy(data), repeat=5)
     e = err(kdepy(sub_data))
     times["kdepy"] = t
-    rows.append(f"| {label} | KDEpy FFTKDE (bw = 1 on scaled coordinates) | {n:,} | {t * 1e3:.1f} ms | measured | {e:.3f} % |")
+    rows.append(
+        f"| {label} | KDEpy FFTKDE (bw = 1 on scaled coordinates) | {n:,} | {t * 1e3:.1f} ms | measured | {e:.3f} % |"
+    )
 
     m = min(n, SKLEARN_SUBSAMPLE)
-    sk = KernelDensity(bandwidth=BANDWIDTH_M, kernel="gaussian").fit(np.column_stack([x[sub[:m]], y[sub[:m]]]))
+    sk = KernelDensity(bandwidth=BANDWIDTH_M, kernel="gaussian").fit(
+        np.column_stack([x[sub[:m]], y[sub[:m]]])
+    )
     centres = np.array(np.meshgrid(gx, gy)).reshape(2, -1).T
     t_sk_sub = best(lambda: sk.score_samples(centres), repeat=1)
     t_sk = t_sk_sub * n / m
@@ -163,7 +171,9 @@ def gi_rows(label: str, counts: np.ndarray) -> tuple[list[str], dict[str, float]
         ref = G_Local(y, w, transform="B", star=True, permutations=0)
     fast = gi_star_grid(counts)
     nonzero = np.abs(ref.Zs) > 0
-    diff = float(np.max(np.abs(fast.z.ravel()[nonzero] - ref.Zs[nonzero]) / np.abs(ref.Zs[nonzero])))
+    diff = float(
+        np.max(np.abs(fast.z.ravel()[nonzero] - ref.Zs[nonzero]) / np.abs(ref.Zs[nonzero]))
+    )
     rows = [
         f"| {label} | geo.hotspots.gi_star_grid (window sums) | {t_fast * 1e3:.2f} ms | {diff:.1e} |",
         f"| {label} | geo.hotspots.gi_star (sparse weights) | {t_sparse * 1e3:.1f} ms | – |",
@@ -214,9 +224,13 @@ def _bra_request_in_db() -> tuple[list[str], dict[str, float]]:
         kommunkod="0114", name="Bench", boundary=MultiPolygon(Polygon(ring), srid=3006)
     )
     ensure_reference_data(municipality)
-    batch = ImportBatch.objects.create(municipality=municipality, kind=ImportBatch.Kind.INCIDENTS, filename="bench")
+    batch = ImportBatch.objects.create(
+        municipality=municipality, kind=ImportBatch.Kind.INCIDENTS, filename="bench"
+    )
     categories = list(
-        IncidentCategory.objects.filter(sensitive=False, focus_area__sensitive=False).values_list("id", flat=True)
+        IncidentCategory.objects.filter(sensitive=False, focus_area__sensitive=False).values_list(
+            "id", flat=True
+        )
     )
     rng = np.random.default_rng(3)
     start = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
@@ -249,7 +263,7 @@ def _bra_request_in_db() -> tuple[list[str], dict[str, float]]:
 
     from django.contrib.auth.models import Group
 
-    user = User.objects.create_user("bench", password="x-bench-password-1")
+    user = User.objects.create_user("bench", password="x-bench-password-1")  # noqa: S106
     user.groups.add(Group.objects.get(name=Role.BRA_MEMBER))
     client = Client(SERVER_NAME="127.0.0.1")
     client.force_login(user)
@@ -287,8 +301,10 @@ def main() -> str:
     vx, vy = vancouver_points()
     span = max(vx.max() - vx.min(), vy.max() - vy.min()) + 2 * 4 * BANDWIDTH_M
     vcell = float(np.ceil(span / GRID_N))
-    vgrid = Grid(float(vx.min() - 4 * BANDWIDTH_M), float(vy.min() - 4 * BANDWIDTH_M), vcell, GRID_N, GRID_N)
-    van_rows, van_t = kde_rows("Vancouver thefts", vx, vy, vgrid)
+    vgrid = Grid(
+        float(vx.min() - 4 * BANDWIDTH_M), float(vy.min() - 4 * BANDWIDTH_M), vcell, GRID_N, GRID_N
+    )
+    van_rows, _van_t = kde_rows("Vancouver thefts", vx, vy, vgrid)
 
     counts = grid.counts(x, y).astype(float)
     vcounts = vgrid.counts(vx, vy).astype(float)

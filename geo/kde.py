@@ -111,7 +111,7 @@ def bandwidth_rule(x: ArrayLike, y: ArrayLike, rule: BandwidthRule = "scott") ->
         raise ValueError(f"unknown bandwidth rule {rule!r}: use 'scott' or 'silverman'")
     if not spread > 0:
         raise ValueError("the points do not spread: no bandwidth can be derived from them")
-    return spread * n ** (-1.0 / 6.0)
+    return float(spread * n ** (-1.0 / 6.0))
 
 
 def kde(
@@ -237,6 +237,7 @@ def _bin(
     flat += ix
     m = nxp * nyp
     wxy = wx * wy
+    b00: NDArray[np.float64]
     if w is None:
         b11 = np.bincount(flat, weights=wxy, minlength=m)
         wx -= wxy  # wx (1 − wy)
@@ -244,12 +245,14 @@ def _bin(
         b10 = np.bincount(flat, weights=wx, minlength=m)
         b01 = np.bincount(flat, weights=wy, minlength=m)
         total = np.bincount(flat, minlength=m)
-        b00 = total - b10 - b01 - b11  # the four shares add up to one
+        b00 = np.asarray(total - b10 - b01 - b11, dtype=np.float64)  # the four shares add up to one
     else:
         b11 = np.bincount(flat, weights=wxy * w, minlength=m)
         b10 = np.bincount(flat, weights=(wx - wxy) * w, minlength=m)
         b01 = np.bincount(flat, weights=(wy - wxy) * w, minlength=m)
-        b00 = np.bincount(flat, weights=w, minlength=m) - b10 - b01 - b11
+        b00 = np.asarray(
+            np.bincount(flat, weights=w, minlength=m) - b10 - b01 - b11, dtype=np.float64
+        )
     out = b00.reshape(nyp, nxp)
     out[:, 1:] += b10.reshape(nyp, nxp)[:, :-1]
     out[1:, :] += b01.reshape(nyp, nxp)[:-1, :]

@@ -472,7 +472,10 @@ def _last_sunday(year: int, month: int) -> np.datetime64:
     )
     weekday = (last.astype("datetime64[D]").astype(np.int64) + 3) % 7  # 0 = Monday
     sunday = last - np.timedelta64(int((weekday - 6) % 7), "D")
-    return (sunday.astype("datetime64[s]") + np.timedelta64(3600, "s")).astype("datetime64[s]")
+    change: np.datetime64 = (sunday.astype("datetime64[s]") + np.timedelta64(3600, "s")).astype(
+        "datetime64[s]"
+    )
+    return change
 
 
 def summary_json(result: HotSpotResult, overlay: Overlay, *, png_url: str) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import FloatField, Func, Q, QuerySet, Value
 
 from geo.timepatterns import DAYLIGHT_MIN_DEG, TWILIGHT_MIN_DEG, VASBY_LAT, VASBY_LON
-from layers.models import District, Incident, IncidentCategory, Municipality
+from layers.models import SENSITIVE_INCIDENT, District, Incident, IncidentCategory, Municipality
 from layers.queries import visible_incidents
 from layers.roles import AnyUser, can_view_sensitive
 
@@ -309,7 +309,7 @@ def filtered_points(
     """
     qs = visible_incidents(user)
     if not sees_sensitive(user, f):
-        qs = qs.non_sensitive()
+        qs = qs.exclude(SENSITIVE_INCIDENT)
     return apply_filter(qs, f, municipality)
 
 

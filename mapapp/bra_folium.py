@@ -25,7 +25,14 @@ from django.utils.translation import gettext as _
 
 VENDOR = Path(settings.BASE_DIR) / "mapapp" / "static" / "vendor"
 NAMESPACE_URIS = ("http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink")
-CLASS_COLOURS = {3: "#b2182b", 2: "#ef8a62", 1: "#fddbc7", -1: "#d1e5f0", -2: "#67a9cf", -3: "#2166ac"}
+CLASS_COLOURS = {
+    3: "#b2182b",
+    2: "#ef8a62",
+    1: "#fddbc7",
+    -1: "#d1e5f0",
+    -2: "#67a9cf",
+    -3: "#2166ac",
+}
 
 
 def _inline_css(path: Path) -> str:
@@ -87,7 +94,7 @@ def bra_map(
         location=list(centre), zoom_start=12, tiles=None, prefer_canvas=True, control_scale=True
     )
     _strip_defaults(fmap)
-    root = fmap.get_root()
+    root: Any = fmap.get_root()  # a branca Figure: header, html and script sections
     _strip_defaults(root)
     root.header.add_child(folium.Element(_assets()), name="trygg_assets")
     root.html.add_child(
@@ -98,12 +105,17 @@ def bra_map(
         districts,
         name=_("Kommundelar"),
         style_function=lambda f: {"color": "#1f4e79", "weight": 3, "fill": False},
-        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False) if districts["features"] else None,
+        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False)
+        if districts["features"]
+        else None,
     ).add_to(fmap)
     if overlay is not None and overlay_png is not None:
         data = "data:image/png;base64," + base64.b64encode(overlay_png).decode()
         folium.raster_layers.ImageOverlay(
-            image=data, bounds=[list(overlay["bounds"][0]), list(overlay["bounds"][1])], name=_("Täthet"), opacity=1.0
+            image=data,
+            bounds=[list(overlay["bounds"][0]), list(overlay["bounds"][1])],
+            name=_("Täthet"),
+            opacity=1.0,
         ).add_to(fmap)
     if hotspots["features"]:
         folium.GeoJson(
@@ -115,41 +127,66 @@ def bra_map(
                 "fillColor": CLASS_COLOURS.get(f["properties"]["class"], "#999"),
                 "fillOpacity": 0.45,
             },
-            tooltip=folium.GeoJsonTooltip(fields=["label", "count"], aliases=[_("Klass"), _("Antal")]),
+            tooltip=folium.GeoJsonTooltip(
+                fields=["label", "count"], aliases=[_("Klass"), _("Antal")]
+            ),
         ).add_to(fmap)
     if sensitive_cells["features"]:
         folium.GeoJson(
             sensitive_cells,
             name=_("Känsliga händelser (rutor)"),
-            style_function=lambda f: {"color": "#5b2c83", "weight": 2, "dashArray": "4 4", "fillOpacity": 0.1},
-            tooltip=folium.GeoJsonTooltip(fields=["count"], aliases=[_("Antal känsliga händelser")]),
+            style_function=lambda f: {
+                "color": "#5b2c83",
+                "weight": 2,
+                "dashArray": "4 4",
+                "fillOpacity": 0.1,
+            },
+            tooltip=folium.GeoJsonTooltip(
+                fields=["count"], aliases=[_("Antal känsliga händelser")]
+            ),
         ).add_to(fmap)
     # Incidents and observations travel as compact JSON and are drawn by a few lines of Leaflet: a
     # folium marker per incident would make the file several times larger and slow to write.
     points = [
-        [f["geometry"]["coordinates"][1], f["geometry"]["coordinates"][0], f["properties"]["category_label"],
-         f["properties"]["occurred_from"][:16].replace("T", " ")]
+        [
+            f["geometry"]["coordinates"][1],
+            f["geometry"]["coordinates"][0],
+            f["properties"]["category_label"],
+            f["properties"]["occurred_from"][:16].replace("T", " "),
+        ]
         for f in incidents["features"]
     ]
     walks = [
-        [f["geometry"]["coordinates"][1], f["geometry"]["coordinates"][0], f["properties"]["feeling"],
-         f"{f['properties']['category_label']}: {f['properties']['note']}"]
+        [
+            f["geometry"]["coordinates"][1],
+            f["geometry"]["coordinates"][0],
+            f["properties"]["feeling"],
+            f"{f['properties']['category_label']}: {f['properties']['note']}",
+        ]
         for f in observations["features"]
     ]
     payload = json.dumps({"incidents": points, "observations": walks}, ensure_ascii=False)
     root.html.add_child(
         folium.Element(
-            '<script type="application/json" id="trygg-points">' + payload.replace("</", "<\\/") + "</script>"
+            '<script type="application/json" id="trygg-points">'
+            + payload.replace("</", "<\\/")
+            + "</script>"
         ),
         name="trygg_points",
     )
-    legend = [f"<div class='trygg-legend'><strong>{html.escape(_('Teckenförklaring'))}</strong><br>"]
+    legend = [
+        f"<div class='trygg-legend'><strong>{html.escape(_('Teckenförklaring'))}</strong><br>"
+    ]
     if overlay is not None:
         legend.append(html.escape(_("Täthet: händelser per km² under perioden")) + "<br>")
-        for stop, colour in zip(overlay["legend"]["stops"], overlay["legend"]["colors"], strict=True):
+        for stop, colour in zip(
+            overlay["legend"]["stops"], overlay["legend"]["colors"], strict=True
+        ):
             legend.append(f"<i style='background:{colour}'></i>{stop:.0f}<br>")
     for cls in (3, 2, 1):
-        legend.append(f"<i style='background:{CLASS_COLOURS[cls]}'></i>{html.escape(_('Hot spot'))} {[0, 90, 95, 99][cls]} %<br>")
+        legend.append(
+            f"<i style='background:{CLASS_COLOURS[cls]}'></i>{html.escape(_('Hot spot'))} {[0, 90, 95, 99][cls]} %<br>"
+        )
     legend.append("</div>")
     legend_control = folium.Element(
         "<div id='trygg-legend-src' hidden>" + "".join(legend) + "</div>"
@@ -157,7 +194,9 @@ def bra_map(
     root.html.add_child(legend_control, name="trygg_legend")
     folium.LayerControl(collapsed=False).add_to(fmap)
     name = fmap.get_name()
-    labels = json.dumps([_("Händelser"), _("Observationer från trygghetsvandringar")], ensure_ascii=False)
+    labels = json.dumps(
+        [_("Händelser"), _("Observationer från trygghetsvandringar")], ensure_ascii=False
+    )
     root.script.add_child(
         folium.Element(
             # folium writes the map's own script after this one: wait for the page to load.

@@ -9,9 +9,9 @@ may see them are written to the audit log.
 from __future__ import annotations
 
 import json
-from urllib.parse import urlencode
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -103,7 +103,10 @@ def _result(
     request: HttpRequest, municipality: Municipality, f: IncidentFilter, params: AnalysisParams
 ) -> HotSpotResult:
     return analyse(
-        filtered_points(request.user, f, municipality), municipality, params, scope=_scope(request, f)
+        filtered_points(request.user, f, municipality),
+        municipality,
+        params,
+        scope=_scope(request, f),
     )
 
 
@@ -128,14 +131,14 @@ def page(request: HttpRequest) -> HttpResponse:
         municipality, f, params = _setup(request)
     except (FilterError, NoMunicipality) as e:
         status = 400 if isinstance(e, FilterError) else 404
-        message = (
-            f"{e.field}: {e}" if isinstance(e, FilterError) else _("Ingen kommun är inläst.")
-        )
+        message = f"{e.field}: {e}" if isinstance(e, FilterError) else _("Ingen kommun är inläst.")
         return render(request, "mapapp/bra/error.html", {"message": message}, status=status)
     result = _result(request, municipality, f, params)
     data = lagesbild.build(request.user, municipality, f, result=result)
     _audit_sensitive(request, f, data["n_sensitive"], what="lagesbild")
-    return render(request, "mapapp/bra/page.html", _page_context(request, municipality, f, params, data))
+    return render(
+        request, "mapapp/bra/page.html", _page_context(request, municipality, f, params, data)
+    )
 
 
 def _page_context(
@@ -176,7 +179,11 @@ def _page_context(
         "categories": IncidentCategory.objects.order_by("label"),
         "districts": District.objects.filter(municipality=municipality).order_by("nyko_prefix"),
         "weekday_choices": list(enumerate(lagesbild.WEEKDAYS, start=1)),
-        "light_choices": [("dagsljus", _("Dagsljus")), ("skymning", _("Skymning")), ("morker", _("Mörker"))],
+        "light_choices": [
+            ("dagsljus", _("Dagsljus")),
+            ("skymning", _("Skymning")),
+            ("morker", _("Mörker")),
+        ],
         "gi_cells": [100, 200, 250, 500],
         "basemap_url": settings.BASEMAP_URL,
         "basemap_attribution": settings.BASEMAP_ATTRIBUTION,
@@ -274,14 +281,24 @@ def trends_json(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, content_type=GEOJSON)
 
 
-def incident_collection(request: HttpRequest, municipality: Municipality, f: IncidentFilter) -> tuple[dict[str, Any], int]:
+def incident_collection(
+    request: HttpRequest, municipality: Municipality, f: IncidentFilter
+) -> tuple[dict[str, Any], int]:
     """The filtered incidents the user may see as points (newest first, at most INCIDENT_LIMIT)."""
     qs = filtered_points(request.user, f, municipality)
     total = qs.count()
     rows = (
         qs.annotate(geojson=AsGeoJSON(Transform("location", WEB_SRID), precision=6))
-        .values("id", "occurred_from", "category__code", "category__label", "category__sensitive",
-                "category__focus_area__sensitive", "generated", "geojson")
+        .values(
+            "id",
+            "occurred_from",
+            "category__code",
+            "category__label",
+            "category__sensitive",
+            "category__focus_area__sensitive",
+            "generated",
+            "geojson",
+        )
         .order_by("-occurred_from")[:INCIDENT_LIMIT]
     )
     features = []
@@ -303,7 +320,12 @@ def incident_collection(request: HttpRequest, municipality: Municipality, f: Inc
                 },
             }
         )
-    return {"type": "FeatureCollection", "features": features, "total": total, "limit": INCIDENT_LIMIT}, n_sensitive
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "total": total,
+        "limit": INCIDENT_LIMIT,
+    }, n_sensitive
 
 
 @require_safe
@@ -326,11 +348,16 @@ def sensitive_cells_json(request: HttpRequest) -> JsonResponse:
         municipality, f, _params = _setup(request)
     except (FilterError, NoMunicipality) as e:
         return _error(e)
-    return JsonResponse(cells_as_geojson(sensitive_cells(sensitive_incidents(f, municipality))), content_type=GEOJSON)
+    return JsonResponse(
+        cells_as_geojson(sensitive_cells(sensitive_incidents(f, municipality))),
+        content_type=GEOJSON,
+    )
 
 
 def observation_collection(municipality: Municipality, f: IncidentFilter) -> dict[str, Any]:
-    qs = Observation.objects.filter(municipality=municipality, recorded_at__gte=f.start(), recorded_at__lt=f.end())
+    qs = Observation.objects.filter(
+        municipality=municipality, recorded_at__gte=f.start(), recorded_at__lt=f.end()
+    )
     if f.district:
         qs = qs.filter(walk__district__code=f.district)
     rows = qs.annotate(geojson=AsGeoJSON(Transform("location", WEB_SRID), precision=6)).values(

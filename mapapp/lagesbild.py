@@ -432,6 +432,7 @@ def heat_classes(table: list[list[float]]) -> list[list[int]]:
     arr = np.asarray(table, dtype=float)
     peak = float(arr.max()) if arr.size else 0.0
     if peak <= 0:
-        return np.zeros_like(arr, dtype=int).tolist()
+        zeros: list[list[int]] = np.zeros_like(arr, dtype=int).tolist()
+        return zeros
     out: list[list[int]] = np.clip(np.ceil(arr / peak * 9), 0, 9).astype(int).tolist()
     return out

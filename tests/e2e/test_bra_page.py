@@ -59,7 +59,9 @@ def test_presentation_mode_has_large_type_and_hides_sensitive_points_from_an_ana
     normal_count = int(page.get_attribute("#map", "data-incident-count") or 0)
     normal_size = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
     page.click("[data-testid=presentation-toggle]")
-    page.wait_for_selector("body.presentation #map[data-ready='true']", timeout=30000, state="attached")
+    page.wait_for_selector(
+        "body.presentation #map[data-ready='true']", timeout=30000, state="attached"
+    )
     page.screenshot(path=str(tmp_path / "bra-presentation.png"))
     shown_count = int(page.get_attribute("#map", "data-incident-count") or 0)
     big_size = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
@@ -80,7 +82,14 @@ def test_the_html_map_export_opens_and_draws_with_the_network_cut(
     context = chromium.new_context(viewport={"width": 1200, "height": 800}, offline=True)
     page = context.new_page()
     outside: list[str] = []
-    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:")) else (outside.append(route.request.url), route.abort()))
+    page.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith(("file:", "data:"))
+            else (outside.append(route.request.url), route.abort())
+        ),
+    )
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
 

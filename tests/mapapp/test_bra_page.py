@@ -34,8 +34,15 @@ def test_the_bra_page_needs_a_login(client: Client) -> None:
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [("hours=25", "hours"), ("from=2025-02-30", "from"), ("district=atlantis", "district"),
-     ("category=okand", "category"), ("bandwidth=1", "bandwidth"), ("gi_cell=7", "gi_cell"), ("surface=x", "surface")],
+    [
+        ("hours=25", "hours"),
+        ("from=2025-02-30", "from"),
+        ("district=atlantis", "district"),
+        ("category=okand", "category"),
+        ("bandwidth=1", "bandwidth"),
+        ("gi_cell=7", "gi_cell"),
+        ("surface=x", "surface"),
+    ],
 )
 def test_a_bad_filter_gives_400_naming_the_field(member: Client, query: str, field: str) -> None:
     MunicipalityFactory()
@@ -50,7 +57,9 @@ def test_a_bad_filter_gives_400_naming_the_field(member: Client, query: str, fie
         assert field in page.content.decode()
 
 
-def test_the_demo_lagesbild_has_counts_change_hours_places_actions_walks_and_the_survey(member: Client) -> None:
+def test_the_demo_lagesbild_has_counts_change_hours_places_actions_walks_and_the_survey(
+    member: Client,
+) -> None:
     demo.load_demo()
 
     data = member.get("/bra/data/lagesbild/").json()
@@ -59,9 +68,16 @@ def test_the_demo_lagesbild_has_counts_change_hours_places_actions_walks_and_the
     assert data["totals"]["change_pct"] is not None
     assert [r["number"] for r in data["focus_areas"]][:9] == list(range(1, 10))
     assert any(r["police_current"] for r in data["focus_areas"] if r["police_current"] is not None)
-    assert len(data["series"]["months"]) in (12, 13) and sum(data["series"]["current"]) == data["totals"]["current"]
-    assert sum(map(sum, data["hours"]["table"])) == pytest.approx(data["totals"]["current"], abs=1)  # cells rounded to 0.01
-    assert data["top_places"] and data["top_places"][0]["current"] >= data["top_places"][-1]["current"]
+    assert (
+        len(data["series"]["months"]) in (12, 13)
+        and sum(data["series"]["current"]) == data["totals"]["current"]
+    )
+    assert sum(map(sum, data["hours"]["table"])) == pytest.approx(
+        data["totals"]["current"], abs=1
+    )  # cells rounded to 0.01
+    assert (
+        data["top_places"] and data["top_places"][0]["current"] >= data["top_places"][-1]["current"]
+    )
     assert data["top_cells"]
     assert data["actions"] and all(a["open"] >= a["overdue"] for a in data["actions"])
     assert data["walks"]["observations"] > 0 and data["walks"]["by_gender"]
@@ -99,4 +115,4 @@ def test_the_html_map_links_to_no_other_host(member: Client) -> None:
     urls = set(re.findall(r"https?://[^\s\"'<>)\\]+", text))
     assert urls <= {"http://www.w3.org/2000/svg"}, urls  # an XML namespace name, never fetched
     assert "//cdn" not in text.lower()
-    assert "<script src=" not in text and "<link rel=\"stylesheet\" href=" not in text
+    assert "<script src=" not in text and '<link rel="stylesheet" href=' not in text

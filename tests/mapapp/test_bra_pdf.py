@@ -15,7 +15,9 @@ from tests.mapapp.test_bra_privacy import SECRET_NOTE, client_for, scene  # noqa
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_the_pdf_export_for_a_bra_member_holds_no_sensitive_counts_or_places(scene: dict[str, Any]) -> None:  # noqa: F811
+def test_the_pdf_export_for_a_bra_member_holds_no_sensitive_counts_or_places(
+    scene: dict[str, Any],  # noqa: F811  (the fixture imported above)
+) -> None:
     client = client_for(Role.BRA_MEMBER, "member")
 
     response = client.get("/bra/export/lagesbild.pdf")
@@ -29,9 +31,9 @@ def test_the_pdf_export_for_a_bra_member_holds_no_sensitive_counts_or_places(sce
     assert AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT_SENSITIVE).count() == 0
 
 
-
-
-def test_an_analysts_pdf_with_sensitive_incidents_is_audited_as_an_export(scene: dict[str, Any]) -> None:  # noqa: F811
+def test_an_analysts_pdf_with_sensitive_incidents_is_audited_as_an_export(
+    scene: dict[str, Any],  # noqa: F811  (the fixture imported above)
+) -> None:
     client = client_for(Role.ANALYST, "analyst")
 
     response = client.get("/bra/export/lagesbild.pdf")

@@ -21,7 +21,13 @@ from django.test import Client
 from geo.crs import STORAGE_SRID, WEB_SRID, transform_xy
 from layers.models import AuditEvent
 from layers.roles import Role
-from tests.factories import VASBY_CENTRUM, IncidentFactory, MunicipalityFactory, sensitive_category, user_with_role
+from tests.factories import (
+    VASBY_CENTRUM,
+    IncidentFactory,
+    MunicipalityFactory,
+    sensitive_category,
+    user_with_role,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +41,11 @@ def scene() -> dict[str, Any]:
     municipality = MunicipalityFactory()
     rng = np.random.default_rng(5)
     for i, (dx, dy) in enumerate(rng.normal(0, 80, (30, 2))):
-        IncidentFactory(municipality=municipality, location=Point(VASBY_CENTRUM[0] + dx, VASBY_CENTRUM[1] + dy, srid=STORAGE_SRID), source_ref=f"open-{i}")
+        IncidentFactory(
+            municipality=municipality,
+            location=Point(VASBY_CENTRUM[0] + dx, VASBY_CENTRUM[1] + dy, srid=STORAGE_SRID),
+            source_ref=f"open-{i}",
+        )
     category = sensitive_category()
     for i in range(N_SECRET):
         IncidentFactory(
@@ -45,7 +55,9 @@ def scene() -> dict[str, Any]:
             description=SECRET_NOTE,
             location=Point(SECRET_XY[0] + i, SECRET_XY[1] - i, srid=STORAGE_SRID),
         )
-    lon, lat = transform_xy([SECRET_XY[0]], [SECRET_XY[1]], from_srid=STORAGE_SRID, to_srid=WEB_SRID)
+    lon, lat = transform_xy(
+        [SECRET_XY[0]], [SECRET_XY[1]], from_srid=STORAGE_SRID, to_srid=WEB_SRID
+    )
     return {"municipality": municipality, "lon": float(lon[0]), "lat": float(lat[0])}
 
 
@@ -83,7 +95,9 @@ JSON_ENDPOINTS = [
 ]
 
 
-def test_no_json_endpoint_of_the_bra_page_gives_a_bra_member_sensitive_points_or_their_count(scene: dict[str, Any]) -> None:
+def test_no_json_endpoint_of_the_bra_page_gives_a_bra_member_sensitive_points_or_their_count(
+    scene: dict[str, Any],
+) -> None:
     client = client_for(Role.BRA_MEMBER, "member")
 
     for url in JSON_ENDPOINTS:
@@ -100,11 +114,15 @@ def test_no_json_endpoint_of_the_bra_page_gives_a_bra_member_sensitive_points_or
         assert SECRET_NOTE not in text, url
         assert "vald_nara_relation" not in text, url
     incidents = client.get("/bra/data/handelser/").json()
-    assert incidents["total"] == 30 and all(not f["properties"]["sensitive"] for f in incidents["features"])
+    assert incidents["total"] == 30 and all(
+        not f["properties"]["sensitive"] for f in incidents["features"]
+    )
     assert client.get("/bra/data/tathet/").json()["n_points"] == 30
 
 
-def test_the_density_and_hot_spots_a_bra_member_gets_are_computed_without_sensitive_incidents(scene: dict[str, Any]) -> None:
+def test_the_density_and_hot_spots_a_bra_member_gets_are_computed_without_sensitive_incidents(
+    scene: dict[str, Any],
+) -> None:
     member = client_for(Role.BRA_MEMBER, "member")
     analyst = client_for(Role.ANALYST, "analyst")
 
@@ -119,13 +137,23 @@ def test_the_density_and_hot_spots_a_bra_member_gets_are_computed_without_sensit
             return float(r.read(1)[row, col])
 
     assert value_at_secret(member_tif) == pytest.approx(0.0, abs=1e-6)
-    assert value_at_secret(analyst_tif) > 50  # 23 / (2π·0.2²) ≈ 91 per km²: the analyst's surface has them
-    secret_cells = lambda cells: [c for c in cells if coordinates_near_secret(json.dumps(c["geometry"]["coordinates"]), scene) or c["properties"]["count"] >= N_SECRET - 3]  # noqa: E731
+    assert (
+        value_at_secret(analyst_tif) > 50
+    )  # 23 / (2π·0.2²) ≈ 91 per km²: the analyst's surface has them
+    def secret_cells(cells):
+        return [
+            c
+            for c in cells
+            if coordinates_near_secret(json.dumps(c["geometry"]["coordinates"]), scene)
+            or c["properties"]["count"] >= N_SECRET - 3
+        ]
     assert secret_cells(member_cells) == []
     assert secret_cells(analyst_cells)
 
 
-def test_the_page_html_and_the_print_page_hold_no_sensitive_points_and_suppress_small_counts(scene: dict[str, Any]) -> None:
+def test_the_page_html_and_the_print_page_hold_no_sensitive_points_and_suppress_small_counts(
+    scene: dict[str, Any],
+) -> None:
     client = client_for(Role.BRA_MEMBER, "member")
 
     page = client.get("/bra/").content.decode()
@@ -151,14 +179,17 @@ def test_a_sensitive_count_under_k_is_shown_as_fewer_than_k(scene: dict[str, Any
 
 
 def _secret_hour() -> int:
-    from layers.models import Incident
     from django.utils import timezone
+
+    from layers.models import Incident
 
     t = Incident.objects.filter(source_ref="secret-0").values_list("occurred_from", flat=True).get()
     return t.astimezone(timezone.get_current_timezone()).hour
 
 
-def test_the_folium_html_export_for_a_bra_member_holds_no_sensitive_points(scene: dict[str, Any]) -> None:
+def test_the_folium_html_export_for_a_bra_member_holds_no_sensitive_points(
+    scene: dict[str, Any],
+) -> None:
     client = client_for(Role.BRA_MEMBER, "member")
 
     text = client.get("/bra/export/karta.html").content.decode()
@@ -179,14 +210,22 @@ def test_an_analyst_sees_sensitive_points_and_the_read_is_audited(scene: dict[st
     assert incidents["total"] == 30 + N_SECRET
     assert hidden["total"] == 30 and presentation["total"] == 30
     event = AuditEvent.objects.get(action=AuditEvent.Action.READ_SENSITIVE)
-    assert event.count == N_SECRET and event.username == "analyst" and event.object_type == "incidents"
+    assert (
+        event.count == N_SECRET and event.username == "analyst" and event.object_type == "incidents"
+    )
 
 
-def test_an_analysts_exports_with_sensitive_incidents_are_audited_as_exports(scene: dict[str, Any]) -> None:
+def test_an_analysts_exports_with_sensitive_incidents_are_audited_as_exports(
+    scene: dict[str, Any],
+) -> None:
     client = client_for(Role.ANALYST, "analyst")
 
     client.get("/bra/export/tathet.tif")
     client.get("/bra/export/karta.html")
 
-    kinds = sorted(AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT_SENSITIVE).values_list("object_type", flat=True))
+    kinds = sorted(
+        AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT_SENSITIVE).values_list(
+            "object_type", flat=True
+        )
+    )
     assert kinds == ["karta.html", "tathet.tif"]
