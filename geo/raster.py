@@ -74,7 +74,7 @@ def write_cog(
 
     Examples
     --------
-    >>> import tempfile, os
+    >>> import os, tempfile, rasterio
     >>> g = Grid(660000.0, 6600000.0, 25.0, 600, 500)
     >>> with tempfile.TemporaryDirectory() as d:
     ...     write_cog(os.path.join(d, "t.tif"), g, np.ones(g.shape))
