@@ -33,10 +33,18 @@ from geo.grids import Grid
 from geo.hotspots import CLASS_LABELS, GiStar, confidence_classes, gi_star_grid
 from geo.kde import Density, bandwidth_rule, kde
 from geo.raster import Overlay, overlay_png
-from layers.filters import FilterError, IncidentFilter
+from layers.filters import (
+    FilterError,
+    IncidentFilter,
+    check_references,
+    filtered_points,
+    parse_filter,
+    sees_sensitive,
+)
 from layers.functions import X, Y
 from layers.geometry import to_shapely
 from layers.models import SENSITIVE_INCIDENT, Incident, Municipality
+from layers.roles import AnyUser
 
 CACHE_SECONDS = 600  # data changes bust the cache through data_version(); this bounds the rest
 DEFAULT_BANDWIDTH_M = 200.0
@@ -281,6 +289,31 @@ def analyse(
     return result
 
 
+def scope_key(user: AnyUser, f: IncidentFilter) -> str:
+    """What a cached result depends on besides the data: the filter and the user's sensitivity scope."""
+    return f"{f.key()}|sensitive={sees_sensitive(user, f)}"
+
+
+def hotspots_for(
+    user: AnyUser, municipality: Municipality, query: Any, *, use_cache: bool = True
+) -> HotSpotResult:
+    """Density and Gi* for ``user`` from query parameters (the BRÅ filter plus ``bandwidth``,
+    ``gi_cell``, ``fdr``): the entry point for other channels (OGC API, tiles). Raises ``FilterError``.
+
+    ``hotspot_cells(hotspots_for(...))`` gives the cells with z, p and class.
+    """
+    f = parse_filter(query)
+    check_references(f, municipality)
+    params = parse_analysis(query)
+    return analyse(
+        filtered_points(user, f, municipality),
+        municipality,
+        params,
+        scope=scope_key(user, f),
+        use_cache=use_cache,
+    )
+
+
 def analyse_points(
     points: Points, municipality: Municipality, params: AnalysisParams
 ) -> HotSpotResult:
@@ -485,7 +518,7 @@ def summary_json(result: HotSpotResult, overlay: Overlay, *, png_url: str) -> di
     return {
         "png": png_url,
         "bounds": overlay.bounds,
-        "legend": {"stops": [round(s, 1) for s in overlay.stops], "colors": overlay.colors},
+        "legend": {"stops": [round(s) for s in overlay.stops], "colors": overlay.colors},
         "bandwidth_m": round(result.bandwidth_m),
         "cell_m": result.density.grid.cell_m,
         "n_points": result.n_points,

@@ -37,6 +37,7 @@ from layers.analysis import (
     hotspot_cells,
     parse_analysis,
     read_points,
+    scope_key,
     summary_json,
 )
 from layers.filters import (
@@ -76,7 +77,7 @@ def _setup(request: HttpRequest) -> tuple[Municipality, IncidentFilter, Analysis
 
 
 def _scope(request: HttpRequest, f: IncidentFilter) -> str:
-    return f"{f.key()}|sensitive={sees_sensitive(request.user, f)}"
+    return scope_key(request.user, f)
 
 
 def _error(e: Exception) -> JsonResponse:
@@ -407,6 +408,7 @@ def print_page(request: HttpRequest) -> HttpResponse:
         return _error(e)
     result = _result(request, municipality, f, params)
     data = lagesbild.build(request.user, municipality, f, result=result)
+    _audit_sensitive(request, f, data["n_sensitive"], what="lagesbild (utskrift)")
     context = _page_context(request, municipality, f, params, data)
     return render(request, "mapapp/bra/print.html", context)
 

@@ -143,3 +143,26 @@ def test_monthly_slices_cover_the_period_exactly() -> None:
     assert slices[0] == (datetime.date(2025, 1, 15), datetime.date(2025, 1, 31))
     assert slices[-1] == (datetime.date(2025, 4, 1), datetime.date(2025, 4, 10))
     assert len(slices) == 4
+
+
+def test_hotspots_for_gives_other_channels_the_same_cells_as_the_bra_page() -> None:
+    from layers.analysis import hotspots_for
+
+    municipality = MunicipalityFactory()
+    rng = np.random.default_rng(4)
+    for dx, dy in rng.normal(0, 40, (30, 2)):
+        IncidentFactory(
+            municipality=municipality,
+            location=Point(VASBY_CENTRUM[0] + dx, VASBY_CENTRUM[1] + dy, srid=STORAGE_SRID),
+        )
+    IncidentFactory(municipality=municipality, category=sensitive_category())
+    user = user_with_role(Role.BRA_MEMBER)
+
+    result = hotspots_for(user, municipality, {"gi_cell": "250"}, use_cache=False)
+    cells = hotspot_cells(result)
+
+    assert result.n_points == 30 and result.n_sensitive == 0
+    assert cells and all(c["id"].startswith("250m-") for c in cells)
+    assert {"z", "p", "class", "count", "bounds"} <= set(cells[0])
+    with pytest.raises(FilterError):
+        hotspots_for(user, municipality, {"hours": "99"})

@@ -102,7 +102,8 @@
       }
     }).eachLayer(function (l) { cluster.addLayer(l); });
     el.dataset.incidentCount = String(fc.features.length);
-    if (!isPrint) { cluster.addTo(map); }
+    // On paper and on the projector the density and hot spots carry the message; the clusters stay one click away.
+    if (!isPrint && !document.body.classList.contains("presentation")) { cluster.addTo(map); }
     return cluster;
   });
 
@@ -123,6 +124,10 @@
   });
 
   Promise.all([districts, density, hotspots, sensitive, incidents, observations]).then(function (layers) {
+    if (isPrint && layers[2].getLayers().length) {
+      // On paper the whole municipality leaves the hot spots tiny: frame them instead.
+      map.fitBounds(layers[2].getBounds().pad(0.6), { animate: false });
+    }
     if (!isPrint) {
       var overlays = {};
       overlays[label.labelDistricts] = layers[0];
