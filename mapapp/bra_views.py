@@ -57,6 +57,13 @@ from mapapp.pdf import PdfError, render_pdf
 from surveys.models import Observation
 
 INCIDENT_LIMIT = 20_000
+
+
+def _translated_cells(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    labels = lagesbild.class_labels()
+    return [c | {"label": labels[c["class"]]} for c in cells]
+
+
 GEOJSON = "application/geo+json"
 
 
@@ -179,7 +186,7 @@ def _page_context(
         "focus_areas": FocusArea.objects.order_by("number"),
         "categories": IncidentCategory.objects.order_by("label"),
         "districts": District.objects.filter(municipality=municipality).order_by("nyko_prefix"),
-        "weekday_choices": list(enumerate(lagesbild.WEEKDAYS, start=1)),
+        "weekday_choices": list(enumerate(lagesbild.weekdays(), start=1)),
         "light_choices": [
             ("dagsljus", _("Dagsljus")),
             ("skymning", _("Skymning")),
@@ -266,7 +273,10 @@ def hotspots_json(request: HttpRequest) -> JsonResponse:
         return _error(e)
     result = _result(request, municipality, f, params)
     _audit_sensitive(request, f, result.n_sensitive, what="hotspots")
-    return JsonResponse(cells_geojson(hotspot_cells(result), result.gi_grid), content_type=GEOJSON)
+    return JsonResponse(
+        cells_geojson(_translated_cells(hotspot_cells(result)), result.gi_grid),
+        content_type=GEOJSON,
+    )
 
 
 @require_safe
@@ -278,6 +288,9 @@ def trends_json(request: HttpRequest) -> JsonResponse:
         body = emerging_cells(points, municipality, f, params)
     except (FilterError, NoMunicipality) as e:
         return _error(e)
+    labels = lagesbild.trend_labels()
+    for feature in body["features"]:
+        feature["properties"]["label"] = labels[feature["properties"]["category"]]
     _audit_sensitive(request, f, int(points.sensitive.sum()), what="trends")
     return JsonResponse(body, content_type=GEOJSON)
 
@@ -456,7 +469,7 @@ def export_html(request: HttpRequest) -> HttpResponse:
         districts=district_features(municipality),
         overlay=summary_json(result, overlay, png_url=""),
         overlay_png=overlay.png,
-        hotspots=cells_geojson(hotspot_cells(result), result.gi_grid),
+        hotspots=cells_geojson(_translated_cells(hotspot_cells(result)), result.gi_grid),
         sensitive_cells=cells_as_geojson(sensitive_cells(sensitive_incidents(f, municipality))),
         incidents=incidents,
         observations=observation_collection(municipality, f),

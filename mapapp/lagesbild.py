@@ -64,7 +64,54 @@ SURVEY_ITEMS: tuple[tuple[str, str], ...] = (
 # The 2015 questionnaire asked how much the municipality should invest in each item on a slider from
 # 0 (least) to 14 (most), starting in the middle at 7 (docs/method.md, "The 2015 survey").
 SURVEY_MIN, SURVEY_MID, SURVEY_MAX = 0, 7, 14
-WEEKDAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
+
+
+def class_labels() -> dict[int, str]:
+    """Gi* classes in the interface language (geo.hotspots.CLASS_LABELS are the Swedish originals)."""
+    return {
+        3: _("Hot spot, 99 procents säkerhet"),
+        2: _("Hot spot, 95 procents säkerhet"),
+        1: _("Hot spot, 90 procents säkerhet"),
+        0: _("Inte signifikant"),
+        -1: _("Cold spot, 90 procents säkerhet"),
+        -2: _("Cold spot, 95 procents säkerhet"),
+        -3: _("Cold spot, 99 procents säkerhet"),
+    }
+
+
+def trend_labels() -> dict[str, str]:
+    """Emerging hot-spot categories in the interface language (geo.emerging.CATEGORY_LABELS)."""
+    return {
+        "new_hot": _("Ny hot spot"),
+        "consecutive_hot": _("Sammanhängande hot spot"),
+        "intensifying_hot": _("Förstärkt hot spot"),
+        "persistent_hot": _("Bestående hot spot"),
+        "diminishing_hot": _("Avtagande hot spot"),
+        "sporadic_hot": _("Sporadisk hot spot"),
+        "oscillating_hot": _("Växlande hot spot"),
+        "historical_hot": _("Historisk hot spot"),
+        "new_cold": _("Ny cold spot"),
+        "consecutive_cold": _("Sammanhängande cold spot"),
+        "intensifying_cold": _("Förstärkt cold spot"),
+        "persistent_cold": _("Bestående cold spot"),
+        "diminishing_cold": _("Avtagande cold spot"),
+        "sporadic_cold": _("Sporadisk cold spot"),
+        "oscillating_cold": _("Växlande cold spot"),
+        "historical_cold": _("Historisk cold spot"),
+        "ingen_trend": _("Inget mönster"),
+    }
+
+
+def weekdays() -> list[str]:
+    return [
+        _("måndag"),
+        _("tisdag"),
+        _("onsdag"),
+        _("torsdag"),
+        _("fredag"),
+        _("lördag"),
+        _("söndag"),
+    ]
 
 
 def change_pct(now: int, before: int) -> float | None:
@@ -278,7 +325,7 @@ def top_cells(
         x0, y0, x1, y1 = cell["bounds"]
         centre = shapely.Point((x0 + x1) / 2, (y0 + y1) / 2)
         place = next((name for name, shape in areas if shape.contains(centre)), "")
-        out.append(cell | {"place": place})
+        out.append(cell | {"place": place, "label": class_labels()[cell["class"]]})
     return out
 
 
@@ -415,7 +462,7 @@ def build(
             "previous": month_series(before_points, previous),
             "police": police_series(municipality, f),
         },
-        "hours": {"weekdays": list(WEEKDAYS), "table": hour_table(now_points)},
+        "hours": {"weekdays": weekdays(), "table": hour_table(now_points)},
         "top_places": top_places(municipality, now_points, before_points),
         "top_cells": top_cells(municipality, result) if result is not None else [],
         "actions": actions_by_office(municipality, f),
