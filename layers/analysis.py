@@ -212,7 +212,8 @@ def density_grid(municipality: Municipality, cell_m: float = DEFAULT_CELL_M) -> 
 
 def gi_grid_and_mask(municipality: Municipality, cell_m: float) -> tuple[Grid, NDArray[np.bool_]]:
     """The Gi* grid over the municipality and which of its cells touch it (the study area)."""
-    key = f"trygg:gi-mask:{municipality.pk}:{cell_m}:{municipality.boundary.wkb.hex()[:64]}"
+    shape = hashlib.sha256(bytes(municipality.boundary.wkb)).hexdigest()[:16]
+    key = f"trygg:gi-mask:{municipality.pk}:{cell_m}:{shape}"
     cached = cache.get(key)
     if cached is not None:
         grid, mask = cached
