@@ -38,6 +38,7 @@ Binning = Literal["linear", "nearest"]
 Smoother = Literal["fft", "filter"]
 BandwidthRule = Literal["scott", "silverman"]
 
+CHUNK = 1 << 18  # points binned at a time
 PAD_SIGMAS = 4.0  # the kernel beyond 4σ holds 3.4e-4 of its peak: below the binning error
 M2_PER_KM2 = 1_000_000.0
 
@@ -211,48 +212,55 @@ def _bin(
     inv = 1.0 / grid.cell_m
     # fractional index relative to the first padded cell, with cell centres at integers + 0.5 → 0
     shift = pad + g
-    if binning == "nearest":
-        fx = x * inv
-        fx -= grid.x0 * inv - shift
-        np.clip(fx, 0.0, nxp - 1.0, out=fx)
-        fy = y * inv
-        fy -= grid.y0 * inv - shift
-        np.clip(fy, 0.0, nyp - 1.0, out=fy)
-        flat = fy.astype(np.intp)
-        flat *= nxp
-        flat += fx.astype(np.intp)
-        out = np.bincount(flat, weights=w, minlength=nxp * nyp).astype(np.float64)
-        return out.reshape(nyp, nxp)
-    fx = x * inv
-    fx -= grid.x0 * inv - shift + 0.5
-    np.clip(fx, 0.0, nxp - 2.0, out=fx)
-    fy = y * inv
-    fy -= grid.y0 * inv - shift + 0.5
-    np.clip(fy, 0.0, nyp - 2.0, out=fy)
-    ix = fx.astype(np.intp)
-    iy = fy.astype(np.intp)
-    wx = fx - ix  # share of the right-hand neighbour
-    wy = fy - iy  # share of the upper neighbour
-    flat = iy * nxp
-    flat += ix
     m = nxp * nyp
-    wxy = wx * wy
-    b00: NDArray[np.float64]
-    if w is None:
-        b11 = np.bincount(flat, weights=wxy, minlength=m)
-        wx -= wxy  # wx (1 − wy)
-        wy -= wxy  # (1 − wx) wy
-        b10 = np.bincount(flat, weights=wx, minlength=m)
-        b01 = np.bincount(flat, weights=wy, minlength=m)
-        total = np.bincount(flat, minlength=m)
-        b00 = np.asarray(total - b10 - b01 - b11, dtype=np.float64)  # the four shares add up to one
-    else:
-        b11 = np.bincount(flat, weights=wxy * w, minlength=m)
-        b10 = np.bincount(flat, weights=(wx - wxy) * w, minlength=m)
-        b01 = np.bincount(flat, weights=(wy - wxy) * w, minlength=m)
-        b00 = np.asarray(
-            np.bincount(flat, weights=w, minlength=m) - b10 - b01 - b11, dtype=np.float64
-        )
+    if binning == "nearest":
+        counts = np.zeros(m)
+        for start in range(0, x.size, CHUNK):
+            fx = x[start : start + CHUNK] * inv
+            fx -= grid.x0 * inv - shift
+            np.clip(fx, 0.0, nxp - 1.0, out=fx)
+            fy = y[start : start + CHUNK] * inv
+            fy -= grid.y0 * inv - shift
+            np.clip(fy, 0.0, nyp - 1.0, out=fy)
+            flat = fy.astype(np.intp)
+            flat *= nxp
+            flat += fx.astype(np.intp)
+            wc = None if w is None else w[start : start + CHUNK]
+            counts += np.bincount(flat, weights=wc, minlength=m)
+        return counts.reshape(nyp, nxp)
+    # sums per cell of 1, wx, wy and wx·wy (wx, wy: the shares of the right and upper neighbours);
+    # in chunks, so the temporaries stay in the processor's cache (about twice as fast for 1e6 points)
+    sums = np.zeros((4, m))
+    for start in range(0, x.size, CHUNK):
+        fx = x[start : start + CHUNK] * inv
+        fx -= grid.x0 * inv - shift + 0.5
+        np.clip(fx, 0.0, nxp - 2.0, out=fx)
+        fy = y[start : start + CHUNK] * inv
+        fy -= grid.y0 * inv - shift + 0.5
+        np.clip(fy, 0.0, nyp - 2.0, out=fy)
+        left = np.floor(fx)
+        below = np.floor(fy)
+        fx -= left  # now wx
+        fy -= below  # now wy
+        below *= nxp
+        below += left
+        flat = below.astype(np.intp)
+        wxy = fx * fy
+        if w is None:
+            sums[0] += np.bincount(flat, minlength=m)
+        else:
+            wc = w[start : start + CHUNK]
+            sums[0] += np.bincount(flat, weights=wc, minlength=m)
+            fx *= wc
+            fy *= wc
+            wxy *= wc
+        sums[1] += np.bincount(flat, weights=fx, minlength=m)
+        sums[2] += np.bincount(flat, weights=fy, minlength=m)
+        sums[3] += np.bincount(flat, weights=wxy, minlength=m)
+    b11 = sums[3]
+    b10 = sums[1] - b11  # Σ wx (1 − wy)
+    b01 = sums[2] - b11  # Σ (1 − wx) wy
+    b00: NDArray[np.float64] = sums[0] - b10 - b01 - b11  # the four shares add up to one
     out = b00.reshape(nyp, nxp)
     out[:, 1:] += b10.reshape(nyp, nxp)[:, :-1]
     out[1:, :] += b01.reshape(nyp, nxp)[:-1, :]
