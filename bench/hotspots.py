@@ -372,5 +372,12 @@ def main() -> str:
         f"| scikit-learn (extrapolated) / geo.kde (linear) | ≥ 1,000× | {sk_ratio:,.0f}× | {verdict(sk_ratio >= 1000)} |",
         f"| esda G_Local / geo.hotspots.gi_star_grid | ≥ 200× | {gi_ratio:,.0f}× | {verdict(gi_ratio >= 200)} |",
         f"| map request / bare read | ≤ 2× | {req_ratio:.2f}× | {verdict(req_ratio <= 2)} |",
+        "",
+        "Two binnings are offered (docs/decisions/0251). Nearest-cell binning is the fast one: one "
+        "unweighted `bincount` per point set, within 0.5 % of the peak when cells are at most an eighth "
+        "of the bandwidth (25 m at 200 m here; not at Vancouver's 41 m). Linear binning, the default on "
+        "the BRÅ page, needs four sums per cell (three weighted `bincount`s) and is some 20–50 times "
+        "more exact; at municipal sizes (thousands of incidents) both take a few milliseconds, and on a "
+        "million points either is small beside reading the points from PostGIS (table above).",
     ]
     return "\n".join(lines)
