@@ -49,7 +49,14 @@ from layers.filters import (
     sees_sensitive,
     sensitive_incidents,
 )
-from layers.models import AuditEvent, District, FocusArea, IncidentCategory, Municipality
+from layers.models import (
+    AuditEvent,
+    District,
+    FocusArea,
+    Incident,
+    IncidentCategory,
+    Municipality,
+)
 from layers.queries import default_municipality, district_features
 from layers.roles import can_view_sensitive
 from mapapp import lagesbild
@@ -196,7 +203,9 @@ def _page_context(
         "basemap_url": settings.BASEMAP_URL,
         "basemap_attribution": settings.BASEMAP_ATTRIBUTION,
         "chart_data": {"series": data["series"], "hours": data["hours"]},
-        "has_generated_data": True,
+        "has_generated_data": Incident.objects.filter(
+            municipality=municipality, generated=True
+        ).exists(),
     }
 
 

@@ -116,3 +116,15 @@ def test_the_html_map_links_to_no_other_host(member: Client) -> None:
     assert urls <= {"http://www.w3.org/2000/svg"}, urls  # an XML namespace name, never fetched
     assert "//cdn" not in text.lower()
     assert "<script src=" not in text and '<link rel="stylesheet" href=' not in text
+
+
+def test_the_demo_notice_shows_only_when_there_is_generated_data(member: Client) -> None:
+    municipality = MunicipalityFactory()
+    IncidentFactory(municipality=municipality)
+
+    real = member.get("/bra/").content.decode()
+    IncidentFactory(municipality=municipality, generated=True)
+    demo_page = member.get("/bra/").content.decode()
+
+    assert 'data-testid="generated-notice"' not in real
+    assert 'data-testid="generated-notice"' in demo_page

@@ -140,6 +140,7 @@ def test_the_density_and_hot_spots_a_bra_member_gets_are_computed_without_sensit
     assert (
         value_at_secret(analyst_tif) > 50
     )  # 23 / (2π·0.2²) ≈ 91 per km²: the analyst's surface has them
+
     def secret_cells(cells):
         return [
             c
@@ -147,6 +148,7 @@ def test_the_density_and_hot_spots_a_bra_member_gets_are_computed_without_sensit
             if coordinates_near_secret(json.dumps(c["geometry"]["coordinates"]), scene)
             or c["properties"]["count"] >= N_SECRET - 3
         ]
+
     assert secret_cells(member_cells) == []
     assert secret_cells(analyst_cells)
 
