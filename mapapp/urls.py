@@ -9,4 +9,5 @@ urlpatterns = [
     path("plan/", include("mapapp.planning_urls")),
     path("", include("mapapp.field_urls")),
     path("import/", include("mapapp.import_urls")),
+    path("bra/", include("mapapp.bra_urls")),
 ]

@@ -142,3 +142,10 @@ def user_with_role(role: str, username: str | None = None) -> User:
     )
     user.groups.add(Group.objects.get(name=role))
     return user
+
+
+def district_with_area(municipality: Municipality, code: str, half_m: float) -> District:
+    """A district that is a square of side 2*half_m around Väsby centrum."""
+    return DistrictFactory(
+        municipality=municipality, code=code, area=square(*VASBY_CENTRUM, half_m)
+    )

@@ -1,0 +1,533 @@
+"""Hot-spot analysis of stored incidents: read filtered points fast, run ``geo`` on them, cache the result.
+
+Points leave PostGIS by binary ``COPY … TO STDOUT`` straight into numpy (no ORM objects): about a
+million points per half second (DESIGN.md). The density and Gi* grids are fixed per municipality: the
+cells are aligned to multiples of the cell size in SWEREF 99 TM, so a cell is the same for every user
+and every request.
+
+What a user without ``can_view_sensitive`` gets is computed **without** sensitive incidents: density,
+Gi* cells, emerging hot spots, exports. Sensitive incidents reach such users only as
+``layers.aggregates.sensitive_cells`` (docs/decisions/0250-sensitive-incidents-on-the-bra-page.md).
+Results are cached under a hash of everything they depend on, the user's sensitivity scope included.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import shapely
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import BigIntegerField, Case, FloatField, Func, QuerySet, Value, When
+from django.db.models.functions import Cast, Coalesce
+from numpy.typing import NDArray
+
+from geo.crs import STORAGE_SRID, WEB_SRID, transform_xy
+from geo.emerging import CATEGORY_LABELS, NO_PATTERN, classify
+from geo.grids import Grid
+from geo.hotspots import CLASS_LABELS, GiStar, confidence_classes, gi_star_grid
+from geo.kde import Density, bandwidth_rule, kde
+from geo.raster import Overlay, overlay_png
+from layers.filters import (
+    FilterError,
+    IncidentFilter,
+    check_references,
+    filtered_points,
+    parse_filter,
+    sees_sensitive,
+)
+from layers.functions import X, Y
+from layers.geometry import to_shapely
+from layers.models import SENSITIVE_INCIDENT, Incident, Municipality
+from layers.roles import AnyUser
+
+CACHE_SECONDS = 600  # data changes bust the cache through data_version(); this bounds the rest
+DEFAULT_BANDWIDTH_M = 200.0
+DEFAULT_CELL_M = 25.0
+DEFAULT_GI_CELL_M = 200.0
+GI_CELL_CHOICES = (100.0, 200.0, 250.0, 500.0)
+BANDWIDTH_LIMITS_M = (50.0, 2000.0)
+MAX_DENSITY_CELLS = 1_500_000  # a 1,200 × 1,200 grid; larger municipalities get coarser cells
+
+
+@dataclass(frozen=True)
+class Points:
+    """Incidents as arrays: ids, SWEREF 99 TM coordinates, times (UTC, NaT when unknown)."""
+
+    ids: NDArray[np.int64]
+    x: NDArray[np.float64]
+    y: NDArray[np.float64]
+    t_from: NDArray[np.datetime64]
+    t_to: NDArray[np.datetime64]
+    category_id: NDArray[np.int64]
+    sensitive: NDArray[np.bool_]
+
+    def __len__(self) -> int:
+        return int(self.ids.size)
+
+
+class Epoch(Func):
+    """EXTRACT(EPOCH FROM t)::float8: seconds since 1970 UTC."""
+
+    template = "EXTRACT(EPOCH FROM %(expressions)s)::float8"
+    output_field = FloatField()
+
+
+_COPY_DTYPE = np.dtype(
+    [
+        ("nfields", ">i2"),
+        ("l0", ">i4"),
+        ("id", ">i8"),
+        ("l1", ">i4"),
+        ("x", ">f8"),
+        ("l2", ">i4"),
+        ("y", ">f8"),
+        ("l3", ">i4"),
+        ("t0", ">f8"),
+        ("l4", ">i4"),
+        ("t1", ">f8"),
+        ("l5", ">i4"),
+        ("cat", ">i8"),
+        ("l6", ">i4"),
+        ("sens", ">i8"),
+    ]
+)
+_COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+
+
+def read_points(qs: QuerySet[Incident]) -> Points:
+    """Read placed incidents of ``qs`` into numpy by binary COPY; the ORM builds the SQL and its filter."""
+    values = (
+        qs.filter(location__isnull=False)
+        .annotate(
+            _x=X("location"),
+            _y=Y("location"),
+            _t0=Epoch("occurred_from"),
+            _t1=Coalesce(Epoch("occurred_to"), Value(float("nan")), output_field=FloatField()),
+            _s=Cast(
+                Case(When(SENSITIVE_INCIDENT, then=Value(1)), default=Value(0)),
+                BigIntegerField(),
+            ),
+        )
+        .order_by()
+        .values_list("id", "_x", "_y", "_t0", "_t1", "category_id", "_s")
+    )
+    sql, params = values.query.sql_with_params()
+    raw = bytearray()
+    with connection.cursor() as cursor:
+        pg_cursor: Any = cursor.cursor  # psycopg 3's own cursor: Django's wrapper has no copy()
+        with pg_cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)", params) as copy:
+            for chunk in copy:
+                raw += chunk
+    return _parse_copy(bytes(raw))
+
+
+def _parse_copy(raw: bytes) -> Points:
+    if not raw.startswith(_COPY_SIGNATURE):
+        raise ValueError("not a PostgreSQL binary COPY stream")
+    ext = int.from_bytes(raw[15:19], "big")
+    body = raw[19 + ext : -2]  # trailer: int16 -1
+    rows = np.frombuffer(body, dtype=_COPY_DTYPE)
+    if rows.size and not np.all(rows["nfields"] == 7):
+        raise ValueError("unexpected row layout in the COPY stream")
+    t0 = rows["t0"].astype(np.float64)
+    t1 = rows["t1"].astype(np.float64)
+    t_from = (t0 * 1e6).astype("int64").astype("datetime64[us]").astype("datetime64[s]")
+    t_to = np.full(rows.size, np.datetime64("NaT"), dtype="datetime64[s]")
+    known = np.isfinite(t1)
+    t_to[known] = (t1[known] * 1e6).astype("int64").astype("datetime64[us]").astype("datetime64[s]")
+    return Points(
+        ids=rows["id"].astype(np.int64),
+        x=rows["x"].astype(np.float64),
+        y=rows["y"].astype(np.float64),
+        t_from=t_from,
+        t_to=t_to,
+        category_id=rows["cat"].astype(np.int64),
+        sensitive=rows["sens"].astype(bool),
+    )
+
+
+@dataclass(frozen=True)
+class AnalysisParams:
+    bandwidth_m: float | None = DEFAULT_BANDWIDTH_M  # None: Scott's rule from the points
+    cell_m: float = DEFAULT_CELL_M
+    gi_cell_m: float = DEFAULT_GI_CELL_M
+    fdr: bool = True
+
+    def key(self) -> str:
+        return f"bw={self.bandwidth_m};cell={self.cell_m};gi={self.gi_cell_m};fdr={self.fdr}"
+
+
+def parse_analysis(params: Any) -> AnalysisParams:
+    """``bandwidth`` (metres, or ``auto``), ``gi_cell`` (100, 200, 250 or 500 m), ``fdr`` (0/1)."""
+    raw_bw = str(params.get("bandwidth", "") or "").strip()
+    bandwidth: float | None = DEFAULT_BANDWIDTH_M
+    if raw_bw == "auto":
+        bandwidth = None
+    elif raw_bw:
+        try:
+            bandwidth = float(raw_bw)
+        except ValueError:
+            raise FilterError("bandwidth", "ange bandbredd i meter eller auto") from None
+        lo, hi = BANDWIDTH_LIMITS_M
+        if not lo <= bandwidth <= hi:
+            raise FilterError("bandwidth", f"bandbredden ska vara {lo:.0f}–{hi:.0f} meter")
+    raw_gi = str(params.get("gi_cell", "") or "").strip()
+    gi_cell = DEFAULT_GI_CELL_M
+    if raw_gi:
+        try:
+            gi_cell = float(raw_gi)
+        except ValueError:
+            raise FilterError("gi_cell", "ange rutstorlek i meter") from None
+        if gi_cell not in GI_CELL_CHOICES:
+            raise FilterError(
+                "gi_cell", "rutstorleken ska vara " + ", ".join(f"{c:.0f}" for c in GI_CELL_CHOICES)
+            )
+    raw_fdr = str(params.get("fdr", "1") or "1")
+    if raw_fdr not in ("0", "1"):
+        raise FilterError("fdr", "ange 0 eller 1")
+    return AnalysisParams(bandwidth_m=bandwidth, gi_cell_m=gi_cell, fdr=raw_fdr == "1")
+
+
+def municipality_bounds(municipality: Municipality) -> tuple[float, float, float, float]:
+    minx, miny, maxx, maxy = municipality.boundary.extent
+    return float(minx), float(miny), float(maxx), float(maxy)
+
+
+def density_grid(municipality: Municipality, cell_m: float = DEFAULT_CELL_M) -> Grid:
+    """The municipality's density grid, with a kilometre's margin; cells aligned to multiples of cell_m."""
+    minx, miny, maxx, maxy = municipality_bounds(municipality)
+    cell = cell_m
+    while True:
+        grid = Grid.covering((minx - 1000, miny - 1000, maxx + 1000, maxy + 1000), cell)
+        if grid.nx * grid.ny <= MAX_DENSITY_CELLS:
+            return grid
+        cell *= 2
+
+
+def gi_grid_and_mask(municipality: Municipality, cell_m: float) -> tuple[Grid, NDArray[np.bool_]]:
+    """The Gi* grid over the municipality and which of its cells touch it (the study area)."""
+    shape = hashlib.sha256(bytes(municipality.boundary.wkb)).hexdigest()[:16]
+    key = f"trygg:gi-mask:{municipality.pk}:{cell_m}:{shape}"
+    cached = cache.get(key)
+    if cached is not None:
+        grid, mask = cached
+        return grid, mask
+    grid = Grid.covering(municipality_bounds(municipality), cell_m)
+    xs = grid.x0 + np.arange(grid.nx) * cell_m
+    ys = grid.y0 + np.arange(grid.ny) * cell_m
+    gx, gy = np.meshgrid(xs, ys)
+    boxes = shapely.box(gx, gy, gx + cell_m, gy + cell_m)
+    boundary = to_shapely(municipality.boundary)
+    shapely.prepare(boundary)
+    mask = np.asarray(shapely.intersects(boundary, boxes), dtype=bool)
+    cache.set(key, (grid, mask), 24 * 3600)
+    return grid, mask
+
+
+def data_version(municipality: Municipality) -> str:
+    """Changes whenever incidents are added or an import is undone (a cheap query, no count(*))."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT max(id) FROM layers_incident WHERE municipality_id = %s),"
+            " (SELECT max(created_at) FROM layers_importbatch WHERE municipality_id = %s),"
+            " (SELECT max(undone_at) FROM layers_importbatch WHERE municipality_id = %s),"
+            " (SELECT count(*) FROM layers_importbatch WHERE municipality_id = %s)",
+            [municipality.pk] * 4,
+        )
+        row = cursor.fetchone()
+    return "|".join(str(v) for v in row)
+
+
+def cache_key(kind: str, municipality: Municipality, *parts: str) -> str:
+    text = "|".join([kind, str(municipality.pk), data_version(municipality), *parts])
+    return f"trygg:{kind}:" + hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class HotSpotResult:
+    """Everything the map needs for one filter: density, Gi* per cell, counts."""
+
+    density: Density
+    gi_grid: Grid
+    gi_mask: NDArray[np.bool_]
+    counts: NDArray[np.float64]
+    gi: GiStar
+    classes: NDArray[np.int8]
+    n_points: int
+    n_sensitive: int
+    bandwidth_m: float
+
+
+def analyse(
+    qs: QuerySet[Incident],
+    municipality: Municipality,
+    params: AnalysisParams,
+    *,
+    scope: str,
+    use_cache: bool = True,
+) -> HotSpotResult:
+    """Density and Gi* of the placed incidents in ``qs``; ``scope`` is part of the cache key.
+
+    ``scope`` must tell apart what different users may see (e.g. the filter's key plus whether
+    sensitive incidents are included), because the result is shared between requests.
+    """
+    key = cache_key("analysis", municipality, scope, params.key())
+    if use_cache:
+        cached = cache.get(key)
+        if cached is not None:
+            result: HotSpotResult = cached
+            return result
+    points = read_points(qs)
+    result = analyse_points(points, municipality, params)
+    if use_cache:
+        cache.set(key, result, CACHE_SECONDS)
+    return result
+
+
+def scope_key(user: AnyUser, f: IncidentFilter) -> str:
+    """What a cached result depends on besides the data: the filter and the user's sensitivity scope."""
+    return f"{f.key()}|sensitive={sees_sensitive(user, f)}"
+
+
+def hotspots_for(
+    user: AnyUser, municipality: Municipality, query: Any, *, use_cache: bool = True
+) -> HotSpotResult:
+    """Density and Gi* for ``user`` from query parameters (the BRÅ filter plus ``bandwidth``,
+    ``gi_cell``, ``fdr``): the entry point for other channels (OGC API, tiles). Raises ``FilterError``.
+
+    ``hotspot_cells(hotspots_for(...))`` gives the cells with z, p and class.
+    """
+    f = parse_filter(query)
+    check_references(f, municipality)
+    params = parse_analysis(query)
+    return analyse(
+        filtered_points(user, f, municipality),
+        municipality,
+        params,
+        scope=scope_key(user, f),
+        use_cache=use_cache,
+    )
+
+
+def analyse_points(
+    points: Points, municipality: Municipality, params: AnalysisParams
+) -> HotSpotResult:
+    grid = density_grid(municipality, params.cell_m)
+    bandwidth = params.bandwidth_m
+    if bandwidth is None:
+        try:
+            bandwidth = bandwidth_rule(points.x, points.y, "scott")
+        except ValueError:
+            bandwidth = DEFAULT_BANDWIDTH_M
+        bandwidth = float(np.clip(bandwidth, *BANDWIDTH_LIMITS_M))
+    bandwidth = max(bandwidth, grid.cell_m)
+    density = kde(points.x, points.y, grid, bandwidth)
+    gi_grid, mask = gi_grid_and_mask(municipality, params.gi_cell_m)
+    counts = gi_grid.counts(points.x, points.y).astype(np.float64)
+    gi = gi_star_grid(counts, mask)
+    classes = confidence_classes(gi, fdr=params.fdr)
+    classes[~mask] = 0
+    return HotSpotResult(
+        density=density,
+        gi_grid=gi_grid,
+        gi_mask=mask,
+        counts=counts,
+        gi=gi,
+        classes=classes,
+        n_points=len(points),
+        n_sensitive=int(points.sensitive.sum()),
+        bandwidth_m=bandwidth,
+    )
+
+
+def density_overlay(result: HotSpotResult) -> Overlay:
+    """The density as a coloured PNG for Leaflet, values in incidents per km² for the period."""
+    return overlay_png(result.density.grid, result.density.values)
+
+
+def change_overlay(current: HotSpotResult, previous: HotSpotResult) -> Overlay:
+    """Density now minus density in the comparison period: red more, blue fewer (per km²)."""
+    diff = current.density.values - previous.density.values
+    return overlay_png(current.density.grid, diff, diverging=True)
+
+
+def _cell_ring_4326(grid: Grid, row: int, col: int) -> list[list[float]]:
+    x0 = grid.x0 + col * grid.cell_m
+    y0 = grid.y0 + row * grid.cell_m
+    x1, y1 = x0 + grid.cell_m, y0 + grid.cell_m
+    lons, lats = transform_xy(
+        [x0, x1, x1, x0, x0], [y0, y0, y1, y1, y0], from_srid=STORAGE_SRID, to_srid=WEB_SRID
+    )
+    return [[round(float(a), 7), round(float(b), 7)] for a, b in zip(lons, lats, strict=True)]
+
+
+def hotspot_cells(result: HotSpotResult, *, only_significant: bool = True) -> list[dict[str, Any]]:
+    """Gi* cells with their count, z, p (two-sided) and Esri class, for maps, tiles and exports.
+
+    Each cell: ``id`` ("200m-col-row", the column and row counted from the CRS origin like
+    ``layers.aggregates.Cell``), ``bounds`` (SWEREF 99 TM), ``count``, ``z``, ``p``, ``class``
+    (−3 … 3) and ``label``.
+    """
+    grid = result.gi_grid
+    rows, cols = np.nonzero(result.classes != 0 if only_significant else result.gi_mask)
+    col0 = round(grid.x0 / grid.cell_m)
+    row0 = round(grid.y0 / grid.cell_m)
+    p2 = result.gi.p_two_sided
+    out = []
+    for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+        cls = int(result.classes[r, c])
+        x0 = grid.x0 + c * grid.cell_m
+        y0 = grid.y0 + r * grid.cell_m
+        out.append(
+            {
+                "id": f"{int(grid.cell_m)}m-{col0 + c}-{row0 + r}",
+                "row": r,
+                "col": c,
+                "bounds": (x0, y0, x0 + grid.cell_m, y0 + grid.cell_m),
+                "count": int(result.counts[r, c]),
+                "z": round(float(result.gi.z[r, c]), 4),
+                "p": float(p2[r, c]),
+                "class": cls,
+                "label": CLASS_LABELS[cls],
+            }
+        )
+    return out
+
+
+def cells_geojson(cells: list[dict[str, Any]], grid: Grid) -> dict[str, Any]:
+    features = [
+        {
+            "type": "Feature",
+            "id": cell["id"],
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [_cell_ring_4326(grid, cell["row"], cell["col"])],
+            },
+            "properties": {k: cell[k] for k in ("count", "z", "p", "class", "label")}
+            | {"cell_size_m": grid.cell_m},
+        }
+        for cell in cells
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def monthly_slices(date_from: date, date_to: date) -> list[tuple[date, date]]:
+    """Calendar months overlapping the period, each cut to it."""
+    out = []
+    y, m = date_from.year, date_from.month
+    while date(y, m, 1) <= date_to:
+        start = max(date(y, m, 1), date_from)
+        ny, nm = (y + 1, 1) if m == 12 else (y, m + 1)
+        end = min(date(ny, nm, 1).fromordinal(date(ny, nm, 1).toordinal() - 1), date_to)
+        out.append((start, end))
+        y, m = ny, nm
+    return out
+
+
+def emerging_cells(
+    points: Points,
+    municipality: Municipality,
+    f: IncidentFilter,
+    params: AnalysisParams,
+) -> dict[str, Any]:
+    """Emerging hot spots over the period's months (at least six), as GeoJSON cells with a category."""
+    slices = monthly_slices(f.date_from, f.date_to)
+    if len(slices) < 6:
+        raise FilterError("from", "trender kräver en period på minst sex månader")
+    grid, mask = gi_grid_and_mask(municipality, params.gi_cell_m)
+    local = _local_dates(points.t_from)
+    zs = []
+    ps = []
+    for start, end in slices:
+        sel = (local >= np.datetime64(start)) & (local <= np.datetime64(end))
+        counts = grid.counts(points.x[sel], points.y[sel]).astype(np.float64)
+        gi = gi_star_grid(counts, mask)
+        zs.append(gi.z[mask])
+        ps.append(gi.p[mask])
+    result = classify(np.array(zs).T, np.array(ps).T, fdr=params.fdr)
+    rows, cols = np.nonzero(mask)
+    col0 = round(grid.x0 / grid.cell_m)
+    row0 = round(grid.y0 / grid.cell_m)
+    features = []
+    for i, category in enumerate(result.category.tolist()):
+        if category == NO_PATTERN:
+            continue
+        r, c = int(rows[i]), int(cols[i])
+        features.append(
+            {
+                "type": "Feature",
+                "id": f"{int(grid.cell_m)}m-{col0 + c}-{row0 + r}",
+                "geometry": {"type": "Polygon", "coordinates": [_cell_ring_4326(grid, r, c)]},
+                "properties": {
+                    "category": category,
+                    "label": CATEGORY_LABELS[category],
+                    "trend_z": round(float(result.trend.z[i]), 3),
+                    "trend_p": round(float(result.trend.p[i]), 4),
+                },
+            }
+        )
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "slices": [[a.isoformat(), b.isoformat()] for a, b in slices],
+    }
+
+
+def _local_dates(t_utc: NDArray[np.datetime64]) -> NDArray[np.datetime64]:
+    """UTC times to local (Europe/Stockholm) calendar dates, DST included."""
+    return local_times(t_utc).astype("datetime64[D]")
+
+
+def local_times(t_utc: NDArray[np.datetime64]) -> NDArray[np.datetime64]:
+    """UTC times to Europe/Stockholm wall-clock times: +1 h, +2 h in summer (last Sunday of March
+    01:00 UTC to last Sunday of October 01:00 UTC, the EU rule since 1996)."""
+    t = np.asarray(t_utc, dtype="datetime64[s]")
+    years = t.astype("datetime64[Y]").astype(np.int64) + 1970
+    uniq = np.unique(years)
+    offset = np.full(t.size, 3600, dtype=np.int64)
+    for year in uniq.tolist():
+        start = _last_sunday(int(year), 3)
+        end = _last_sunday(int(year), 10)
+        summer = (years == year) & (t >= start) & (t < end)
+        offset[summer] = 7200
+    out: NDArray[np.datetime64] = t + offset.astype("timedelta64[s]")
+    return out
+
+
+def _last_sunday(year: int, month: int) -> np.datetime64:
+    last = np.datetime64(f"{year + (month == 12)}-{(month % 12) + 1:02d}-01") - np.timedelta64(
+        1, "D"
+    )
+    weekday = (last.astype("datetime64[D]").astype(np.int64) + 3) % 7  # 0 = Monday
+    sunday = last - np.timedelta64(int((weekday - 6) % 7), "D")
+    change: np.datetime64 = (sunday.astype("datetime64[s]") + np.timedelta64(3600, "s")).astype(
+        "datetime64[s]"
+    )
+    return change
+
+
+def summary_json(result: HotSpotResult, overlay: Overlay, *, png_url: str) -> dict[str, Any]:
+    """The density layer's description for the page: where the PNG is, its bounds and legend."""
+    hot = int((result.classes > 0).sum())
+    cold = int((result.classes < 0).sum())
+    return {
+        "png": png_url,
+        "bounds": overlay.bounds,
+        "legend": {"stops": [round(s) for s in overlay.stops], "colors": overlay.colors},
+        "bandwidth_m": round(result.bandwidth_m),
+        "cell_m": result.density.grid.cell_m,
+        "n_points": result.n_points,
+        "hot_cells": hot,
+        "cold_cells": cold,
+        "peak_per_km2": round(result.density.peak, 1),
+    }
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,168 @@
+"""Reading filtered points by binary COPY, and the hot-spot analysis on them."""
+
+from __future__ import annotations
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+from django.contrib.gis.geos import Point
+
+from geo.crs import STORAGE_SRID
+from layers.analysis import (
+    AnalysisParams,
+    analyse,
+    hotspot_cells,
+    local_times,
+    monthly_slices,
+    parse_analysis,
+    read_points,
+)
+from layers.filters import FilterError, filtered_points, parse_filter
+from layers.models import Incident
+from layers.roles import Role
+from tests.factories import (
+    VASBY_CENTRUM,
+    IncidentFactory,
+    MunicipalityFactory,
+    district_with_area,
+    sensitive_category,
+    user_with_role,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_read_points_returns_the_same_rows_as_the_orm() -> None:
+    municipality = MunicipalityFactory()
+    a = IncidentFactory(
+        municipality=municipality, location=Point(664_000.5, 6_601_000.25, srid=STORAGE_SRID)
+    )
+    b = IncidentFactory(
+        municipality=municipality,
+        occurred_from=datetime.datetime(2025, 2, 1, 22, 0, tzinfo=datetime.UTC),
+        occurred_to=datetime.datetime(2025, 2, 2, 6, 30, tzinfo=datetime.UTC),
+        category=sensitive_category(),
+    )
+    Incident.objects.create(
+        municipality=municipality,
+        category=a.category,
+        source="polisen",
+        source_ref="p1",
+        precision=Incident.Precision.MUNICIPALITY,
+        location=None,
+        occurred_from=a.occurred_from,
+    )
+
+    points = read_points(Incident.objects.all().order_by("id"))
+
+    order = np.argsort(points.ids)
+    assert points.ids[order].tolist() == [a.pk, b.pk]  # the municipality-level row has no place
+    assert points.x[order][0] == 664_000.5 and points.y[order][0] == 6_601_000.25
+    assert np.isnat(points.t_to[order][0])
+    assert points.t_to[order][1] == np.datetime64("2025-02-02T06:30:00")
+    assert points.t_from[order][1] == np.datetime64("2025-02-01T22:00:00")
+    assert points.sensitive[order].tolist() == [False, True]
+    assert points.category_id[order][1] == b.category_id
+
+
+def test_read_points_keeps_the_filter_with_a_geometry_parameter() -> None:
+    municipality = MunicipalityFactory()
+    district_with_area(municipality, "centrala", 300)
+    IncidentFactory(municipality=municipality)
+    IncidentFactory(
+        municipality=municipality,
+        location=Point(VASBY_CENTRUM[0] + 900, VASBY_CENTRUM[1], srid=STORAGE_SRID),
+    )
+    f = parse_filter({"district": "centrala"})
+
+    points = read_points(filtered_points(user_with_role(Role.BRA_MEMBER), f, municipality))
+
+    assert len(points) == 1
+
+
+def test_a_cluster_of_incidents_is_a_hot_spot_cell_with_its_count() -> None:
+    municipality = MunicipalityFactory()
+    rng = np.random.default_rng(0)
+    cx, cy = VASBY_CENTRUM
+    for dx, dy in rng.normal(0, 40, (40, 2)):
+        IncidentFactory(
+            municipality=municipality, location=Point(cx + dx, cy + dy, srid=STORAGE_SRID)
+        )
+    for x, y in rng.uniform(-4500, 4500, (60, 2)):
+        IncidentFactory(
+            municipality=municipality, location=Point(cx + x, cy + y, srid=STORAGE_SRID)
+        )
+    qs = filtered_points(user_with_role(Role.BRA_MEMBER), parse_filter({}), municipality)
+
+    result = analyse(qs, municipality, AnalysisParams(), scope="t", use_cache=False)
+    cells = hotspot_cells(result)
+
+    hottest = max(cells, key=lambda c: c["z"])
+    assert hottest["class"] == 3 and hottest["count"] >= 5  # the cluster spans a cell corner
+    x0, y0, x1, y1 = hottest["bounds"]
+    assert x0 - 200 <= cx <= x1 + 200 and y0 - 200 <= cy <= y1 + 200
+    assert hottest["id"].startswith("200m-")
+    assert result.density.peak > 0 and result.n_points == 100
+
+
+def test_analysis_params_refuse_bad_values_naming_the_field() -> None:
+    for params, field in [
+        ({"bandwidth": "x"}, "bandwidth"),
+        ({"bandwidth": "5"}, "bandwidth"),
+        ({"gi_cell": "123"}, "gi_cell"),
+        ({"fdr": "2"}, "fdr"),
+    ]:
+        with pytest.raises(FilterError) as e:
+            parse_analysis(params)
+        assert e.value.field == field
+    assert parse_analysis({"bandwidth": "auto"}).bandwidth_m is None
+
+
+def test_local_times_follow_swedish_summer_time() -> None:
+    stockholm = ZoneInfo("Europe/Stockholm")
+    rng = np.random.default_rng(2)
+    seconds = rng.integers(0, 3 * 365 * 86400, 500)
+    t = np.datetime64("2023-01-01T00:00:00") + seconds.astype("timedelta64[s]")
+
+    local = local_times(t)
+
+    expected = [
+        datetime.datetime.fromtimestamp(int(s), datetime.UTC)
+        .astimezone(stockholm)
+        .replace(tzinfo=None)
+        for s in (t - np.datetime64("1970-01-01T00:00:00")).astype(np.int64)
+    ]
+    assert local.tolist() == expected
+
+
+def test_monthly_slices_cover_the_period_exactly() -> None:
+    slices = monthly_slices(datetime.date(2025, 1, 15), datetime.date(2025, 4, 10))
+
+    assert slices[0] == (datetime.date(2025, 1, 15), datetime.date(2025, 1, 31))
+    assert slices[-1] == (datetime.date(2025, 4, 1), datetime.date(2025, 4, 10))
+    assert len(slices) == 4
+
+
+def test_hotspots_for_gives_other_channels_the_same_cells_as_the_bra_page() -> None:
+    from layers.analysis import hotspots_for
+
+    municipality = MunicipalityFactory()
+    rng = np.random.default_rng(4)
+    for dx, dy in rng.normal(0, 40, (30, 2)):
+        IncidentFactory(
+            municipality=municipality,
+            location=Point(VASBY_CENTRUM[0] + dx, VASBY_CENTRUM[1] + dy, srid=STORAGE_SRID),
+        )
+    IncidentFactory(municipality=municipality, category=sensitive_category())
+    user = user_with_role(Role.BRA_MEMBER)
+
+    result = hotspots_for(user, municipality, {"gi_cell": "250"}, use_cache=False)
+    cells = hotspot_cells(result)
+
+    assert result.n_points == 30 and result.n_sensitive == 0
+    assert cells and all(c["id"].startswith("250m-") for c in cells)
+    assert {"z", "p", "class", "count", "bounds"} <= set(cells[0])
+    with pytest.raises(FilterError):
+        hotspots_for(user, municipality, {"hours": "99"})
