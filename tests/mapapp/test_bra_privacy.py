@@ -21,6 +21,7 @@ from django.test import Client
 from geo.crs import STORAGE_SRID, WEB_SRID, transform_xy
 from layers.models import AuditEvent
 from layers.roles import Role
+from tests.conftest import login_verified
 from tests.factories import (
     VASBY_CENTRUM,
     IncidentFactory,
@@ -62,9 +63,8 @@ def scene() -> dict[str, Any]:
 
 
 def client_for(role: str, name: str) -> Client:
-    client = Client(SERVER_NAME="127.0.0.1")
-    client.force_login(user_with_role(role, name))
-    return client
+    # Analysts (who may see sensitive incidents) also give a TOTP code: log in as if they had.
+    return login_verified(Client(SERVER_NAME="127.0.0.1"), user_with_role(role, name))
 
 
 def coordinates_near_secret(text: str, scene: dict[str, Any]) -> list[tuple[float, float]]:
