@@ -1,10 +1,16 @@
 """Refuse the excess cleanly under overload, and keep the tablets' sync answering.
 
-Each client (the logged-in user, else the address) has a token bucket per kind of request: map reads (tiles,
-OGC API, JSON API reads) share one budget; the tablets' sync (POST of observations and photos) has its own,
-so a BRÅ meeting hammering the map cannot starve a walk that is syncing. A request over budget gets 429 with
-Retry-After at once, before any database work. Buckets live in each worker process (no shared store is
-needed for one municipality); the per-process rate is the configured rate divided by the worker count.
+Two guards, both answering 429 with Retry-After at once, before any database work:
+
+- Each client (the session, the bearer token, else the address) has a token bucket per kind of request:
+  map reads (tiles, OGC API, JSON API reads) share one budget; the tablets' sync (POST of observations and
+  photos) has its own, so a BRÅ meeting hammering the map cannot starve a walk that is syncing.
+- Each worker process lets at most ``THROTTLE_READ_CONCURRENCY`` map reads run at once (one thread fewer
+  than it has), so under overload the excess reads are refused in a millisecond instead of queueing, and a
+  thread is always left for the sync and the pages.
+
+Buckets live in each worker process (no shared store is needed for one municipality); the per-process rate
+is the configured rate divided by the worker count.
 """
 
 from __future__ import annotations
@@ -82,16 +88,31 @@ class ThrottleMiddleware:
                 settings.THROTTLE_SYNC_PER_S / workers, settings.THROTTLE_SYNC_BURST / workers
             ),
         }
+        self.reads_in_flight = threading.BoundedSemaphore(
+            max(1, int(getattr(settings, "THROTTLE_READ_CONCURRENCY", 3)))
+        )
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         kind = classify(request)
-        if kind is not None and settings.THROTTLE_ENABLED:
-            wait = self.limiters[kind].wait_for(f"{kind}:{_client_key(request)}")
-            if wait > 0:
-                response = JsonResponse({"error": "too many requests; slow down"}, status=429)
-                response["Retry-After"] = str(max(1, round(wait)))
-                return response
-        return self.get_response(request)
+        if kind is None or not settings.THROTTLE_ENABLED:
+            return self.get_response(request)
+        wait = self.limiters[kind].wait_for(f"{kind}:{_client_key(request)}")
+        if wait > 0:
+            return _too_many("too many requests; slow down", wait)
+        if kind != "read":
+            return self.get_response(request)
+        if not self.reads_in_flight.acquire(blocking=False):
+            return _too_many("the server is busy; try again shortly", 1)
+        try:
+            return self.get_response(request)
+        finally:
+            self.reads_in_flight.release()
+
+
+def _too_many(message: str, wait_s: float) -> HttpResponse:
+    response = JsonResponse({"error": message}, status=429)
+    response["Retry-After"] = str(max(1, round(wait_s)))
+    return response
 
 
 def _client_key(request: HttpRequest) -> str:

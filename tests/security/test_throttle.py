@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.http import HttpResponse
 from django.test import Client, RequestFactory, override_settings
 
 from config.throttle import Bucket, Limiter, classify
@@ -61,3 +62,30 @@ def test_over_its_budget_a_client_gets_429_but_its_sync_still_answers(bra_client
     assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
     assert refused.json() == {"error": "too many requests; slow down"}
     assert sync.status_code != 429
+
+
+@override_settings(THROTTLE_ENABLED=True, THROTTLE_READ_CONCURRENCY=1, THROTTLE_WORKERS=1)
+def test_when_the_reads_in_flight_are_at_their_limit_more_reads_are_refused_at_once_but_sync_is_not() -> (
+    None
+):
+    from config.throttle import ThrottleMiddleware
+
+    rf = RequestFactory()
+    inner_results: list[int] = []
+    depth = [0]
+
+    def view(request: object) -> HttpResponse:
+        # While the first read is being served, another read must be refused and a sync write must not.
+        depth[0] += 1
+        if depth[0] == 1:
+            inner_results.append(middleware(rf.get("/tiles/incidents/1/0/0.mvt")).status_code)
+            inner_results.append(middleware(rf.post("/api/v1/observations/")).status_code)
+        return HttpResponse("ok")
+
+    middleware = ThrottleMiddleware(view)  # type: ignore[arg-type]
+
+    outer = middleware(rf.get("/api/v1/districts/"))
+
+    assert outer.status_code == 200
+    assert inner_results[0] == 429
+    assert inner_results[1] == 200
