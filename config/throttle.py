@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-READ_PREFIXES = ("/tiles/", "/ogc/", "/api/")
+READ_PREFIXES = ("/tiles/", "/ogc/", "/api/", "/offentlig/")
 SYNC_PREFIXES = ("/api/v1/observations", "/api/v1/photos")
 READ_QUEUE_S = 0.1  # how long a map read may wait for one of the worker's read slots
 

@@ -16,7 +16,7 @@ class MapAdmin(GISModelAdmin):
 
 @admin.register(models.Municipality)
 class MunicipalityAdmin(MapAdmin):
-    list_display = ["kommunkod", "name"]
+    list_display = ["kommunkod", "name", "public_map"]
     search_fields = ["kommunkod", "name"]
 
 

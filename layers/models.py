@@ -23,6 +23,13 @@ class Municipality(models.Model):
     kommunkod = models.CharField("kommunkod", max_length=4, unique=True)
     name = models.CharField("namn", max_length=100)
     boundary = models.MultiPolygonField("gräns", srid=STORAGE_SRID)
+    # A public, read-only map of aggregated, non-sensitive hot spots at /offentlig/ (off by default).
+    public_map = models.BooleanField(
+        "offentlig karta",
+        default=False,
+        help_text="Visa en öppen karta utan inloggning med sammanvägda brottskoncentrationer "
+        "(inga enskilda händelser, inga känsliga händelser).",
+    )
 
     class Meta:
         verbose_name = "kommun"

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("mapapp.field_urls")),
     path("import/", include("mapapp.import_urls")),
     path("bra/", include("mapapp.bra_urls")),
+    path("offentlig/", include("mapapp.public_urls")),
 ]
