@@ -15,6 +15,7 @@ from django.utils import timezone
 from geo.crs import STORAGE_SRID, WEB_SRID, transform_xy
 from layers.models import AuditEvent, Detaljplan, RiskCalibration, ScoringWeights
 from layers.roles import Role
+from tests.conftest import login_verified
 from tests.factories import (
     CategoryFactory,
     IncidentFactory,
@@ -110,7 +111,7 @@ def test_an_analyst_sees_sensitive_incidents_in_the_density_and_the_read_is_logg
     IncidentFactory(
         municipality=municipality, category=sensitive_category(), location=point(0, -50)
     )
-    client.force_login(user_with_role(Role.ANALYST))
+    login_verified(client, user_with_role(Role.ANALYST))  # analysts log in with a TOTP code too
 
     data = client.get(f"/plan/{plan.pk}/karta.json").json()
 
