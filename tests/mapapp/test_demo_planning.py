@@ -17,6 +17,7 @@ from django.db import transaction
 from django.test import Client
 
 from layers import calibration, scoring
+from layers.geometry import from_shapely, to_shapely
 from layers.models import Detaljplan, Incident, RiskCalibration
 from mapapp import demo
 from surveys.evidence import people_evidence
@@ -61,16 +62,16 @@ def test_the_demo_plan_reaches_the_bus_stops_on_centralvagen(plan: Detaljplan) -
 def test_the_demo_plans_maintenance_and_life_values_follow_from_the_demo_data(
     plan: Detaljplan,
 ) -> None:
-    study = scoring.to_shapely(plan.area).buffer(scoring.STUDY_BUFFER_M)
+    study = to_shapely(plan.area).buffer(scoring.STUDY_BUFFER_M)
     evidence = people_evidence(plan.municipality, study)
     upkeep_nearby = Observation.objects.filter(
         municipality=plan.municipality,
         category=Observation.Category.MAINTENANCE,
-        location__intersects=scoring.from_shapely(study),
+        location__intersects=from_shapely(study),
     ).count()
     open_nearby = Action.objects.filter(
         municipality=plan.municipality,
-        observation__location__intersects=scoring.from_shapely(study),
+        observation__location__intersects=from_shapely(study),
         status__in=Action.OPEN_STATUSES,
     ).count()
 
@@ -143,3 +144,18 @@ def test_the_calibration_page_renders_the_demo_fit_and_says_how_little_it_covers
     assert 'data-testid="coverage-warning"' in page
     assert 'data-testid="generated-warning"' in page
     assert "Inom 400 m från en station" in page  # listed as not tested
+
+
+def test_the_overview_maps_plan_layer_links_the_demo_plan_and_needs_a_login(
+    planner_client: Client, plan: Detaljplan
+) -> None:
+    anonymous = Client().get("/plan/planomraden.geojson")
+
+    data = planner_client.get("/plan/planomraden.geojson").json()
+
+    assert anonymous.status_code == 302
+    (feature,) = data["features"]
+    assert feature["properties"]["plan_id"] == "DEMO-2026:1"
+    assert feature["properties"]["url"] == f"/plan/{plan.pk}/"
+    lon, lat = feature["geometry"]["coordinates"][0][0][0]  # a MultiPolygon
+    assert 17.8 < lon < 18.0 and 59.4 < lat < 59.6  # WGS 84, (lon, lat)
