@@ -23,7 +23,7 @@ import pyogrio
 import pytest
 import shapely
 from django.contrib.gis.geos import MultiPolygon, Polygon
-from django.db import transaction
+from django.db import connection, transaction
 from shapely.geometry import Polygon as ShapelyPolygon
 from shapely.geometry.base import BaseGeometry
 
@@ -99,6 +99,9 @@ def scored(
             "gpkg": import_and_score(GPKG, "0092", workdir, runs=1),
         }
         transaction.set_rollback(True)
+    # Close the connection this fixture used outside any test: when the e2e tests (Playwright's event
+    # loop) ran in the same session, it was otherwise left open and blocked dropping the test database.
+    connection.close()
     yield out
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
 
 from layers import calibration, scoring
@@ -28,10 +28,12 @@ TODAY = datetime.date(2026, 11, 26)
 
 @pytest.fixture(scope="module")
 def demo_data(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
-    with django_db_blocker.unblock(), transaction.atomic():
-        demo.load_demo(today=TODAY)
-        yield
-        transaction.set_rollback(True)
+    with django_db_blocker.unblock():
+        with transaction.atomic():
+            demo.load_demo(today=TODAY)
+            yield
+            transaction.set_rollback(True)
+        connection.close()  # leave no session behind outside the tests (see test_scoring_helsinki)
 
 
 @pytest.fixture
