@@ -248,8 +248,10 @@ def main() -> str:
         "The overhead is the geometry work in shapely (buffers and unions for lamp reach and frontage, the",
         "noded network and its shortest paths); the reads are a quarter to a half of the time. Both sizes score well",
         "within a page view, so the planner page scores a plan on first view and stores the result.",
-        "The machine is shared with other jobs: absolute times varied up to 4× between runs on the same",
-        "day (10 ha: 0.37–1.6 s); the overhead ratio stayed between 1.2× and 4×.",
+        "The machine is shared with other jobs: absolute times varied up to 6× between runs on the same",
+        "day (10 ha: 0.26–1.6 s); the overhead ratio stayed between 1.2× and 4.2×. Transport, which now",
+        "snaps each stop to its nearest edge and cuts the ways at the plan's edge (docs/decisions/0356),",
+        "was not among the three slowest criteria in the latest run.",
     ]
     return "\n".join(lines)
 

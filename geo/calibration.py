@@ -342,8 +342,10 @@ def calibrated_weights(
     alpha: float = 0.05,
 ) -> dict[str, float]:
     """Criterion weights moved by the evidence: a criterion whose risk factors go significantly with
-    incidents (p < ``alpha``) gets weight × (1 + |ln RR|) of its strongest factor; then all are scaled
-    to sum to 1.
+    more incidents (RR > 1, p < ``alpha``) gets weight × (1 + ln RR) of its strongest factor; then all
+    are scaled to sum to 1. A factor that goes with fewer incidents (RR < 1) is not a risk factor
+    here and moves nothing, as risk terrain modelling keeps only the factors with positive
+    coefficients (Caplan & Kennedy 2016).
 
     >>> w = calibrated_weights({"lighting": 0.5, "transport": 0.5}, {"dark": "lighting"},
     ...                        [{"key": "dark", "rr": 2.718281828, "p": 0.001}])
@@ -353,8 +355,8 @@ def calibrated_weights(
     boost = {k: 0.0 for k in defaults}
     for f in factors:
         criterion = factor_criteria.get(str(f["key"]))
-        if criterion in boost and float(f["p"]) < alpha and float(f["rr"]) > 0:
-            boost[criterion] = max(boost[criterion], abs(float(np.log(float(f["rr"])))))
+        if criterion in boost and float(f["p"]) < alpha and float(f["rr"]) > 1:
+            boost[criterion] = max(boost[criterion], float(np.log(float(f["rr"]))))
     raw = {k: float(defaults[k]) * (1.0 + boost[k]) for k in defaults}
     total = sum(raw.values())
     return {k: v / total for k, v in raw.items()} if total > 0 else dict(defaults)

@@ -16,21 +16,34 @@ from typing import Any
 import numpy as np
 import shapely
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from shapely import wkb as shapely_wkb
 from shapely.geometry.base import BaseGeometry
 
 from geo import calibration, criteria
 from geo.criteria import osm
-from geo.criteria.context import NOT_WALKABLE
+from geo.criteria.context import is_walkable
 from geo.criteria.physical import FRONTAGE_M, LAMP_REACH_M, VEGETATION_M
 from geo.grids import Grid
 from layers.geometry import to_shapely
-from layers.models import Incident, Municipality, RiskCalibration, ScoringWeights
+from layers.models import (
+    ContextLayer,
+    ImportBatch,
+    Incident,
+    Municipality,
+    RiskCalibration,
+    ScoringWeights,
+)
 
 CELL_M = 100.0
 MAPPED_WITHIN_M = 150.0  # a cell counts as mapped when a context path runs this close to its centre
 TOP_SHARE = 0.05
 SAMPLE_M = 5.0
+# Below either of these the fit speaks for the mapped part only, and the page says so
+# (docs/decisions/0357-calibration-coverage.md): the mapped cells should hold at least half of the
+# municipality's placed incidents, and be enough for the top 5 % to be 20 cells (400 cells, 4 km²).
+MIN_INCIDENT_SHARE = 0.5
+MIN_CELLS = 400
 
 # (key, Swedish label, the criterion the factor speaks to; "" = a control, not a criterion)
 FACTORS: tuple[tuple[str, str, str], ...] = (
@@ -75,11 +88,7 @@ def _context(municipality: Municipality) -> dict[str, list[tuple[BaseGeometry, d
 def factor_layers(municipality: Municipality, *, cell_m: float = CELL_M) -> FactorData:
     """The risk-factor layers on a fixed grid over the mapped part of the municipality."""
     ctx = _context(municipality)
-    paths = [
-        (g, p)
-        for g, p in ctx.get("street", []) + ctx.get("path", [])
-        if str(p.get("highway", "")) not in NOT_WALKABLE
-    ]
+    paths = [(g, p) for g, p in ctx.get("street", []) + ctx.get("path", []) if is_walkable(p)]
     if not paths:
         raise CalibrationError(
             "Det finns inga gator eller gångvägar i kontextlagren att kalibrera mot."
@@ -157,11 +166,50 @@ def factor_layers(municipality: Municipality, *, cell_m: float = CELL_M) -> Fact
     return FactorData(grid, layers, near_path & in_boundary)
 
 
+def _placed(municipality: Municipality) -> QuerySet[Incident]:
+    return Incident.objects.placed().non_sensitive().filter(municipality=municipality)
+
+
+def coverage(
+    municipality: Municipality, data: FactorData, train: np.ndarray, test: np.ndarray
+) -> dict[str, Any]:
+    """How much of the municipality the calibration speaks for: the mapped cells' area against the
+    municipality's, and their share of its placed, non-sensitive incidents (in and outside the grid)."""
+    cell_km2 = data.grid.cell_m**2 / 1e6
+    cells = int(data.mask.sum())
+    municipality_km2 = float(to_shapely(municipality.boundary).area) / 1e6
+    incidents_all = _placed(municipality).count()
+    incidents_mapped = int(train[data.mask].sum() + test[data.mask].sum())
+    incident_share = incidents_mapped / incidents_all if incidents_all else 0.0
+    return {
+        "cells": cells,
+        "mapped_km2": round(cells * cell_km2, 2),
+        "municipality_km2": round(municipality_km2, 1),
+        "area_share": round(cells * cell_km2 / municipality_km2, 4) if municipality_km2 else 0.0,
+        "incidents_mapped": incidents_mapped,
+        "incidents_all": incidents_all,
+        "incident_share": round(incident_share, 4),
+        "limited": incident_share < MIN_INCIDENT_SHARE or cells < MIN_CELLS,
+        "min_incident_share": MIN_INCIDENT_SHARE,
+        "min_cells": MIN_CELLS,
+    }
+
+
+def generated_data(municipality: Municipality) -> bool:
+    """Whether the fit rests on generated demo data (incidents or context), not on real records."""
+    return (
+        _placed(municipality).filter(generated=True).exists()
+        or ContextLayer.objects.filter(
+            municipality=municipality, import_batch__kind=ImportBatch.Kind.DEMO
+        ).exists()
+    )
+
+
 def incident_counts(
     municipality: Municipality, grid: Grid
 ) -> tuple[np.ndarray, np.ndarray, str, str]:
     """Non-sensitive placed incidents per cell: before the last 12 months (train) and in them (test)."""
-    qs = Incident.objects.placed().non_sensitive().filter(municipality=municipality)
+    qs = _placed(municipality)
     last = qs.order_by("-occurred_from").values_list("occurred_from", flat=True).first()
     if last is None:
         raise CalibrationError("Det finns inga platsbestämda händelser att kalibrera mot.")
@@ -191,6 +239,8 @@ def run(municipality: Municipality, *, cell_m: float = CELL_M) -> RiskCalibratio
             "För få händelser i den kartlagda delen av kommunen (minst 30 för anpassning och 10 för test)."
         )
     result = calibration.calibrate(data.layers, train, test, mask=data.mask, top_share=TOP_SHARE)
+    # A factor that is the same in every mapped cell cannot be fitted (e.g. no station mapped).
+    untested = [k for k, _, _ in FACTORS if k not in {str(f["key"]) for f in result.factors}]
     factors = [
         {**f, "label": LABELS[str(f["key"])], "criterion": FACTOR_CRITERIA.get(str(f["key"]), "")}
         for f in result.factors
@@ -226,6 +276,9 @@ def run(municipality: Municipality, *, cell_m: float = CELL_M) -> RiskCalibratio
             "alpha": round(result.fit.alpha, 4),
             "converged": result.fit.converged,
             "bounds": list(data.grid.bounds),
+            "coverage": coverage(municipality, data, train, test),
+            "untested_factors": [{"key": k, "label": LABELS[k]} for k in untested],
+            "generated_data": generated_data(municipality),
         },
     )
 

@@ -570,6 +570,7 @@ def context_geojson(plan: Detaljplan, *, buffer_m: float = STUDY_BUFFER_M) -> di
                 "name": name,
                 "lit": props.get("lit", ""),
                 "tag": props.get("amenity") or props.get("shop") or props.get("highway") or "",
+                "opening_hours": props.get("opening_hours", ""),
             }
         )
     fc = geometries_to_geojson(features)

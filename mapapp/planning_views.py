@@ -9,11 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from geo.criteria import DEFAULT_WEIGHTS, LABELS
 from layers import calibration, scoring
+from layers.geometry import to_shapely
 from layers.models import Detaljplan, PlanZone, RiskCalibration, ScoringWeights
 from layers.queries import default_municipality
 from layers.roles import can_view_sensitive
@@ -137,6 +139,28 @@ def plan_map_data(request: HttpRequest, pk: int) -> JsonResponse:
     plan = get_object_or_404(Detaljplan, pk=pk)
     planning.ensure_assessments(plan)
     return JsonResponse(planning.map_data(plan, request.user))
+
+
+@require_safe
+@login_required
+def plan_areas(request: HttpRequest) -> JsonResponse:
+    """Every plan area of the municipality for the overview map, GeoJSON in WGS 84, with a link."""
+    municipality = default_municipality()
+    plans = list(Detaljplan.objects.filter(municipality=municipality)) if municipality else []
+    fc = scoring.geometries_to_geojson([to_shapely(p.area) for p in plans])
+    for feature, plan in zip(fc["features"], plans, strict=True):
+        planned = scoring.latest_assessments(plan).get(PlanZone.Scenario.PLANNED)
+        feature["properties"].update(
+            {
+                "plan_id": plan.plan_id,
+                "name": plan.name,
+                "kind": str(plan.get_kind_display()),
+                "status": str(plan.get_status_display()),
+                "overall": planned.overall if planned else None,
+                "url": reverse("plan-detail", args=[plan.pk]),
+            }
+        )
+    return JsonResponse(fc, content_type="application/geo+json")
 
 
 def _paper(request: HttpRequest) -> str | None:

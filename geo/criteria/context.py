@@ -25,6 +25,35 @@ NOT_WALKABLE = {
     "raceway",
     "bus_guideway",
 }
+# Ways pedestrians may not use (foot=no, a private service road) or are sent off (foot=use_sidepath:
+# the sidewalk is mapped as a way of its own). Found on the Helsinki extract: truck service tunnels
+# under the city centre tagged foot=no would otherwise count as walkable tunnels.
+NO_FOOT = {"no", "private", "use_sidepath"}
+NO_ACCESS = {"no", "private"}
+FOOT_ALLOWED = {"yes", "designated", "permissive"}
+
+
+def is_walkable(props: Mapping[str, Any]) -> bool:
+    """Whether people walk this way outdoors: not a motorway, an unbuilt or indoor way, or a way
+    closed to pedestrians (``foot=no``, ``access=private`` without ``foot=yes``).
+
+    >>> is_walkable({"highway": "footway"}), is_walkable({"highway": "corridor"})
+    (True, False)
+    >>> is_walkable({"highway": "service", "tunnel": "yes", "foot": "no"})
+    False
+    >>> is_walkable({"highway": "service", "access": "private"})
+    False
+    >>> is_walkable({"highway": "service", "access": "private", "foot": "yes"})
+    True
+    """
+    if str(props.get("highway", "")) in NOT_WALKABLE:
+        return False
+    if str(props.get("indoor", "no")) not in ("no", ""):
+        return False
+    foot = str(props.get("foot", ""))
+    if foot in NO_FOOT:
+        return False
+    return not (str(props.get("access", "")) in NO_ACCESS and foot not in FOOT_ALLOWED)
 
 
 @dataclass
@@ -86,10 +115,5 @@ class Context:
         return float(self.study.area) / 10_000.0
 
     def walkable(self) -> list[Feature]:
-        """Streets and paths people walk outdoors (not motorways, unbuilt ways or indoor corridors)."""
-        return [
-            (g, p)
-            for g, p in self.paths
-            if str(p.get("highway", "")) not in NOT_WALKABLE
-            and str(p.get("indoor", "no")) in ("no", "")
-        ]
+        """Streets and paths people walk outdoors (``is_walkable``)."""
+        return [(g, p) for g, p in self.paths if is_walkable(p)]

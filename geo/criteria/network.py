@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
@@ -66,6 +66,7 @@ class Graph:
     edges: NDArray[np.int64]  # (m, 2)
     lengths: NDArray[np.float64]  # (m,)
     geoms: list[LineString]
+    _tree: shapely.STRtree | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_lines(cls, lines: Sequence[BaseGeometry]) -> Graph:
@@ -121,6 +122,31 @@ class Graph:
     def nearest_node(self, point: Point) -> int:
         d = np.hypot(self.xy[:, 0] - point.x, self.xy[:, 1] - point.y)
         return int(np.argmin(d))
+
+    def snap(self, point: Point) -> tuple[int, float, float]:
+        """The nearest edge to ``point``: (edge index, metres along it from its first node, metres
+        from the point to the edge). A stop beside a long street lies far from any node but close to
+        the street.
+
+        >>> g = Graph.from_lines([LineString([(0, 0), (200, 0)])])
+        >>> g.snap(Point(70, 9))
+        (0, 70.0, 9.0)
+        """
+        if self._tree is None:
+            self._tree = shapely.STRtree(self.geoms)
+        edge = int(self._tree.nearest(point))
+        line = self.geoms[edge]
+        return edge, float(line.project(point)), float(line.distance(point))
+
+    def distance_to(
+        self, from_nodes: NDArray[np.float64], edge: int, along_m: float
+    ) -> tuple[float, int]:
+        """The shortest distance to a point ``along_m`` into ``edge``, given the distances
+        ``from_nodes`` to every node; and the end node the way comes through."""
+        a, b = (int(v) for v in self.edges[edge])  # an edge runs from its geometry's first point
+        via_a = float(from_nodes[a]) + along_m
+        via_b = float(from_nodes[b]) + float(self.lengths[edge]) - along_m
+        return (via_a, a) if via_a <= via_b else (via_b, b)
 
     def route(self, source: int, target: int) -> list[int]:
         """Edge indices of a shortest route from ``source`` to ``target`` ([] when none)."""

@@ -9,6 +9,7 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString, MultiPolygon, Point
 from shapely.geometry.base import BaseGeometry
+from shapely.ops import substring
 
 from geo.criteria import osm
 from geo.criteria.base import (
@@ -24,7 +25,13 @@ from geo.criteria.base import (
     pct,
 )
 from geo.criteria.context import Context, Feature
-from geo.criteria.network import Graph, length_within, stretches_outside, union_lines
+from geo.criteria.network import (
+    NODE_PRECISION_M,
+    Graph,
+    length_within,
+    stretches_outside,
+    union_lines,
+)
 
 LAMP_REACH_M = 25.0  # a street lamp lights the walkway within this distance (spacing 30–50 m)
 DARK_GAP_M = 50.0  # an unlit stretch at least this long is a dark gap
@@ -446,7 +453,12 @@ def _mean_detour(graph: Graph, candidates: np.ndarray) -> float:
     if candidates.size < 2:
         return 1.0
     if candidates.size > MAX_ROUTING_NODES:
-        rng = np.random.default_rng(0)  # fixed: the same plan gives the same value
+        # Node numbers follow the order the lines came in (database order, file order), so the
+        # candidates are put in the order of their coordinates first: the same network then gives
+        # the same sample whichever file it came from. The seed is fixed: the same plan, the same value.
+        key = np.round(graph.xy[candidates] / NODE_PRECISION_M).astype(np.int64)
+        candidates = candidates[np.lexsort((key[:, 1], key[:, 0]))]
+        rng = np.random.default_rng(0)
         candidates = np.sort(rng.choice(candidates, size=MAX_ROUTING_NODES, replace=False))
     dist = graph.distances(candidates)[:, candidates]
     xy = graph.xy[candidates]
@@ -464,16 +476,34 @@ def _access(distance_m: float, target_m: float) -> float:
     return clip01((2 * target_m - distance_m) / target_m)
 
 
+def _cut_at(area: BaseGeometry, lines: Sequence[BaseGeometry]) -> list[BaseGeometry]:
+    """``lines`` with those that cross the edge of ``area`` cut in two there (inside and outside).
+
+    >>> from shapely.geometry import box
+    >>> sorted(round(g.length) for g in _cut_at(box(0, -5, 10, 5), [LineString([(-20, 0), (30, 0)])]))
+    [10, 40]
+    """
+    edge = area.boundary
+    out: list[BaseGeometry] = []
+    for g in lines:
+        if g.intersects(edge):
+            out.extend(p for p in (g.intersection(area), g.difference(area)) if not p.is_empty)
+        else:
+            out.append(g)
+    return out
+
+
 def transport(ctx: Context) -> CriterionResult:
-    """Walking distance along the network to the nearest bus stop and station, and how much of that
-    route is lit.
+    """Walking distance along the network from the plan area (its junctions, and where a way crosses
+    its edge) to the nearest bus stop and station (each snapped to the nearest point of the network,
+    at most 60 m away), and how much of that route is lit.
 
     value = 100 × (0.5 × access + 0.5 × lit share of the routes), access = mean over bus and (when a
     station is within reach) station of clip((2·target − distance) / target, 0, 1), with targets
     400 m (bus) and 1000 m (station).
 
     >>> from shapely.geometry import box
-    >>> ctx = Context(area=box(-10, -10, 10, 10), study=box(-100, -100, 100, 100),
+    >>> ctx = Context(area=box(-20, -10, 0, 10), study=box(-100, -100, 100, 100),
     ...     paths=[(LineString([(0, 0), (600, 0)]), {"highway": "footway"})],
     ...     lamps=[(Point(x, 0), {}) for x in (25, 75, 125, 175)],
     ...     bus_stops=[(Point(600, 0), {"highway": "bus_stop"})])
@@ -481,7 +511,9 @@ def transport(ctx: Context) -> CriterionResult:
     >>> r.value, r.evidence["bus_distance_m"], r.evidence["route_lit_share"]
     (41.7, 600.0, 0.333)
     """
-    graph = Graph.from_lines([g for g, _ in ctx.walkable()])
+    # Ways are cut where they cross the plan area's edge, so a street that runs through the area
+    # without a junction inside it still gives a way out of it (the walk starts where it leaves).
+    graph = Graph.from_lines(_cut_at(ctx.area, [g for g, _ in ctx.walkable()]))
     stops = [(g, p) for g, p in ctx.bus_stops]
     if len(graph.edges) == 0 or not stops:
         return CriterionResult(
@@ -499,21 +531,30 @@ def transport(ctx: Context) -> CriterionResult:
     dist = graph.distances(origins)
     best_from_origin = dist.min(axis=0)
     best_origin = np.asarray(origins)[dist.argmin(axis=0)]
-    result: dict[str, tuple[float, list[int]]] = {}
+    # Each stop is snapped to the nearest point of the network (not to its nearest node: a stop
+    # beside a long street can be far from every junction), and reached through either end of that edge.
+    result: dict[str, tuple[float, list[BaseGeometry]]] = {}
     for kind, is_station in (("bus", False), ("station", True)):
-        candidates = [g for g, p in stops if osm.is_station(p) == is_station]
-        best: tuple[float, list[int]] | None = None
-        for g in candidates:
-            point = g if g.geom_type == "Point" else g.centroid
-            node = graph.nearest_node(point)
-            snap = float(np.hypot(graph.xy[node, 0] - point.x, graph.xy[node, 1] - point.y))
-            d = float(best_from_origin[node]) + snap
-            if snap > STOP_SNAP_M or not np.isfinite(d):
+        best: tuple[float, int, int, float] | None = None  # distance, edge, end node, metres along
+        for g, p in stops:
+            if osm.is_station(p) != is_station:
                 continue
-            if best is None or d < best[0]:
-                best = (d, graph.route(int(best_origin[node]), node))
+            point = g if g.geom_type == "Point" else g.centroid
+            edge, along, offset = graph.snap(point)
+            if offset > STOP_SNAP_M:
+                continue
+            d, via = graph.distance_to(best_from_origin, edge, along)
+            if np.isfinite(d) and (best is None or d + offset < best[0]):
+                best = (d + offset, edge, via, along)
         if best is not None:
-            result[kind] = best
+            d, edge, via, along = best
+            line = graph.geoms[edge]
+            first = int(graph.edges[edge][0]) == via
+            piece = substring(line, 0.0, along) if first else substring(line, along, line.length)
+            route_geoms = [graph.geoms[e] for e in graph.route(int(best_origin[via]), via)]
+            if piece.geom_type == "LineString" and piece.length > 0:
+                route_geoms.append(piece)
+            result[kind] = (d, route_geoms)
     if "bus" not in result and "station" not in result:
         return CriterionResult(
             "transport",
@@ -530,8 +571,7 @@ def transport(ctx: Context) -> CriterionResult:
         )
     targets = {"bus": BUS_TARGET_M, "station": STATION_TARGET_M}
     access = float(np.mean([_access(result[k][0], targets[k]) for k in result]))
-    route_edges = sorted({e for _, edges in result.values() for e in edges})
-    route = union_lines([graph.geoms[e] for e in route_edges])
+    route = union_lines([g for _, geoms in result.values() for g in geoms])
     cover = lit_cover(ctx, extent=route) if not route.is_empty else MultiPolygon()
     route_len = float(route.length)
     lit_share = length_within(route, cover) / route_len if route_len else 1.0

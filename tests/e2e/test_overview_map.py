@@ -44,6 +44,7 @@ def test_map_page_draws_the_districts_and_loads_nothing_from_outside(
     page.screenshot(path=str(screenshot), full_page=True)
 
     assert page.get_attribute("#map", "data-districts-drawn") == "3"
+    assert page.get_attribute("#map", "data-plans-drawn") == "1"  # the demo detaljplan
     # districts (3) + NYKO areas (43) are drawn as SVG/canvas paths
     assert page.locator(".leaflet-overlay-pane path, .leaflet-overlay-pane canvas").count() >= 1
     # Incidents arrive as vector tiles and are drawn on canvas tiles: some pixels are painted.

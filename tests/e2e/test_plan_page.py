@@ -7,8 +7,11 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+from django.contrib.auth.models import User
 
+from layers.models import Detaljplan
 from layers.roles import Role
+from mapapp import demo
 from tests.e2e.conftest import watch_csp
 from tests.factories import IncidentFactory, sensitive_category, user_with_role
 from tests.plan_factories import context_layer, point, rebuilt_plan, small_town
@@ -42,7 +45,7 @@ def test_the_plan_page_draws_the_plan_its_score_and_the_dark_gaps_without_csp_vi
     assert page.locator("tbody.criterion").count() == 10
     assert page.locator("tbody[data-criterion='lighting'] tr.details").is_visible()
     assert "dark_gaps" in (page.get_attribute("#plan-map", "data-criteria-layers") or "")
-    assert page.locator(".leaflet-overlay-pane path").count() > 10
+    assert page.locator(".leaflet-map-pane path").count() > 10  # context panes and overlay pane
     assert screenshot.stat().st_size > 30_000
     assert hosts == {"127.0.0.1"}
     assert errors == []
@@ -60,3 +63,48 @@ def test_the_printable_report_draws_its_map(page_as: Any, live_server: Any) -> N
 
     assert page.locator("tbody[data-criterion='transport'] tr.details").is_visible()
     assert csp == []
+
+
+def test_the_demo_plan_page_draws_the_generated_town_and_each_criterions_layers(
+    page_as: Any, live_server: Any, tmp_path: Path
+) -> None:
+    demo.load_demo()
+    plan = Detaljplan.objects.get(plan_id="DEMO-2026:1")
+    page = page_as(User.objects.get(username="planerare"))
+    csp: list[str] = []
+    watch_csp(page, csp)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    hosts: set[str] = set()
+    page.on("request", lambda r: hosts.add(urlparse(r.url).hostname or r.url))
+
+    page.goto(f"{live_server.url}/plan/{plan.pk}/")
+    page.wait_for_selector("#plan-map[data-ready='true']", timeout=30000)
+    page.click("tbody[data-criterion='transport'] .criterion-toggle")
+    screenshot = tmp_path / "demo-plan-page.png"
+    page.screenshot(path=str(screenshot), full_page=True)
+
+    # The generated town within 200 m of the plan: streets and paths, blocks, lamps every 30 m,
+    # the shops on Centralvägen and the two stops 250 m from the centre.
+    drawn = dict(
+        item.split(":")
+        for item in (page.get_attribute("#plan-map", "data-context-kinds") or "").split(",")
+    )
+    assert int(drawn["street"]) >= 10 and int(drawn["path"]) >= 1
+    assert int(drawn["building"]) >= 20
+    assert int(drawn["lamp"]) >= 100
+    assert int(drawn["poi"]) >= 8
+    assert int(drawn["bus_stop"]) == 2
+    layers = page.inner_text(".leaflet-control-layers-overlays")
+    for name in ("Gator och gångvägar", "Byggnader", "Gatlampor", "Målpunkter", "Hållplatser"):
+        assert name in layers
+    # Each criterion's own layer: dark gaps (the unlit park path), stretches without windows,
+    # the lit walk to the stop (opened by the click), crime concentrations (on request).
+    criteria_layers = (page.get_attribute("#plan-map", "data-criteria-layers") or "").split(",")
+    assert {"dark_gaps", "blind_stretches", "routes", "hot_cells"} <= set(criteria_layers)
+    assert page.locator("tbody[data-criterion='transport'] tr.details").is_visible()
+    assert "99 m" in page.inner_text("tbody[data-criterion='transport']")
+    assert screenshot.stat().st_size > 50_000
+    assert hosts == {"127.0.0.1"}
+    assert errors == []
+    assert csp == [], "the page breaks its Content-Security-Policy"

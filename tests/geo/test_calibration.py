@@ -90,3 +90,15 @@ def test_calibrated_weights_favour_criteria_whose_factors_go_with_crime() -> Non
     assert w["lighting"] == pytest.approx(boosted / (boosted + 0.75))
     assert sum(w.values()) == pytest.approx(1.0)
     assert w["transport"] < w["lighting"]
+
+
+def test_a_factor_that_goes_with_fewer_incidents_moves_no_weight() -> None:
+    # On the demo data unlit path length came out at RR 0.78 (p 0.03): the dark paths run through the
+    # quiet park, away from the centre's hot spot. That is no reason to weigh lighting more.
+    defaults = {"lighting": 0.5, "transport": 0.5}
+
+    w = calibration.calibrated_weights(
+        defaults, {"dark": "lighting"}, [{"key": "dark", "rr": 0.78, "p": 0.03}]
+    )
+
+    assert w == pytest.approx(defaults)

@@ -235,7 +235,7 @@ def test_transport_walks_the_network_to_the_stop_and_measures_the_lit_share() ->
     # Value = 100 × (0.5 × 1 + 0.5 × 0.3333) = 66.67.
     study = box(-100, -100, 400, 100)
     c = Context(
-        area=box(-10, -10, 10, 10),
+        area=box(-20, -10, 0, 10),
         study=study,
         paths=[(LineString([(0, 0), (300, 0)]), {"highway": "footway"})],
         lamps=[(Point(25, 0), {}), (Point(75, 0), {})],
@@ -250,6 +250,116 @@ def test_transport_walks_the_network_to_the_stop_and_measures_the_lit_share() ->
     assert r.evidence["bus_distance_m"] == pytest.approx(303, abs=0.1)  # 300 m + 3 m to the pole
     assert r.evidence["station_distance_m"] is None
     assert r.value == pytest.approx(66.7, abs=0.1)
+
+
+def test_transport_reaches_a_stop_beside_a_long_street_far_from_any_junction() -> None:
+    # The demo's case: a street along y = 0 with junctions only at x = 0 and x = 360 (the plan area's
+    # corner at x = 0) and a stop 9 m beside it at x = 250, 110 m from the nearest junction. The walk
+    # is 250 m along the street + 9 m to the pole = 259 m (access 1 within 400 m); the street is
+    # tagged lit=yes, so the whole way is lit. Value = 100 × (0.5 × 1 + 0.5 × 1) = 100.
+    street = {"highway": "residential", "lit": "yes"}
+    c = Context(
+        area=box(-100, -50, 0, 50),
+        study=box(-300, -250, 560, 250),
+        paths=[
+            (LineString([(-100, 0), (0, 0), (360, 0), (500, 0)]), street),
+            (LineString([(0, -200), (0, 200)]), street),
+            (LineString([(360, -200), (360, 200)]), street),
+        ],
+        bus_stops=[(Point(250, 9), {"highway": "bus_stop"})],
+    )
+
+    r = criteria.transport(c)
+
+    assert r.evidence["bus_distance_m"] == pytest.approx(259.0, abs=0.1)
+    assert r.evidence["route_length_m"] == pytest.approx(250.0, abs=0.1)
+    assert r.value == 100.0
+    assert "259 m" in r.explanation
+
+
+def test_transport_walks_through_the_nearer_end_of_the_stops_street() -> None:
+    # The street runs from x = 0 to a junction at x = 400 inside the plan area; the stop is 9 m beside
+    # x = 300. Through the junction (the edge's far end) it is 100 + 9 = 109 m; through the near end
+    # (x = 0, itself 400 m from the plan) it would be 400 + 300 + 9 = 709 m.
+    c = Context(
+        area=box(400, -20, 440, 20),
+        study=box(-50, -150, 500, 150),
+        paths=[
+            (LineString([(0, 0), (400, 0)]), {"highway": "footway"}),
+            (LineString([(400, -100), (400, 100)]), {"highway": "footway"}),
+        ],
+        bus_stops=[(Point(300, -9), {"highway": "bus_stop"})],
+    )
+
+    r = criteria.transport(c)
+
+    assert r.evidence["bus_distance_m"] == pytest.approx(109.0, abs=0.1)
+
+
+def test_transport_starts_where_a_street_leaves_the_plan_area_without_a_junction_inside() -> None:
+    # The demo plan today: Centralvägen crosses the plan area (x −160 to 160) with its junctions
+    # outside it (x = ±180), and the only node inside is the end of a footpath stub that leads away
+    # south. The walk starts where the street leaves the area (x = 160): 90 m to x = 250 and 9 m to
+    # the pole = 99 m, not the long way round from the stub.
+    street = {"highway": "secondary", "lit": "yes"}
+    c = Context(
+        area=box(-160, -125, 160, 125),
+        study=box(-360, -325, 360, 325),
+        paths=[
+            (LineString([(-330, 0), (-180, 0)]), street),
+            (LineString([(-180, 0), (180, 0)]), street),
+            (LineString([(180, 0), (330, 0)]), street),
+            (LineString([(-180, -145), (-180, 145)]), street),
+            (LineString([(180, -145), (180, 145)]), street),
+            (LineString([(-180, -145), (180, -145)]), street),
+            (LineString([(0, -125), (0, -145)]), {"highway": "footway", "lit": "yes"}),
+        ],
+        bus_stops=[(Point(250, -9), {"highway": "bus_stop"})],
+    )
+
+    r = criteria.transport(c)
+
+    assert r.evidence["bus_distance_m"] == pytest.approx(99.0, abs=0.1)
+    assert r.value == 100.0
+
+
+def test_ways_closed_to_pedestrians_are_not_walked_nor_counted_as_tunnels() -> None:
+    # A truck service tunnel (foot=no) and a private service road beside the footway: neither is
+    # part of the walkable network, so the footway's 200 m is all there is and no tunnel counts.
+    c = ctx(
+        paths=[
+            FOOTWAY,
+            (
+                LineString([(0, 20), (200, 20)]),
+                {"highway": "service", "tunnel": "yes", "foot": "no"},
+            ),
+            (LineString([(0, -20), (200, -20)]), {"highway": "service", "access": "private"}),
+        ]
+    )
+
+    hidden = criteria.hidden_spots(c)
+    lighting = criteria.lighting(c)
+
+    assert hidden.evidence["tunnels"] == 0
+    assert lighting.evidence["walkable_length_m"] == pytest.approx(200.0)
+
+
+def test_connectivity_does_not_depend_on_the_order_the_ways_come_in() -> None:
+    # A 10 × 10 grid of 50 m blocks has 121 nodes, more than the 80 sampled for the detour: the
+    # sample must be the same whichever order the database or the file gives the ways in.
+    lines = [LineString([(0, 50 * i), (500, 50 * i)]) for i in range(11)]
+    lines += [LineString([(50 * i, 0), (50 * i, 500)]) for i in range(11)]
+    lines.append(LineString([(0, 0), (500, 500)]))  # a diagonal, so not every route is a staircase
+    study = box(-10, -10, 510, 510)
+    forward = Context(area=study, study=study, paths=[(g, {"highway": "footway"}) for g in lines])
+    backward = Context(
+        area=study, study=study, paths=[(g, {"highway": "footway"}) for g in reversed(lines)]
+    )
+
+    a, b = criteria.connectivity(forward), criteria.connectivity(backward)
+
+    assert a.evidence == b.evidence
+    assert a.value == b.value
 
 
 def test_every_criterion_returns_a_value_evidence_and_a_sentence_on_an_empty_area() -> None:

@@ -111,7 +111,7 @@ def test_an_analyst_sees_sensitive_incidents_in_the_density_and_the_read_is_logg
     IncidentFactory(
         municipality=municipality, category=sensitive_category(), location=point(0, -50)
     )
-    login_verified(client, user_with_role(Role.ANALYST))
+    login_verified(client, user_with_role(Role.ANALYST))  # analysts log in with a TOTP code too
 
     data = client.get(f"/plan/{plan.pk}/karta.json").json()
 

@@ -44,3 +44,22 @@ class Command(BaseCommand):
         )
         for f in row.factors:
             self.stdout.write(f"  {f['label']:50s} RR {f['rr']:6.2f}  p {f['p']:.3g}")
+        for f in row.summary.get("untested_factors", []):
+            self.stdout.write(f"  {f['label']:50s} (not tested: the same in every mapped cell)")
+        cov = row.summary.get("coverage", {})
+        if cov:
+            self.stdout.write(
+                f"mapped: {cov['mapped_km2']} of {cov['municipality_km2']} km², "
+                f"{cov['incidents_mapped']} of {cov['incidents_all']} placed incidents"
+            )
+            if cov["limited"]:
+                self.stdout.write(
+                    self.style.WARNING(
+                        "the context covers too little of the municipality: the fit speaks for "
+                        "the mapped part only (docs/decisions/0357-calibration-coverage.md)"
+                    )
+                )
+        if row.summary.get("generated_data"):
+            self.stdout.write(
+                self.style.WARNING("generated demo data: the relative risks say nothing real")
+            )

@@ -89,8 +89,26 @@
     return layer;
   });
 
-  Promise.all([areas, districts, incidents, observations]).then(function (layers) {
+  // Detaljplaner as outlines, each linking to its planner page (/plan/<id>/).
+  var plans = districts.then(function () { return Trygg.fetchJSON(el.dataset.plansUrl); }).then(function (fc) {
+    var layer = L.geoJSON(fc, {
+      style: { color: "#1f4e79", weight: 2.5, dashArray: "6 4", fillColor: "#1f4e79", fillOpacity: 0.08 },
+      onEachFeature: function (f, l) {
+        var p = f.properties;
+        l.bindTooltip(Trygg.escapeHtml(p.plan_id + " " + p.name));
+        l.bindPopup("<strong>" + Trygg.escapeHtml(p.plan_id + " " + p.name) + "</strong><br>" +
+          Trygg.escapeHtml(p.kind + " · " + p.status) +
+          (p.overall !== null ? "<br>" + Trygg.escapeHtml(String(Math.round(p.overall))) + "/100" : "") +
+          '<br><a href="' + Trygg.escapeHtml(p.url) + '">' + Trygg.escapeHtml(label.labelOpenPlan) + "</a>");
+      }
+    }).addTo(map);
+    el.dataset.plansDrawn = String(layer.getLayers().length);
+    return layer;
+  });
+
+  Promise.all([areas, districts, incidents, observations, plans]).then(function (layers) {
     var overlays = {};
+    overlays[label.labelPlans] = layers[4];
     overlays[label.labelAreas] = layers[0];
     overlays[label.labelDistricts] = layers[1];
     overlays[label.labelIncidents] = layers[2];

@@ -8,6 +8,12 @@
   if (!el) { return; }
   var label = el.dataset;
   var map = Trygg.createMap(el, { preferCanvas: false });
+  // Panes, bottom to top: land and buildings, then (Leaflet's overlay pane, 400) incident density,
+  // zones and the plan, then streets and paths, the context's points, the criteria's layers, and
+  // the walk observations. So the density tints the town without hiding its streets and lamps.
+  map.createPane("contextLand").style.zIndex = 350;
+  map.createPane("contextNetwork").style.zIndex = 420;
+  map.createPane("contextPoints").style.zIndex = 630;
   map.createPane("criteria").style.zIndex = 640;
   map.createPane("observations").style.zIndex = 650;
 
@@ -37,23 +43,62 @@
     return stops[Math.min(stops.length - 1, Math.floor(t * (stops.length - 1) + 0.0001))];
   }
 
+  // The context in groups a planner can switch on and off: land first, so streets and points lie on top.
+  var contextGroups = [
+    { kinds: ["landuse", "park", "water"], label: label.labelContextLand, pane: "contextLand" },
+    { kinds: ["building"], label: label.labelContextBuildings, pane: "contextLand" },
+    { kinds: ["street", "path"], label: label.labelContextStreets, pane: "contextNetwork" },
+    { kinds: ["lamp"], label: label.labelContextLamps, pane: "contextPoints" },
+    { kinds: ["poi"], label: label.labelContextPois, pane: "contextPoints" },
+    { kinds: ["bus_stop"], label: label.labelContextStops, pane: "contextPoints" }
+  ];
+  var pointStyles = {
+    lamp: { radius: 2.5, weight: 0.5, color: "#b08900", fillColor: "#ffd92f", fillOpacity: 0.9 },
+    poi: { radius: 4, weight: 1, color: "#3f007d", fillColor: "#8c96c6", fillOpacity: 0.9 },
+    bus_stop: { radius: 5, weight: 2, color: "#fff", fillColor: "#0868ac", fillOpacity: 1 }
+  };
+
+  function contextTooltip(f, l) {
+    var p = f.properties;
+    if (p.kind === "lamp") { return; }
+    var text = [p.name || p.tag, p.opening_hours].filter(Boolean).join(" · ");
+    if (text) { l.bindTooltip(Trygg.escapeHtml(text)); }
+  }
+
   Trygg.fetchJSON(label.url).then(function (data) {
     var overlays = {};
-    var context = L.geoJSON(data.context, {
-      style: function (f) { return contextStyles[f.properties.kind] || { color: "#999", weight: 1 }; },
-      pointToLayer: function (f, latlng) {
-        var lamp = f.properties.kind === "lamp";
-        return L.circleMarker(latlng, { radius: lamp ? 2.5 : 3.5, weight: 0.5, color: lamp ? "#b08900" : "#555",
-                                        fillColor: lamp ? "#ffd92f" : "#8c96c6", fillOpacity: 0.9 });
+    var drawn = {};
+    contextGroups.forEach(function (group) {
+      var layer = L.geoJSON(data.context, {
+        pane: group.pane,  // lines and polygons take the GeoJSON layer's pane; points get it below
+        filter: function (f) { return group.kinds.indexOf(f.properties.kind) >= 0; },
+        style: function (f) {
+          var style = Object.assign({}, contextStyles[f.properties.kind] || { color: "#999", weight: 1 });
+          if (f.properties.kind === "path" && f.properties.lit === "no") {
+            return Object.assign(style, { color: "#555", dashArray: "1 4" });  // an unlit path
+          }
+          return style;
+        },
+        pointToLayer: function (f, latlng) {
+          return L.circleMarker(latlng, Object.assign({ pane: group.pane }, pointStyles[f.properties.kind] || pointStyles.poi));
+        },
+        onEachFeature: function (f, l) {
+          drawn[f.properties.kind] = (drawn[f.properties.kind] || 0) + 1;
+          contextTooltip(f, l);
+        }
+      });
+      if (layer.getLayers().length) {
+        layer.addTo(map);
+        overlays[group.label] = layer;
       }
-    }).addTo(map);
-    overlays[label.labelContext] = context;
+    });
+    el.dataset.contextKinds = Object.keys(drawn).sort().map(function (k) { return k + ":" + drawn[k]; }).join(",");
 
     var max = 0;
     data.density.features.forEach(function (f) { max = Math.max(max, f.properties.count); });
     var density = L.geoJSON(data.density, {
       style: function (f) {
-        return { stroke: false, fillColor: densityColor(f.properties.count, max), fillOpacity: 0.45 };
+        return { stroke: false, fillColor: densityColor(f.properties.count, max), fillOpacity: 0.35 };
       },
       onEachFeature: function (f, l) { l.bindTooltip(f.properties.count + " " + Trygg.escapeHtml(label.labelCount)); }
     }).addTo(map);
@@ -115,7 +160,7 @@
     });
     el.dataset.criteriaLayers = Object.keys(criteriaLayers).sort().join(",");
 
-    L.control.layers(null, overlays, { collapsed: window.innerWidth < 900 }).addTo(map);
+    L.control.layers(null, overlays, { collapsed: el.clientWidth < 900 }).addTo(map);
     var b = data.bounds;  // SWEREF 99 TM bounds are not for Leaflet; fit to the drawn layers instead
     var fit = plan.getBounds();
     if (fit.isValid()) { map.fitBounds(fit.pad(0.6)); } else { map.setView([59.52, 17.9], 14); }
@@ -133,7 +178,7 @@
           if (open) {
             layer.addTo(map);
             layer.setStyle({ weight: (layerStyles[name].weight || 3) + 3 });
-            if (layer.getBounds().isValid()) { map.fitBounds(layer.getBounds().pad(0.3)); }
+            if (layer.getBounds().isValid()) { map.fitBounds(layer.getBounds().pad(0.3), { maxZoom: 17 }); }
           } else {
             layer.setStyle({ weight: layerStyles[name].weight || 3 });
           }
