@@ -6,8 +6,9 @@ Two guards, both answering 429 with Retry-After at once, before any database wor
   map reads (tiles, OGC API, JSON API reads) share one budget; the tablets' sync (POST of observations and
   photos) has its own, so a BRÅ meeting hammering the map cannot starve a walk that is syncing.
 - Each worker process lets at most ``THROTTLE_READ_CONCURRENCY`` map reads run at once (one thread fewer
-  than it has); a read waits at most ``READ_QUEUE_S`` for a slot, so under overload the excess is refused
-  at once instead of queueing, and a thread is always left for the sync and the pages.
+  than it has); a read waits at most ``READ_QUEUE_S`` for a slot, so a page's burst of tiles is served
+  while a sustained overload is refused with 429 instead of queueing without end, and a thread is always
+  left for the sync and the pages.
 
 Buckets live in each worker process (no shared store is needed for one municipality); the per-process rate
 is the configured rate divided by the worker count.
@@ -25,7 +26,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 
 READ_PREFIXES = ("/tiles/", "/ogc/", "/api/", "/offentlig/")
 SYNC_PREFIXES = ("/api/v1/observations", "/api/v1/photos")
-READ_QUEUE_S = 0.1  # how long a map read may wait for one of the worker's read slots
+READ_QUEUE_S = 2.0  # how long a map read may wait for one of the worker's read slots (a page load bursts)
 
 
 @dataclass
@@ -102,7 +103,7 @@ class ThrottleMiddleware:
             return _too_many("too many requests; slow down", wait)
         if kind != "read":
             return self.get_response(request)
-        # A short wait smooths a burst; a sustained overload is still refused within READ_QUEUE_S.
+        # A wait smooths a page's burst; a sustained overload is still refused within READ_QUEUE_S.
         if not self.reads_in_flight.acquire(timeout=READ_QUEUE_S):
             return _too_many("the server is busy; try again shortly", 1)
         try:
