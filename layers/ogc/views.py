@@ -131,6 +131,15 @@ def landing(request: HttpRequest) -> HttpResponse:
             "title": "Samlingar (lager)",
         },
     ]
+    if request.user.has_perm("layers.view_incident"):
+        links.append(
+            {
+                "href": _url(request, "export-density"),
+                "rel": "enclosure",
+                "type": "image/tiff; application=geotiff; profile=cloud-optimized",
+                "title": "Händelsetäthet som GeoTIFF (SWEREF 99 TM; BRÅ-sidans filter som parametrar)",
+            }
+        )
     body = {
         "title": "Trygg – OGC API Features",
         "description": "Trygghetsskapande och brottsförebyggande arbetets lager: kommundelar, NYKO-områden, "
@@ -169,6 +178,9 @@ def _landing_html(request: HttpRequest) -> HttpResponse:
             "ogc_url": _url(request, "ogc-landing"),
             "plans": plans,
             "walks": walks,
+            "density_url": _url(request, "export-density")
+            if request.user.has_perm("layers.view_incident")
+            else "",
             "username": request.user.get_username(),
         },
     )
