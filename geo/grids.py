@@ -100,7 +100,9 @@ class Grid:
         r1 = min(self.ny, int(np.ceil((maxy - self.y0) / self.cell_m)))
         if c0 >= c1 or r0 >= r1:
             return None
-        sub = Grid(self.x0 + c0 * self.cell_m, self.y0 + r0 * self.cell_m, self.cell_m, c1 - c0, r1 - r0)
+        sub = Grid(
+            self.x0 + c0 * self.cell_m, self.y0 + r0 * self.cell_m, self.cell_m, c1 - c0, r1 - r0
+        )
         return sub, slice(r0, r1), slice(c0, c1)
 
     def cell_centres(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

@@ -23,7 +23,9 @@ def test_the_hot_spots_are_off_until_chosen_and_then_drawn_from_vector_tiles(
     csp: list[str] = []
     watch_csp(page, csp)
     statuses: list[int] = []
-    page.on("response", lambda r: statuses.append(r.status) if "/tiles/hotspots/" in r.url else None)
+    page.on(
+        "response", lambda r: statuses.append(r.status) if "/tiles/hotspots/" in r.url else None
+    )
 
     page.goto(f"{live_server.url}/")
     page.wait_for_selector("#map[data-ready='true']", timeout=20000)

@@ -210,9 +210,11 @@ def test_a_single_cell_is_the_same_as_in_the_items_and_takes_the_same_filter(
 
 
 def test_cells_in_epsg_3006_are_the_engines_squares_northing_first(scene: Municipality) -> None:
-    hot = member().get(
-        ITEMS, {"class": "3", "crs": "http://www.opengis.net/def/crs/EPSG/0/3006"}
-    ).json()["features"][0]
+    hot = (
+        member()
+        .get(ITEMS, {"class": "3", "crs": "http://www.opengis.net/def/crs/EPSG/0/3006"})
+        .json()["features"][0]
+    )
 
     size, col, row = (int(v) for v in hot["id"].replace("m", "").split("-"))
     ring = hot["geometry"]["coordinates"][0]

@@ -336,9 +336,7 @@ def test_the_incidents_etag_differs_between_users_who_see_different_incidents(
     analysts = login_verified(Client(), analyst).get(url)
 
     assert members["ETag"] != analysts["ETag"]
-    assert (
-        bra_client.get(url, headers={"If-None-Match": analysts["ETag"]}).status_code == 200
-    )
+    assert bra_client.get(url, headers={"If-None-Match": analysts["ETag"]}).status_code == 200
 
 
 def test_an_analysts_zoomed_out_tile_counting_sensitive_incidents_is_audited(
