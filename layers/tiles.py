@@ -55,8 +55,7 @@ CELLS_REMEMBER_S = (
 # (the view layers_incident_bin); at 14 and 15 sums of the pre-aggregated 40 m squares
 # (layers_incident_bin_fine); from 16 they are counted from the points of the tile itself.
 BASE_BIN_M = 160
-FINE_BIN_M = 40
-FINE_ZOOMS = (14, 15)
+FINE_ZOOMS = (14, 15)  # summed from the 40 m squares of layers_incident_bin_fine (migration 0009)
 BIN_SIZE_M = {z: BASE_BIN_M * 2 ** max(0, min(13 - z, 8)) for z in range(POINT_MIN_ZOOM)} | {
     14: 80, 15: 40, 16: 20, 17: 10} | {z: 5 for z in range(18, MAX_ZOOM + 1)}  # fmt: skip
 
@@ -67,10 +66,10 @@ class TileOutOfRange(ValueError):
 
 @dataclass(frozen=True)
 class Tile:
-    data: bytes  # b"" for an empty tile
-    sensitive: int = (
-        0  # sensitive incidents the tile holds or was computed from (for the audit log)
-    )
+    """A drawn tile (b"" when empty) and the sensitive incidents it holds or was computed from."""
+
+    data: bytes
+    sensitive: int = 0  # for the audit log
 
 
 Render = Callable[[AnyUser, Municipality, int, int, int], Tile]

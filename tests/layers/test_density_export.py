@@ -156,6 +156,8 @@ def test_a_bbox_cuts_the_raster_to_the_cells_it_touches(scene: Municipality) -> 
     [
         ({"colour": "red"}, "colour"),
         ({"from": "yesterday"}, "from"),
+        ({"from": "0001-01-01"}, "from"),
+        ({"to": "9999-12-31"}, "to"),
         ({"bandwidth": "1"}, "bandwidth"),
         ({"district": "nowhere"}, "district"),
         ({"bbox": "1,2"}, "bbox"),

@@ -178,6 +178,8 @@ def test_datetime_is_the_period_in_whole_swedish_days(scene: Municipality) -> No
         ("light=night", "light"),
         ("datetime=2000-01-01/2020-01-01", "datetime"),
         ("datetime=2030-01-01/2020-01-01", "datetime"),
+        ("datetime=9999-12-31", "datetime"),
+        ("datetime=0001-01-01T00:00:00Z/0001-01-02T00:00:00Z", "datetime"),
         ("colour=red", "colour"),
     ],
 )
