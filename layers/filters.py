@@ -43,7 +43,9 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 LIGHTS = ("dagsljus", "skymning", "morker")
 COMPARES = ("year", "previous")
 MAX_PERIOD_DAYS = 366 * 10
-EARLIEST, LATEST = date(1900, 1, 1), date(2100, 12, 31)  # incidents before 1900 are refused on import
+# The dates a filter may name: incidents before 1900 are refused on import, and year 1 or 9999 would
+# overflow the period's bounds.
+EARLIEST, LATEST = date(1900, 1, 1), date(2100, 12, 31)
 
 
 class FilterError(ValueError):
@@ -155,7 +157,7 @@ def _date(params: Mapping[str, Any], name: str, default: date) -> date:
         value = date.fromisoformat(values[0])
     except ValueError:
         raise FilterError(name, f"{values[0]!r} är inget datum (ÅÅÅÅ-MM-DD)") from None
-    if not EARLIEST <= value <= LATEST:  # year 1 or 9999 would overflow the period's bounds
+    if not EARLIEST <= value <= LATEST:
         raise FilterError(name, f"datumet ska ligga mellan {EARLIEST.year} och {LATEST.year}")
     return value
 
