@@ -1,5 +1,6 @@
 """Vector tile latency under load: /tiles/incidents/… at a fixed 50 requests/s for 60 s, against gunicorn,
-side by side with the bare ST_AsMVT query for the same tiles.
+side by side with the bare ST_AsMVT query for the same tiles; then the same rate with If-None-Match
+(a browser revalidating tiles it holds, answered 304 from the data version without drawing them).
 
 Data: 1,000,000 generated incidents, COPY-loaded into a database of the bench's own
 (``<TRYGG_DB_NAME>_bench_tiles``, dropped afterwards), on Upplands Väsby's real NYKO boundary, spread over
@@ -37,6 +38,9 @@ SEED = 114
 DISTINCT_TILES = 300  # requests cycle through these, so each tile is asked for about 10 times
 WARM_UP_S = 10
 GENTLE_RATE, GENTLE_S = 10, 30  # a second, lighter run: latency when requests do not queue
+REVALIDATE_S = (
+    30  # a third run at RATE, each request carrying the ETag the server gave for the tile
+)
 TIMEOUT_S = 20  # a request not answered by then counts as failed (status 0) at this latency
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,7 +69,7 @@ def _setup_django(db_name: str) -> None:
     connections["default"].settings_dict["NAME"] = db_name
 
 
-def _load(rng: random.Random) -> dict[str, Any]:
+def _load_data(rng: random.Random) -> dict[str, Any]:
     from django.contrib.auth.models import User
     from django.core.management import call_command
     from django.db import connection
@@ -199,14 +203,22 @@ def _start_gunicorn(db_name: str, port: int) -> subprocess.Popen[bytes]:
 
 
 async def _load_test(
-    port: int, session: str, tiles: list[tuple[int, int, int]], duration_s: int, rate: int = RATE
+    port: int,
+    session: str,
+    tiles: list[tuple[int, int, int]],
+    duration_s: int,
+    rate: int = RATE,
+    etags: dict[tuple[int, int, int], str] | None = None,
 ) -> dict[str, Any]:
+    """Request ``tiles`` in turn at ``rate`` for ``duration_s``; with ``etags``, as a revalidating browser
+    (If-None-Match). The ETags the server sends are collected in the result."""
     import aiohttp
 
     latencies: list[float] = []
     by_zoom: dict[int, list[float]] = {}
     statuses: dict[int, int] = {}
     sizes: list[int] = []
+    seen: dict[tuple[int, int, int], str] = {}
     connector = aiohttp.TCPConnector(limit=200)
     timeout = aiohttp.ClientTimeout(total=TIMEOUT_S)
     async with aiohttp.ClientSession(
@@ -216,13 +228,16 @@ async def _load_test(
         async def one(scheduled: float, tile: tuple[int, int, int]) -> None:
             await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
             z, x, y = tile
+            headers = {"If-None-Match": etags[tile]} if etags and tile in etags else {}
             try:
                 async with http.get(
-                    f"http://127.0.0.1:{port}/tiles/incidents/{z}/{x}/{y}.mvt"
+                    f"http://127.0.0.1:{port}/tiles/incidents/{z}/{x}/{y}.mvt", headers=headers
                 ) as r:
                     body = await r.read()
                     statuses[r.status] = statuses.get(r.status, 0) + 1
                     sizes.append(len(body))
+                    if "ETag" in r.headers:
+                        seen[tile] = r.headers["ETag"]
             except (TimeoutError, aiohttp.ClientError):
                 statuses[0] = statuses.get(0, 0) + 1
             latencies.append(time.perf_counter() - scheduled)
@@ -241,6 +256,7 @@ async def _load_test(
         "statuses": statuses,
         "sizes": sizes,
         "elapsed": elapsed,
+        "etags": seen,
     }
 
 
@@ -274,9 +290,16 @@ def _ms(v: float) -> str:
     return f"{v * 1000:.1f}"
 
 
+def _load() -> str:
+    """The machine's load averages (1, 5, 15 min) as ``uptime`` prints them: how busy it was."""
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f}, {five:.2f}, {fifteen:.2f}"
+
+
 def main() -> str:
     # Stopped with SIGTERM, still stop gunicorn and drop the database (the finally below).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    load_before = _load()
     rng = random.Random(SEED)
     _base, bench_db = _db_names()
     _admin_sql(f'DROP DATABASE IF EXISTS "{bench_db}"')
@@ -286,7 +309,7 @@ def main() -> str:
         _setup_django(bench_db)
         from bench.report import machine
 
-        loaded = _load(rng)
+        loaded = _load_data(rng)
         tiles = _tiles(loaded["municipality"], rng, DISTINCT_TILES)
         from layers.tiles import fresh_bins
 
@@ -297,9 +320,14 @@ def main() -> str:
         process = _start_gunicorn(bench_db, port)
         # Warm the workers and the database (DESIGN.md: keep workers long-lived), not counted.
         asyncio.run(_load_test(port, loaded["session"], tiles, WARM_UP_S))
+        load_during = _load()
         result = asyncio.run(_load_test(port, loaded["session"], tiles, DURATION_S))
+        load_during = f"{load_during} at the start and {_load()} at the end"
         time.sleep(TIMEOUT_S)  # let a queue left by an overload drain
         gentle = asyncio.run(_load_test(port, loaded["session"], tiles, GENTLE_S, rate=GENTLE_RATE))
+        revalidated = asyncio.run(
+            _load_test(port, loaded["session"], tiles, REVALIDATE_S, etags=result["etags"])
+        )
         # The bare query, one tile at a time in this process, on the same tiles (as warm as the server's).
         bare = _bare_sql(loaded["user"], loaded["municipality"], tiles)
     finally:
@@ -319,19 +347,25 @@ def main() -> str:
     out = io.StringIO()
     out.write("## Vector tiles under load (bench/tiles.py)\n\n")
     out.write(
-        f"Machine: {machine()}; load average {os.getloadavg()[0]:.1f} when done (the machine is shared "
-        f"with other work, so the figures are an upper bound).\n\n"
+        f"Machine: {machine()}. Load averages (1, 5, 15 min, as `uptime` prints them): {load_before} "
+        f"when the bench started; {load_during} of the 50 requests/s run; {_load()} when done. The "
+        f"machine is shared with other work (a load above 2 means processes waited for one of its 2 "
+        f"cores), so the figures are an upper bound.\n\n"
     )
     out.write(
         f"{INCIDENTS:,} incidents COPY-loaded in {loaded['load_s']:.1f} s into the bench's own database "
-        f"(dropped afterwards); the 160 m squares were refreshed from them in {refresh_s:.1f} s; logged in as a BRÅ member (sensitive categories filtered out). "
+        f"(dropped afterwards); the pre-aggregated 160 m and 40 m squares were refreshed from them in "
+        f"{refresh_s:.1f} s; logged in as a BRÅ member (sensitive categories filtered out). "
         f"{len(tiles)} distinct tiles at zooms {ZOOMS[0]}–{ZOOMS[-1]} over the built-up middle, requested at a "
         f"fixed {RATE} requests/s for {DURATION_S} s by a Python asyncio client (aiohttp, open model: "
         f"latency from each request's scheduled send time) against gunicorn (2 workers × 4 threads). "
         f"Below zoom 14 a tile holds counts per fixed square, summed from pre-aggregated 160 m squares (a "
         f"materialized view, refreshed when incidents change); from 14 points, unless the tile would hold more "
-        f"than {MAX_POINTS:,} (then counts per smaller square). Each request is answered in full (no "
-        f"If-None-Match), so the figures are for uncached tiles.\n\n"
+        f"than {MAX_POINTS:,}: then counts per smaller square, at zoom 14 and 15 summed from pre-aggregated "
+        f"40 m squares (which also tell that the tile is crowded, so its points are never read), from 16 "
+        f"counted from the points. The first two runs send no If-None-Match, so their figures are for "
+        f"tiles drawn in full; the third sends the ETag each tile got in the first run, as a browser "
+        f"revalidating its tiles does (answered 304 from the data version, undrawn).\n\n"
     )
     out.write(
         "| measure | requests | p50 ms | p95 ms | p99 ms | max ms |\n|---|---:|---:|---:|---:|---:|\n"
@@ -344,6 +378,11 @@ def main() -> str:
     out.write(
         f"| HTTP via gunicorn at {GENTLE_RATE} requests/s for {GENTLE_S} s (all zooms) | {len(gl)} | "
         f"{_ms(_pct(gl, 50))} | {_ms(_pct(gl, 95))} | {_ms(_pct(gl, 99))} | {_ms(max(gl))} |\n"
+    )
+    rv = revalidated["latencies"]
+    out.write(
+        f"| HTTP via gunicorn at {RATE} requests/s for {REVALIDATE_S} s with If-None-Match (304) | "
+        f"{len(rv)} | {_ms(_pct(rv, 50))} | {_ms(_pct(rv, 95))} | {_ms(_pct(rv, 99))} | {_ms(max(rv))} |\n"
     )
     out.write(
         f"| bare ST_AsMVT query (same tiles, one at a time) | {len(sql_all)} | {_ms(_pct(sql_all, 50))} | "
@@ -363,7 +402,9 @@ def main() -> str:
     out.write(
         f"\nAchieved {len(lat) / result['elapsed']:.1f} requests/s; status codes {dict(sorted(result['statuses'].items()))}"
         f" ({ok} OK; 0 = no answer within {TIMEOUT_S} s); at {GENTLE_RATE}/s: "
-        f"{dict(sorted(gentle['statuses'].items()))}; tile size median {statistics.median(sizes) / 1024:.1f} KiB, "
+        f"{dict(sorted(gentle['statuses'].items()))}; revalidating at {RATE}/s: "
+        f"{dict(sorted(revalidated['statuses'].items()))} in {len(rv) / revalidated['elapsed']:.1f} "
+        f"requests/s; tile size median {statistics.median(sizes) / 1024:.1f} KiB, "
         f"largest {max(sizes) / 1024:.0f} KiB.\n"
     )
     return out.getvalue()

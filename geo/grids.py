@@ -82,6 +82,29 @@ class Grid:
             .astype(np.int64)
         )
 
+    def window(self, bounds: tuple[float, float, float, float]) -> tuple[Grid, slice, slice] | None:
+        """The part of the grid whose cells touch ``bounds`` (minx, miny, maxx, maxy): the sub-grid and the
+        row and column slices that cut it from an array of this grid's shape; None when they do not meet.
+
+        >>> g = Grid(0.0, 0.0, 100.0, 10, 8)
+        >>> sub, rows, cols = g.window((250.0, 120.0, 420.0, 300.0))
+        >>> (sub.x0, sub.y0, sub.nx, sub.ny), (rows.start, rows.stop), (cols.start, cols.stop)
+        ((200.0, 100.0, 3, 2), (1, 3), (2, 5))
+        >>> g.window((5000.0, 0.0, 6000.0, 10.0)) is None
+        True
+        """
+        minx, miny, maxx, maxy = bounds
+        c0 = max(0, int(np.floor((minx - self.x0) / self.cell_m)))
+        r0 = max(0, int(np.floor((miny - self.y0) / self.cell_m)))
+        c1 = min(self.nx, int(np.ceil((maxx - self.x0) / self.cell_m)))
+        r1 = min(self.ny, int(np.ceil((maxy - self.y0) / self.cell_m)))
+        if c0 >= c1 or r0 >= r1:
+            return None
+        sub = Grid(
+            self.x0 + c0 * self.cell_m, self.y0 + r0 * self.cell_m, self.cell_m, c1 - c0, r1 - r0
+        )
+        return sub, slice(r0, r1), slice(c0, c1)
+
     def cell_centres(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """x and y of every cell centre, each of shape (ny, nx)."""
         xs = self.x0 + (np.arange(self.nx) + 0.5) * self.cell_m

@@ -12,6 +12,7 @@ bounds Leaflet needs are then the Mercator corners given in WGS 84.
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,8 +67,11 @@ def write_cog(
     srid: int = STORAGE_SRID,
     description: str = "",
     units: str = "",
+    tags: Mapping[str, str] | None = None,
 ) -> None:
     """Write ``values`` (shape ``grid.shape``, row 0 south) as a Cloud Optimized GeoTIFF.
+
+    ``tags`` are written as the file's metadata (``gdalinfo`` lists them): what the values are, for whom.
 
     Float32, DEFLATE-compressed, 256 × 256 tiles, overviews made by averaging, the COG layout (header
     and overviews first, so a reader can fetch only what it needs). QGIS and GDAL read it.
@@ -102,6 +106,8 @@ def write_cog(
                 tmp.set_band_description(1, description)
             if units:
                 tmp.update_tags(1, units=units)
+            if tags:
+                tmp.update_tags(**tags)
         with memfile.open() as src:
             rio_copy(
                 src,
@@ -115,10 +121,17 @@ def write_cog(
             )
 
 
-def cog_bytes(grid: Grid, values: NDArray[np.float64], **kwargs: str) -> bytes:
+def cog_bytes(
+    grid: Grid,
+    values: NDArray[np.float64],
+    *,
+    description: str = "",
+    units: str = "",
+    tags: Mapping[str, str] | None = None,
+) -> bytes:
     """``write_cog`` into memory, for a download."""
     with MemoryFile(ext=".tif") as out:
-        write_cog(out.name, grid, values, **kwargs)  # type: ignore[arg-type]
+        write_cog(out.name, grid, values, description=description, units=units, tags=tags)
         return bytes(out.read())
 
 

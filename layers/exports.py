@@ -1,4 +1,5 @@
-"""Exports: any layer as GeoJSON or CSV, and one GeoPackage with all layers of a plan review or a walk.
+"""Exports: any layer as GeoJSON or CSV, the density raster as GeoTIFF, and one GeoPackage with all
+layers of a plan review or a walk.
 
 Every export reads through the OGC collection registry (layers.ogc), so it carries the same permission
 decision as the pages and the OGC API: incidents through ``visible_incidents``, sensitive incidents for
@@ -7,7 +8,12 @@ users are written to the audit log. The GeoPackages hold no sensitive points for
 a walk is a document that travels (docs/decisions/0402).
 
 GeoPackages are written by GDAL's ``ogr2ogr`` from GeoJSON files in a private temporary folder
-(``TRYGG_MEDIA_ROOT/exports``, mode 0700), in SWEREF 99 TM, and the folder is removed afterwards.
+(``TRYGG_MEDIA_ROOT/exports``, mode 0700), in SWEREF 99 TM, and the folder is removed afterwards. A
+plan review's package also holds the incident density around the plan as a raster layer (GeoPackage
+tiled gridded coverage, Float32), written by ``gdal_translate`` from the engine's GeoTIFF.
+
+The density GeoTIFF (``density_geotiff``) is the engine's surface (``layers.analysis``) written by
+``geo.raster.cog_bytes``: the /bra/ page's download and /export/tathet.tif both write it here.
 """
 
 from __future__ import annotations
@@ -21,18 +27,27 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 import shapely.geometry
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry
+from django.db.models import Min
+from numpy.typing import NDArray
 
 from geo.crs import STORAGE_SRID
-from layers.models import Municipality
+from geo.grids import Grid
+from geo.raster import cog_bytes
+from layers.analysis import HotSpotResult, analyse, parse_analysis, scope_key
+from layers.filters import IncidentFilter, filtered_points, parse_filter
+from layers.models import Incident, Municipality
 from layers.ogc import crs as ogc_crs
 from layers.ogc import registry
-from layers.ogc.params import Interval, ItemQuery
+from layers.ogc.hotspots import bra_params
+from layers.ogc.params import LOCAL_TZ, Interval, ItemQuery
 from layers.ogc.registry import Collection
 from layers.roles import AnyUser
 
@@ -40,7 +55,9 @@ from layers.roles import AnyUser
 SURROUNDINGS_M = 500
 MAX_EXPORT_FEATURES = 2_000_000
 OGR2OGR = "ogr2ogr"
+GDAL_TRANSLATE = "gdal_translate"
 OGR2OGR_TIMEOUT_S = 300
+DENSITY_UNITS = "incidents/km2"
 
 # Export files are written with x = easting/longitude first, as GeoJSON files, CSV readers and GDAL expect.
 EXPORT_CRS = {
@@ -114,6 +131,120 @@ def _csv_value(value: object) -> object:
     if value is None:
         return ""
     return value
+
+
+# --- Density rasters ------------------------------------------------------------------------------
+
+
+def density_tags(
+    result: HotSpotResult, f: IncidentFilter, *, sensitive_included: bool
+) -> dict[str, str]:
+    """What a density raster holds, as metadata a GIS shows (gdalinfo, QGIS's layer properties)."""
+    return {
+        "TRYGG_QUANTITY": "kernel density of incidents, per km2 for the period (not per year)",
+        "TRYGG_PERIOD": f"{f.date_from.isoformat()}/{f.date_to.isoformat()}",
+        "TRYGG_FILTER": f.query_string(),
+        "TRYGG_BANDWIDTH_M": f"{result.bandwidth_m:.0f}",
+        "TRYGG_CELL_M": f"{result.density.grid.cell_m:g}",
+        "TRYGG_INCIDENTS": str(result.n_points),
+        "TRYGG_SENSITIVE_INCLUDED": "yes" if sensitive_included else "no",
+    }
+
+
+def density_geotiff(
+    result: HotSpotResult,
+    f: IncidentFilter,
+    *,
+    sensitive_included: bool,
+    bounds: tuple[float, float, float, float] | None = None,
+) -> bytes:
+    """The engine's density surface as a Cloud Optimized GeoTIFF in SWEREF 99 TM (incidents per km² for
+    the period), cut to the cells touching ``bounds`` when given; empty bytes when they miss the grid."""
+    grid, values = density_window(result, bounds)
+    if grid is None:
+        return b""
+    return cog_bytes(
+        grid,
+        values,
+        description=f"incidents per km2, bandwidth {result.bandwidth_m:.0f} m, {f.query_string()}",
+        units=DENSITY_UNITS,
+        tags=density_tags(result, f, sensitive_included=sensitive_included),
+    )
+
+
+def density_window(
+    result: HotSpotResult, bounds: tuple[float, float, float, float] | None
+) -> tuple[Grid | None, NDArray[np.float64]]:
+    grid, values = result.density.grid, result.density.values
+    if bounds is None:
+        return grid, values
+    window = grid.window(bounds)
+    if window is None:
+        return None, values[:0, :0]
+    sub, rows, cols = window
+    return sub, values[rows, cols]
+
+
+def density_filename(f: IncidentFilter) -> str:
+    return f"tathet-{f.date_from:%Y%m%d}-{f.date_to:%Y%m%d}.tif"
+
+
+@dataclass(frozen=True)
+class PackageRaster:
+    name: str  # raster table in the GeoPackage
+    description: str
+    geotiff: bytes  # the engine's COG, written into the package by gdal_translate
+
+
+def package_density_filter(interval: Interval | None, municipality: Municipality) -> IncidentFilter:
+    """The period of a package's density raster: the package's ``datetime``, or, without one, every
+    incident it holds (from the first, at most ten years back, to today). Never sensitive incidents: a
+    package travels. Raises ``FilterError`` (e.g. a period over ten years)."""
+    params = bra_params(interval, {})  # the OGC datetime read as the BRÅ page's period
+    if "from" not in params:
+        first = (
+            Incident.objects.placed()
+            .non_sensitive()
+            .filter(municipality=municipality)
+            .aggregate(first=Min("occurred_from"))["first"]
+        )
+        end = parse_filter(params).date_to
+        earliest = end - timedelta(days=3650)
+        start = first.astimezone(LOCAL_TZ).date() if first is not None else end
+        params["from"] = max(min(start, end), earliest).isoformat()
+    params["sensitive"] = "0"
+    return parse_filter(params)
+
+
+def plan_density_raster(
+    user: AnyUser,
+    municipality: Municipality,
+    plan_area: GEOSGeometry,
+    f: IncidentFilter,
+) -> PackageRaster | None:
+    """The incident density around a plan (its surroundings), without sensitive incidents, for everyone.
+
+    None when the user may not see incidents, or the period holds none.
+    """
+    incidents = registry.get("incidents")
+    if incidents is None or not incidents.allowed(user):
+        return None
+    params = parse_analysis({})
+    result = analyse(
+        filtered_points(user, f, municipality), municipality, params, scope=scope_key(user, f)
+    )
+    if result.n_points == 0:
+        return None
+    minx, miny, maxx, maxy = plan_area.buffer(SURROUNDINGS_M).extent
+    data = density_geotiff(result, f, sensitive_included=False, bounds=(minx, miny, maxx, maxy))
+    if not data:
+        return None
+    return PackageRaster(
+        "tathet",
+        f"Händelser per km² {f.date_from}–{f.date_to} (kärntäthet, bandbredd "
+        f"{result.bandwidth_m:.0f} m), utan känsliga händelser",
+        data,
+    )
 
 
 # --- GeoPackages -----------------------------------------------------------------------------------
@@ -199,13 +330,53 @@ def _ogr2ogr(
         raise ExportFailed(f"ogr2ogr failed on layer {layer_name}: {result.stderr.strip()[:300]}")
 
 
+def _gdal_translate_into(target: Path, source: Path, raster: PackageRaster) -> None:
+    """Append ``source`` (a GeoTIFF) to the GeoPackage ``target`` as the raster table ``raster.name``.
+
+    Float32 values go in as the GeoPackage tiled gridded coverage extension (TIFF tiles), so QGIS and
+    GDAL read the numbers themselves, not colours.
+    """
+    args = [
+        GDAL_TRANSLATE,
+        "-q",
+        "-of",
+        "GPKG",
+        "-co",
+        "APPEND_SUBDATASET=YES",
+        "-co",
+        f"RASTER_TABLE={raster.name}",
+        "-co",
+        f"RASTER_IDENTIFIER={raster.name}",
+        "-co",
+        f"RASTER_DESCRIPTION={raster.description}",
+        "-co",
+        "TILE_FORMAT=TIFF",
+        str(source),
+        str(target),
+    ]
+    try:
+        result = subprocess.run(  # noqa: S603  (fixed program, paths we made, no shell)
+            args, capture_output=True, text=True, timeout=OGR2OGR_TIMEOUT_S, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise ExportFailed(f"gdal_translate could not run: {type(e).__name__}") from e
+    if result.returncode != 0:
+        raise ExportFailed(
+            f"gdal_translate failed on raster {raster.name}: {result.stderr.strip()[:300]}"
+        )
+
+
 def build_geopackage(
-    user: AnyUser, municipality: Municipality, layers: list[PackageLayer], out: IO[bytes]
+    user: AnyUser,
+    municipality: Municipality,
+    layers: list[PackageLayer],
+    out: IO[bytes],
+    rasters: list[PackageRaster] | None = None,
 ) -> dict[str, int]:
     """Write every layer the user may see into one GeoPackage (SWEREF 99 TM) and copy it to ``out``.
 
-    Returns the feature count per layer written. Layers whose collection the user may not see are left
-    out, as they are left out of the OGC API.
+    Returns the feature count per layer written (and 1 per raster). Layers whose collection the user may
+    not see are left out, as they are left out of the OGC API. Rasters go in after the vector layers.
     """
     crs = EXPORT_CRS["3006"]
     counts: dict[str, int] = {}
@@ -226,6 +397,11 @@ def build_geopackage(
             )
         if not target.exists():
             raise ExportFailed("there is nothing this user may export here")
+        for raster in rasters or []:
+            source = folder / f"{raster.name}.tif"
+            source.write_bytes(raster.geotiff)
+            _gdal_translate_into(target, source, raster)
+            counts[raster.name] = 1
         with target.open("rb") as written:
             shutil.copyfileobj(written, out)
     finally:

@@ -43,6 +43,9 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 LIGHTS = ("dagsljus", "skymning", "morker")
 COMPARES = ("year", "previous")
 MAX_PERIOD_DAYS = 366 * 10
+# The dates a filter may name: incidents before 1900 are refused on import, and year 1 or 9999 would
+# overflow the period's bounds.
+EARLIEST, LATEST = date(1900, 1, 1), date(2100, 12, 31)
 
 
 class FilterError(ValueError):
@@ -151,9 +154,12 @@ def _date(params: Mapping[str, Any], name: str, default: date) -> date:
     if len(values) > 1:
         raise FilterError(name, "ange ett datum")
     try:
-        return date.fromisoformat(values[0])
+        value = date.fromisoformat(values[0])
     except ValueError:
         raise FilterError(name, f"{values[0]!r} är inget datum (ÅÅÅÅ-MM-DD)") from None
+    if not EARLIEST <= value <= LATEST:
+        raise FilterError(name, f"datumet ska ligga mellan {EARLIEST.year} och {LATEST.year}")
+    return value
 
 
 def _int_ranges(params: Mapping[str, Any], name: str, low: int, high: int) -> tuple[int, ...]:

@@ -23,6 +23,7 @@ from layers.models import (
     PlanZone,
     StatisticalArea,
 )
+from layers.ogc.hotspots import HotSpotSource
 from layers.ogc.params import Interval
 from layers.ogc.registry import Collection, register
 from layers.ogc.sources import (
@@ -289,3 +290,21 @@ for _index, (_kind, _label) in enumerate(ContextFeature.Kind.choices):
             ),
         )
     )
+
+
+register(
+    Collection(
+        id="hotspot-cells",
+        title="Hot spots (Gi*-rutor)",
+        description=(
+            "Getis-Ord Gi* per fast ruta i kommunen, som på BRÅ-sidan: antal händelser, z, p och "
+            "konfidensklass (hot/cold spot 99, 95, 90 %) för perioden i datetime (standard: de tolv "
+            "senaste månaderna). Alla rutor i studieområdet; significant=true ger hot och cold spots. "
+            "Utan behörighet beräknas rutorna utan känsliga händelser."
+        ),
+        permission="layers.view_incident",
+        audited=True,
+        order=50,
+        source=HotSpotSource(),
+    )
+)

@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from geo.crs import STORAGE_SRID, WEB_SRID, transform_xy
-from geo.raster import cog_bytes
 from layers import audit
 from layers.aggregates import cells_as_geojson, sensitive_cells
 from layers.analysis import (
@@ -40,6 +39,7 @@ from layers.analysis import (
     scope_key,
     summary_json,
 )
+from layers.exports import density_filename, density_geotiff
 from layers.filters import (
     FilterError,
     IncidentFilter,
@@ -497,13 +497,9 @@ def export_tif(request: HttpRequest) -> HttpResponse:
     except (FilterError, NoMunicipality) as e:
         return _error(e)
     result = _result(request, municipality, f, params)
-    data = cog_bytes(
-        result.density.grid,
-        result.density.values,
-        description=f"incidents per km2, bandwidth {result.bandwidth_m:.0f} m, {f.query_string()}",
-        units="incidents/km2",
-    )
+    # The same writer as /export/tathet.tif (layers.exports), which programs and QGIS use.
+    data = density_geotiff(result, f, sensitive_included=sees_sensitive(request.user, f))
     _audit_sensitive(request, f, result.n_sensitive, what="tathet.tif", export=True)
     response = HttpResponse(data, content_type="image/tiff")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(f, "tathet", "tif")}"'
+    response["Content-Disposition"] = f'attachment; filename="{density_filename(f)}"'
     return response

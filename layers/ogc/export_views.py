@@ -1,4 +1,5 @@
-"""Download endpoints: /export/<layer>.geojson|csv and the GeoPackages of a plan review and of a walk."""
+"""Download endpoints: /export/<layer>.geojson|csv, /export/tathet.tif, and the GeoPackages of a plan
+review and of a walk."""
 
 from __future__ import annotations
 
@@ -7,15 +8,30 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-from django.http import FileResponse, HttpRequest, JsonResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_safe
 
 from layers import audit, exports
-from layers.models import AuditEvent, Detaljplan
+from layers.analysis import hotspots_for
+from layers.filters import FilterError, parse_filter, sees_sensitive
+from layers.models import AuditEvent, Detaljplan, Municipality
 from layers.ogc import crs as ogc_crs
 from layers.ogc.auth import login_or_basic
-from layers.ogc.params import BadRequest, ItemQuery, parse_datetime_param, parse_items_query
+from layers.ogc.params import (
+    BadRequest,
+    Interval,
+    ItemQuery,
+    parse_bbox,
+    parse_datetime_param,
+    parse_items_query,
+)
 from layers.ogc.registry import Collection
 from layers.ogc.views import _allowed_collection, _municipality_or_error, bad_request, ogc_error
 from layers.roles import can_view_sensitive
@@ -23,15 +39,13 @@ from layers.roles import can_view_sensitive
 FORMATS = {"geojson": "application/geo+json", "csv": "text/csv; charset=utf-8"}
 
 
-def _sensitive_in_export(request: HttpRequest, collection: Collection, query: ItemQuery) -> int:
-    names = {q.name for q in collection.source.queryables}
-    if not collection.audited or "sensitive" not in names or not can_view_sensitive(request.user):
+def _sensitive_in_export(
+    request: HttpRequest, collection: Collection, municipality: Municipality, query: ItemQuery
+) -> int:
+    """Sensitive incidents in (or behind) the export, for the audit log; 0 for users who may not see any."""
+    if not collection.audited or not can_view_sensitive(request.user):
         return 0
-    municipality = _municipality_or_error()
-    if isinstance(municipality, JsonResponse):
-        return 0
-    probe = replace(query, limit=1, offset=0, filters={**query.filters, "sensitive": "true"})
-    return collection.source.page(request.user, municipality, probe).number_matched
+    return collection.source.sensitive_total(request.user, municipality, query)
 
 
 @require_safe
@@ -61,7 +75,7 @@ def layer(request: HttpRequest, collection_id: str, fmt: str) -> HttpResponseBas
         return municipality
     query = replace(query, crs=output_crs, limit=exports.MAX_EXPORT_FEATURES, offset=0)
     try:
-        sensitive = _sensitive_in_export(request, found, query)
+        sensitive = _sensitive_in_export(request, found, municipality, query)
         features = exports.iter_features(request.user, found, municipality, query)
         first = next(
             features, None
@@ -93,7 +107,7 @@ def layer(request: HttpRequest, collection_id: str, fmt: str) -> HttpResponseBas
     return response
 
 
-def _interval(request: HttpRequest) -> object:
+def _interval(request: HttpRequest) -> Interval | None:
     unknown = sorted(set(request.GET.keys()) - {"datetime"})
     if unknown:
         raise BadRequest(unknown[0], "unknown parameter; a package takes datetime")
@@ -101,16 +115,20 @@ def _interval(request: HttpRequest) -> object:
 
 
 def _package_response(
-    request: HttpRequest, layers: list[exports.PackageLayer], filename: str
+    request: HttpRequest,
+    layers: list[exports.PackageLayer],
+    filename: str,
+    rasters: list[exports.PackageRaster] | None = None,
 ) -> HttpResponseBase:
     municipality = _municipality_or_error()
     if isinstance(municipality, JsonResponse):
         return municipality
     buffer = io.BytesIO()
     try:
-        exports.build_geopackage(request.user, municipality, layers, buffer)
+        exports.build_geopackage(request.user, municipality, layers, buffer, rasters)
     except exports.ExportFailed as e:
-        return ogc_error(500 if "ogr2ogr" in str(e) else 403, "ExportFailed", str(e))
+        failed_tool = "ogr2ogr" in str(e) or "gdal_translate" in str(e)
+        return ogc_error(500 if failed_tool else 403, "ExportFailed", str(e))
     buffer.seek(0)
     response = FileResponse(
         buffer, as_attachment=True, filename=filename, content_type="application/geopackage+sqlite3"
@@ -122,7 +140,8 @@ def _package_response(
 @require_safe
 @login_or_basic
 def plan_review_package(request: HttpRequest, plan_pk: int) -> HttpResponseBase:
-    """/export/plan/<id>.gpkg: the plan area, its zones, and context, observations, incidents around it."""
+    """/export/plan/<id>.gpkg: the plan area, its zones, and context, observations, incidents around it,
+    and the incident density there as a raster layer."""
     try:
         interval = _interval(request)
     except BadRequest as e:
@@ -132,8 +151,23 @@ def plan_review_package(request: HttpRequest, plan_pk: int) -> HttpResponseBase:
     plan = Detaljplan.objects.filter(pk=plan_pk).first()
     if plan is None:
         return ogc_error(404, "NotFound", "no such detaljplan")
-    layers = exports.plan_review_layers(plan.area, plan.pk, interval)  # type: ignore[arg-type]
-    return _package_response(request, layers, f"trygg-detaljplan-{plan.plan_id}.gpkg")
+    municipality = _municipality_or_error()
+    if isinstance(municipality, JsonResponse):
+        return municipality
+    try:
+        f = exports.package_density_filter(interval, municipality)
+    except FilterError as e:
+        return ogc_error(400, "InvalidParameterValue", f"datetime: {e}", "datetime", str(e))
+    except BadRequest as e:
+        return bad_request(e)
+    raster = exports.plan_density_raster(request.user, municipality, plan.area, f)
+    layers = exports.plan_review_layers(plan.area, plan.pk, interval)
+    return _package_response(
+        request,
+        layers,
+        f"trygg-detaljplan-{plan.plan_id}.gpkg",
+        rasters=[raster] if raster is not None else [],
+    )
 
 
 @require_safe
@@ -156,3 +190,66 @@ def walk_package(request: HttpRequest, walk_pk: int) -> HttpResponseBase:
     return _package_response(
         request, exports.walk_layers(walk_pk), f"trygg-vandring-{walk_pk}.gpkg"
     )
+
+
+# The BRÅ page's filter (layers.filters, layers.analysis) and a bbox to cut the raster to.
+DENSITY_PARAMETERS = frozenset(
+    {"from", "to", "focus", "category", "district", "hours", "weekdays", "light", "compare",
+     "sensitive", "bandwidth", "gi_cell", "fdr", "bbox", "bbox-crs"}
+)  # fmt: skip
+
+
+@require_safe
+@login_or_basic
+def density_tif(request: HttpRequest) -> HttpResponseBase:
+    """/export/tathet.tif: the incident density for the BRÅ page's filter as a Cloud Optimized GeoTIFF.
+
+    The same surface, the same parameters and the same rule as /bra/export/tathet.tif (computed without
+    sensitive incidents for users without the permission); an analyst's export of a surface computed
+    with them is written to the audit log.
+    """
+    unknown = sorted(set(request.GET.keys()) - DENSITY_PARAMETERS)
+    if unknown:
+        allowed = ", ".join(sorted(DENSITY_PARAMETERS))
+        return bad_request(
+            BadRequest(unknown[0], f"unknown parameter; this export takes {allowed}")
+        )
+    if not request.user.has_perm("layers.view_incident"):
+        return ogc_error(404, "NotFound", "no density for this user")
+    municipality = _municipality_or_error()
+    if isinstance(municipality, JsonResponse):
+        return municipality
+    try:
+        bounds = None
+        if "bbox" in request.GET:
+            box_crs = ogc_crs.parse(request.GET["bbox-crs"]) if "bbox-crs" in request.GET else None
+            box = parse_bbox(request.GET["bbox"], box_crs or ogc_crs.DEFAULT)
+            minx, miny, maxx, maxy = box.extent
+            bounds = (minx, miny, maxx, maxy)
+        elif "bbox-crs" in request.GET:
+            raise BadRequest("bbox-crs", "is only meaningful together with bbox")
+        f = parse_filter(request.GET)
+        result = hotspots_for(request.user, municipality, request.GET)
+    except ogc_crs.UnsupportedCrs as e:
+        return ogc_error(400, "InvalidParameterValue", str(e), "bbox-crs")
+    except BadRequest as e:
+        return bad_request(e)
+    except FilterError as e:
+        return ogc_error(400, "InvalidParameterValue", f"{e.field}: {e}", e.field, str(e))
+    included = sees_sensitive(request.user, f)
+    data = exports.density_geotiff(result, f, sensitive_included=included, bounds=bounds)
+    if not data:
+        return bad_request(BadRequest("bbox", "does not meet the municipality's density grid"))
+    if included and result.n_sensitive:
+        audit.record(
+            AuditEvent.Action.EXPORT_SENSITIVE,
+            request=request,
+            channel="export",
+            object_type="tathet.tif",
+            count=result.n_sensitive,
+            detail={"filter": f.params(), "query": request.GET.urlencode()[:500]},
+        )
+    response = HttpResponse(data, content_type="image/tiff")
+    response["Content-Disposition"] = f'attachment; filename="{exports.density_filename(f)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

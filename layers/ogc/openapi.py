@@ -7,11 +7,13 @@ parameters of a collection from its own path, including the queryables.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from typing import Any
 
 from layers.ogc import crs as ogc_crs
 from layers.ogc.params import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
 from layers.ogc.registry import Collection
+from layers.ogc.sources import Queryable
 
 GEOJSON = "application/geo+json"
 JSON = "application/json"
@@ -95,6 +97,30 @@ def _feature_schema(collection: Collection) -> dict[str, Any]:
     }
 
 
+def _queryable_parameters(queryables: Iterable[Queryable]) -> list[dict[str, Any]]:
+    out = []
+    for q in queryables:
+        schema: dict[str, Any] = {"type": q.type}
+        if q.type == "string":
+            schema["maxLength"] = 300
+        if q.type == "integer":
+            schema.update({"minimum": -(2**31), "maximum": 2**31 - 1})
+        if q.enum:
+            schema["enum"] = list(q.enum)
+        out.append(
+            {
+                "name": q.name,
+                "in": "query",
+                "required": False,
+                "description": q.description or f"Endast objekt där {q.name} är lika med värdet.",
+                "schema": schema,
+                "style": "form",
+                "explode": False,
+            }
+        )
+    return out
+
+
 def _collection_paths(collection: Collection) -> dict[str, Any]:
     cid = collection.id
     schema_name = f"feature-{cid}"
@@ -107,25 +133,24 @@ def _collection_paths(collection: Collection) -> dict[str, Any]:
         _ref("crs"),
         _ref("datetime"),
     ]
-    for q in collection.source.queryables:
-        schema: dict[str, Any] = {"type": q.type}
-        if q.type == "string":
-            schema["maxLength"] = 300
-        if q.type == "integer":
-            schema.update({"minimum": -(2**31), "maximum": 2**31 - 1})
-        if q.enum:
-            schema["enum"] = list(q.enum)
-        query_params.append(
-            {
-                "name": q.name,
-                "in": "query",
-                "required": False,
-                "description": q.description or f"Endast objekt där {q.name} är lika med värdet.",
-                "schema": schema,
-                "style": "form",
-                "explode": False,
-            }
-        )
+    query_params.extend(_queryable_parameters(collection.source.queryables))
+    item_params: list[dict[str, Any]] = [
+        {
+            "name": "featureId",
+            "in": "path",
+            "required": True,
+            "description": "Objektets id",
+            "schema": {"type": "string", "maxLength": 80},
+        },
+        _ref("f-geojson"),
+        _ref("crs"),
+    ]
+    extra = collection.source.item_parameters
+    if "datetime" in extra:
+        item_params.append(_ref("datetime"))
+    item_params.extend(
+        _queryable_parameters(q for q in collection.source.queryables if q.name in extra)
+    )
     tag = [cid]
     return {
         f"/collections/{cid}": {
@@ -194,17 +219,7 @@ def _collection_paths(collection: Collection) -> dict[str, Any]:
                 "summary": f"Ett objekt i {collection.title}",
                 "operationId": f"item-{cid}",
                 "tags": tag,
-                "parameters": [
-                    {
-                        "name": "featureId",
-                        "in": "path",
-                        "required": True,
-                        "description": "Objektets id",
-                        "schema": {"type": "string", "maxLength": 80},
-                    },
-                    _ref("f-geojson"),
-                    _ref("crs"),
-                ],
+                "parameters": item_params,
                 "responses": _responses(
                     {
                         "description": "Objektet (GeoJSON Feature)",

@@ -9,6 +9,7 @@ sensitive incidents), so the OGC API, the exports and the tiles give the answer 
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -45,7 +46,7 @@ class Queryable:
 
     name: str
     lookup: str  # ORM path
-    type: str = "string"  # JSON Schema type: string, integer, boolean
+    type: str = "string"  # JSON Schema type: string, integer, number, boolean
     enum: tuple[str, ...] = ()
     description: str = ""
     # For a property that is not one column (e.g. "sensitive"): parsed value -> condition.
@@ -61,6 +62,14 @@ class Queryable:
             if not -(2**31) <= number < 2**31:
                 raise BadRequest(self.name, "is out of range")
             return number
+        if self.type == "number":
+            try:
+                real = float(value)
+            except ValueError as e:
+                raise BadRequest(self.name, f"must be a number, got {raw[:40]!r}") from e
+            if not math.isfinite(real):
+                raise BadRequest(self.name, "must be a finite number")
+            return real
         if self.type == "boolean":
             if value.lower() in {"true", "1", "yes"}:
                 return True
@@ -96,11 +105,26 @@ class Source(Protocol):
     @property
     def has_time(self) -> bool: ...
 
+    @property
+    def item_parameters(self) -> frozenset[str]:
+        """Parameters a single item takes besides f and crs (e.g. the period of computed cells)."""
+        ...
+
     def page(self, user: AnyUser, municipality: Municipality, query: ItemQuery) -> Page: ...
 
     def item(
-        self, user: AnyUser, municipality: Municipality, item_id: str, crs: ogc_crs.OutputCrs
+        self,
+        user: AnyUser,
+        municipality: Municipality,
+        item_id: str,
+        crs: ogc_crs.OutputCrs,
+        query: ItemQuery | None = None,
     ) -> Page: ...
+
+    def sensitive_total(self, user: AnyUser, municipality: Municipality, query: ItemQuery) -> int:
+        """How many sensitive incidents the whole answer to ``query`` holds or was computed from
+        (for the audit log of exports); 0 for layers that never hold any."""
+        ...
 
     def iter_all(
         self, user: AnyUser, municipality: Municipality, query: ItemQuery
@@ -171,6 +195,10 @@ class ModelSource:
     def has_time(self) -> bool:
         return self.time is not None
 
+    @property
+    def item_parameters(self) -> frozenset[str]:
+        return frozenset()
+
     def _filtered(
         self, user: AnyUser, municipality: Municipality, query: ItemQuery
     ) -> QuerySet[Any]:
@@ -240,8 +268,20 @@ class ModelSource:
         for feature, _sensitive in self._features(qs, query.crs):
             yield feature
 
+    def sensitive_total(self, user: AnyUser, municipality: Municipality, query: ItemQuery) -> int:
+        if self.sensitive_flag is None:
+            return 0
+        flag = self.sensitive_flag
+        qs = self._filtered(user, municipality, query).annotate(**{flag: self.annotations[flag]()})
+        return int(qs.filter(**{flag: True}).count())
+
     def item(
-        self, user: AnyUser, municipality: Municipality, item_id: str, crs: ogc_crs.OutputCrs
+        self,
+        user: AnyUser,
+        municipality: Municipality,
+        item_id: str,
+        crs: ogc_crs.OutputCrs,
+        query: ItemQuery | None = None,
     ) -> Page:
         if not item_id.isdigit() or len(item_id) > 18:
             return Page([], 0)
@@ -307,8 +347,20 @@ class CellSource:
         for cell in self._matching(user, municipality, query):
             yield cell_feature(cell, query.crs)
 
+    @property
+    def item_parameters(self) -> frozenset[str]:
+        return frozenset()
+
+    def sensitive_total(self, user: AnyUser, municipality: Municipality, query: ItemQuery) -> int:
+        return 0  # counts on a fixed, k-suppressed grid: the form everyone may see
+
     def item(
-        self, user: AnyUser, municipality: Municipality, item_id: str, crs: ogc_crs.OutputCrs
+        self,
+        user: AnyUser,
+        municipality: Municipality,
+        item_id: str,
+        crs: ogc_crs.OutputCrs,
+        query: ItemQuery | None = None,
     ) -> Page:
         for cell in self.cells(user, municipality, None):
             if cell.cell_id == item_id:

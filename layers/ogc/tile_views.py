@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import hashlib
 
-from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from layers import audit, tiles
-from layers.models import AuditEvent
+from layers.models import AuditEvent, Municipality
 from layers.ogc.auth import login_or_basic
-from layers.ogc.views import _municipality_or_error, ogc_error
+from layers.ogc.views import ogc_error
+from layers.roles import can_view_sensitive
 
 MVT = "application/vnd.mapbox-vector-tile"
 # Every layer needs a login, so no tile may sit in a shared cache; the browser may reuse one for a minute.
@@ -28,6 +29,17 @@ def _etag_matches(request: HttpRequest, etag: str) -> bool:
     return etag in candidates
 
 
+def _etag(text: bytes) -> str:
+    return '"' + hashlib.sha256(text).hexdigest()[:32] + '"'
+
+
+def _cache_headers(response: HttpResponse, etag: str) -> HttpResponse:
+    response["ETag"] = etag
+    response["Cache-Control"] = CACHE_CONTROL
+    patch_vary_headers(response, ("Cookie", "Authorization"))
+    return response
+
+
 @require_safe
 @login_or_basic
 def tile(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpResponse:
@@ -42,29 +54,31 @@ def tile(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpRespon
         return ogc_error(
             400, "InvalidParameterValue", "a tile takes no parameters", next(iter(request.GET))
         )
-    municipality = _municipality_or_error()
-    if isinstance(municipality, JsonResponse):
-        return municipality
-    data = (
-        b"" if z < tile_layer.min_zoom else tile_layer.render(request.user, municipality, z, x, y)
-    )
-    etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+    # Without its boundary (a few kilobytes parsed into GEOS): most layers need only the id, and the
+    # hot-spot layer, which needs the boundary, reads it when it does.
+    municipality = Municipality.objects.order_by("pk").defer("boundary").first()
+    if municipality is None:
+        return ogc_error(404, "NotFound", "no municipality is loaded (run load_demo or an import)")
+    if z < tile_layer.min_zoom:
+        return _cache_headers(HttpResponse(b"", content_type=MVT), _etag(b""))
+    etag = None
+    if tile_layer.version is not None:
+        # A data version is cheaper than the tile: a client that already has it is answered undrawn.
+        version = tile_layer.version(request.user, municipality)
+        etag = _etag(f"{layer}/{z}/{x}/{y}/{version}".encode())
+        if _etag_matches(request, etag):
+            return _cache_headers(HttpResponseNotModified(), etag)
+    drawn = tile_layer.render(request.user, municipality, z, x, y)
+    etag = etag or _etag(drawn.data)
     if _etag_matches(request, etag):
-        response: HttpResponse = HttpResponseNotModified()
-    else:
-        response = HttpResponse(data, content_type=MVT)
-        if layer == "incidents":
-            sensitive = tiles.sensitive_points_in(request.user, municipality, z, x, y)
-            if sensitive:
-                audit.record(
-                    AuditEvent.Action.READ_SENSITIVE,
-                    request=request,
-                    channel="tiles",
-                    object_type="incidents",
-                    count=sensitive,
-                    detail={"tile": f"{z}/{x}/{y}"},
-                )
-    response["ETag"] = etag
-    response["Cache-Control"] = CACHE_CONTROL
-    patch_vary_headers(response, ("Cookie", "Authorization"))
-    return response
+        return _cache_headers(HttpResponseNotModified(), etag)
+    if drawn.sensitive and can_view_sensitive(request.user):
+        audit.record(
+            AuditEvent.Action.READ_SENSITIVE,
+            request=request,
+            channel="tiles",
+            object_type=layer,
+            count=drawn.sensitive,
+            detail={"tile": f"{z}/{x}/{y}"},
+        )
+    return _cache_headers(HttpResponse(drawn.data, content_type=MVT), etag)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("tiles/<str:layer>/<int:z>/<int:x>/<int:y>.mvt", tile_views.tile, name="tile"),
     path("export/plan/<int:plan_pk>.gpkg", export_views.plan_review_package, name="export-plan"),
     path("export/walk/<int:walk_pk>.gpkg", export_views.walk_package, name="export-walk"),
+    path("export/tathet.tif", export_views.density_tif, name="export-density"),
     re_path(
         r"^export/(?P<collection_id>[a-z0-9-]+)\.(?P<fmt>geojson|csv)$",
         export_views.layer,

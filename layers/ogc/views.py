@@ -22,7 +22,7 @@ from layers.models import AuditEvent, Detaljplan, Municipality
 from layers.ogc import crs as ogc_crs
 from layers.ogc import openapi, registry
 from layers.ogc.auth import login_or_basic, wants_html
-from layers.ogc.params import BadRequest, ItemQuery, parse_items_query
+from layers.ogc.params import COMMON_PARAMETERS, BadRequest, ItemQuery, parse_items_query
 from layers.ogc.registry import Collection
 from layers.ogc.sources import Page
 from layers.queries import default_municipality
@@ -131,10 +131,20 @@ def landing(request: HttpRequest) -> HttpResponse:
             "title": "Samlingar (lager)",
         },
     ]
+    if request.user.has_perm("layers.view_incident"):
+        links.append(
+            {
+                "href": _url(request, "export-density"),
+                "rel": "enclosure",
+                "type": "image/tiff; application=geotiff; profile=cloud-optimized",
+                "title": "Händelsetäthet som GeoTIFF (SWEREF 99 TM; BRÅ-sidans filter som parametrar)",
+            }
+        )
     body = {
         "title": "Trygg – OGC API Features",
         "description": "Trygghetsskapande och brottsförebyggande arbetets lager: kommundelar, NYKO-områden, "
-        "händelser, trygghetsvandringar, observationer, åtgärder, detaljplaner och stadsmiljö.",
+        "händelser, hot spots (Gi*), trygghetsvandringar, observationer, åtgärder, detaljplaner och "
+        "stadsmiljö.",
         "links": links,
     }
     if fmt == "html" or (not fmt and wants_html(request)):
@@ -168,6 +178,9 @@ def _landing_html(request: HttpRequest) -> HttpResponse:
             "ogc_url": _url(request, "ogc-landing"),
             "plans": plans,
             "walks": walks,
+            "density_url": _url(request, "export-density")
+            if request.user.has_perm("layers.view_incident")
+            else "",
             "username": request.user.get_username(),
         },
     )
@@ -436,18 +449,22 @@ def item(request: HttpRequest, collection_id: str, item_id: str) -> HttpResponse
     found = _allowed_collection(request, collection_id)
     if found is None:
         return ogc_error(404, "NotFound", f"no collection {collection_id[:80]!r}")
+    extra = found.source.item_parameters  # e.g. the period of computed cells
     try:
-        _only(request, {"f", "crs"})
+        _only(request, {"f", "crs"} | extra)
         _format(request, ("json", "geojson"))
         output_crs = ogc_crs.parse(request.GET["crs"]) if "crs" in request.GET else ogc_crs.DEFAULT
+        query = (
+            parse_items_query(request.GET, queryables=extra - COMMON_PARAMETERS) if extra else None
+        )
+        municipality = _municipality_or_error()
+        if isinstance(municipality, JsonResponse):
+            return municipality
+        page = found.source.item(request.user, municipality, item_id, output_crs, query)
     except ogc_crs.UnsupportedCrs as e:
         return ogc_error(400, "InvalidParameterValue", str(e), "crs")
     except BadRequest as e:
         return bad_request(e)
-    municipality = _municipality_or_error()
-    if isinstance(municipality, JsonResponse):
-        return municipality
-    page = found.source.item(request.user, municipality, item_id, output_crs)
     if not page.features:
         return ogc_error(404, "NotFound", f"no item {item_id[:80]!r} in {found.id}")
     _audit_sensitive(request, found, page, item=item_id[:80])

@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.contrib.gis.gdal import DataSource
 from django.contrib.gis.geos import Point
 
 from geo.crs import STORAGE_SRID
-from layers.models import Incident
+from layers.analysis import hotspot_cells, hotspots_for
+from layers.models import Incident, Municipality
 from layers.ogc import auth as ogc_auth
 from tests.factories import VASBY_CENTRUM, IncidentFactory, sensitive_category, user_with_role
 
@@ -61,8 +63,9 @@ def incidents() -> list[Incident]:
 def test_ogrinfo_lists_the_collections(live_server: Any, incidents: list[Incident]) -> None:
     out = gdal("ogrinfo", "-ro", "-q", f"OAPIF:{live_server.url}/ogc")
 
-    for name in ("districts", "nyko-areas", "incidents", "sensitive-incident-cells", "walks",
-                 "observations", "actions", "detaljplaner", "plan-zones", "context-building"):  # fmt: skip
+    for name in ("districts", "nyko-areas", "incidents", "sensitive-incident-cells", "hotspot-cells",
+                 "walks", "observations", "actions", "detaljplaner", "plan-zones",
+                 "context-building"):  # fmt: skip
         assert f": {name} (" in out, out
 
 
@@ -97,3 +100,32 @@ def test_ogrinfo_reads_the_feature_count_and_a_filter(
 
     assert "Feature Count: 130" in out
     assert "Geometry: Point" in out
+
+
+def test_ogr2ogr_copies_the_hot_spot_cells_with_the_engines_count_and_values(
+    live_server: Any, incidents: list[Incident], tmp_path: Path
+) -> None:
+    target = tmp_path / "hotspots.gpkg"
+    member = User.objects.get(username="birgitta")
+    result = hotspots_for(member, Municipality.objects.get(), {})
+    engine = {c["id"]: c for c in hotspot_cells(result, only_significant=False)}
+
+    gdal(
+        "ogr2ogr", "-f", "GPKG", str(target), f"OAPIF:{live_server.url}/ogc", "hotspot-cells",
+        "-oo", "PAGE_SIZE=500", "-t_srs", f"EPSG:{STORAGE_SRID}",
+    )  # fmt: skip
+    layer = DataSource(str(target))[0]
+    copied = {feature.get("id"): feature for feature in layer}
+
+    assert layer.srs is not None and layer.srs.srid == STORAGE_SRID
+    assert len(layer) == len(engine) > 100  # every cell of the study area
+    assert set(copied) == set(engine)
+    hot = [i for i, c in engine.items() if c["class"] > 0]
+    assert hot, "130 incidents in a line make a hot spot"
+    for cell_id in hot:
+        assert copied[cell_id].get("count") == engine[cell_id]["count"]
+        assert copied[cell_id].get("class") == engine[cell_id]["class"]
+        assert abs(copied[cell_id].get("z") - engine[cell_id]["z"]) < 1e-9
+        minx, miny, maxx, maxy = engine[cell_id]["bounds"]
+        extent = copied[cell_id].geom.extent  # within a centimetre of the engine's square
+        assert max(abs(a - b) for a, b in zip(extent, (minx, miny, maxx, maxy), strict=True)) < 0.01

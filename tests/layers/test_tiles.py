@@ -117,9 +117,10 @@ def test_pre_aggregated_squares_count_the_same_as_the_points(
     municipality = Incident.objects.first().municipality  # type: ignore[union-attr]
     tx, ty = tile_of(x, y, 12)
 
+    tiles.fresh_bins()
     name, params = tiles.incidents_tile_plan(user, municipality, 12, tx, ty)
-    from_view = decode(tiles.run_tile_sql(name, params))["incidents"]["features"]
-    from_points = decode(tiles.run_tile_sql("tile_incident_bins_raw", params))["incidents"][
+    from_view = decode(tiles.run_tile_sql(name, params).data)["incidents"]["features"]
+    from_points = decode(tiles.run_tile_sql("tile_incident_bins_raw", params).data)["incidents"][
         "features"
     ]
 
@@ -190,7 +191,12 @@ def test_an_analyst_gets_sensitive_points_and_the_read_is_audited(
     assert (event.user, event.channel, event.count) == (analyst, "tiles", 1)
 
 
-def test_hidden_categories_are_exactly_those_of_sensitive_incidents(bra_member: User) -> None:
+@pytest.mark.parametrize("zoom", [12, 15, 16])
+def test_a_bra_members_tiles_leave_out_exactly_the_sensitive_incidents(
+    bra_client: Client, zoom: int
+) -> None:
+    # The SQL writes SENSITIVE_INCIDENT once more (the category or its focus area sensitive): these tiles
+    # must leave out exactly the incidents Incident.objects.sensitive() names, however they are marked.
     plain = CategoryFactory()
     by_category = sensitive_category()
     by_focus_area = CategoryFactory(
@@ -202,13 +208,18 @@ def test_hidden_categories_are_exactly_those_of_sensitive_incidents(bra_member: 
         sensitive=False,  # sensitive through its focus area only
     )
     marked = CategoryFactory(code="markerad", label="Markerad", focus_area=None, sensitive=True)
-    for category in (plain, by_category, by_focus_area, marked):
-        IncidentFactory(category=category)
+    x, y = VASBY_CENTRUM
+    for i, category in enumerate((plain, by_category, by_focus_area, marked) * 3):
+        IncidentFactory(category=category, location=Point(x + 3 * i, y, srid=STORAGE_SRID))
 
-    hidden = set(tiles.hidden_categories(bra_member))
+    features = decode(get_tile(bra_client, "incidents", zoom).content)["incidents"]["features"]
 
-    assert hidden == set(Incident.objects.sensitive().values_list("category_id", flat=True))
-    assert hidden == {by_category.pk, by_focus_area.pk, marked.pk}
+    shown = sum(f["properties"].get("count", 1) for f in features)
+    assert shown == Incident.objects.non_sensitive().count() == 3
+    if zoom >= 16:
+        assert {f["id"] for f in features} == set(
+            Incident.objects.non_sensitive().values_list("pk", flat=True)
+        )
 
 
 def test_observations_tile_holds_the_observations(bra_client: Client) -> None:
@@ -256,3 +267,92 @@ def test_tiles_carry_an_etag_private_cache_control_and_answer_304(bra_client: Cl
     assert "Cookie" in first["Vary"] and "Authorization" in first["Vary"]
     assert again.status_code == 304 and again["ETag"] == first["ETag"]
     assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
+
+
+@pytest.mark.parametrize("role", ["bra_member", "analyst"])
+@pytest.mark.parametrize("zoom", [14, 15])
+def test_crowded_tiles_count_from_the_fine_squares_as_from_the_points(
+    role: str, zoom: int, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tiles, "MAX_POINTS", 20)
+    user = request.getfixturevalue(role)
+    rng = random.Random(3)
+    x, y = VASBY_CENTRUM
+    categories = [CategoryFactory(), sensitive_category()]
+    for i in range(200):
+        IncidentFactory(
+            category=categories[i % 2],
+            location=Point(
+                x + rng.uniform(-300, 300), y + rng.uniform(-300, 300), srid=STORAGE_SRID
+            ),
+        )
+    municipality = Incident.objects.first().municipality  # type: ignore[union-attr]
+    tx, ty = tile_of(x, y, zoom)
+    tiles.fresh_bins()
+
+    name, params = tiles.incidents_tile_plan(user, municipality, zoom, tx, ty)
+    from_squares = tiles.run_tile_sql(name, params)
+    from_points = tiles.run_tile_sql(*tiles.crowded_tile_plan(params, zoom))
+
+    key = lambda f: (tuple(f["geometry"]["coordinates"]), f["properties"]["count"])  # noqa: E731
+    squares = decode(from_squares.data)["incidents"]["features"]
+    assert all("count" in f["properties"] for f in squares)  # crowded: counts, no points
+    assert sorted(map(key, squares)) == sorted(
+        map(key, decode(from_points.data)["incidents"]["features"])
+    )
+    assert from_squares.sensitive == from_points.sensitive
+    assert (from_squares.sensitive > 0) == (role == "analyst")
+
+
+def test_a_client_that_has_the_tile_gets_304_without_the_tile_being_drawn(
+    bra_client: Client,
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    IncidentFactory()
+    tx, ty = tile_of(*VASBY_CENTRUM, 12)
+    url = f"/tiles/incidents/12/{tx}/{ty}.mvt"
+    first = bra_client.get(url)
+
+    with CaptureQueriesContext(connection) as queries:
+        again = bra_client.get(url, headers={"If-None-Match": first["ETag"]})
+
+    assert again.status_code == 304
+    assert not any("ST_AsMVT" in q["sql"] for q in queries.captured_queries)
+
+
+def test_the_incidents_etag_differs_between_users_who_see_different_incidents(
+    bra_client: Client, analyst: User
+) -> None:
+    from tests.conftest import login_verified
+
+    IncidentFactory()
+    IncidentFactory(category=sensitive_category())
+    tx, ty = tile_of(*VASBY_CENTRUM, 12)
+    url = f"/tiles/incidents/12/{tx}/{ty}.mvt"
+
+    members = bra_client.get(url)
+    analysts = login_verified(Client(), analyst).get(url)
+
+    assert members["ETag"] != analysts["ETag"]
+    assert bra_client.get(url, headers={"If-None-Match": analysts["ETag"]}).status_code == 200
+
+
+def test_an_analysts_zoomed_out_tile_counting_sensitive_incidents_is_audited(
+    analyst_client: Client, analyst: User
+) -> None:
+    IncidentFactory()
+    IncidentFactory(category=sensitive_category())
+    IncidentFactory(category=sensitive_category())
+
+    features = decode(get_tile(analyst_client, "incidents", 11).content)["incidents"]["features"]
+
+    assert sum(f["properties"]["count"] for f in features) == 3
+    event = AuditEvent.objects.get(action=AuditEvent.Action.READ_SENSITIVE)
+    assert (event.user, event.channel, event.object_type, event.count) == (
+        analyst,
+        "tiles",
+        "incidents",
+        2,
+    )

@@ -1,5 +1,6 @@
 /* The overview map at /: districts and NYKO areas as background, incidents as vector tiles (counts per
- * square when zoomed out, points when zoomed in) and walk observations on top. Labels come translated
+ * square when zoomed out, points when zoomed in) and walk observations on top; the Gi* hot spots of the
+ * last twelve months as vector tiles, off until chosen in the layer list. Labels come translated
  * from the page. */
 (function () {
   "use strict";
@@ -7,6 +8,7 @@
   var label = el.dataset;
   var map = Trygg.createMap(el);
   map.setView([59.52, 17.9], 12);
+  map.createPane("hotspots").style.zIndex = 420;  // above the areas, below the incidents
   map.createPane("incidents").style.zIndex = 450;  // above the areas (overlay pane, 400)
   map.createPane("observations").style.zIndex = 650;  // above the incident tiles
 
@@ -70,6 +72,32 @@
     return incidentTiles;
   });
 
+  // Hot and cold spots (Gi*, 200 m squares, the last twelve months) as the BRÅ page computes them by
+  // default, from /tiles/hotspots/: only drawn when chosen, since the first tile runs the analysis.
+  var giColours = { "3": "#b2182b", "2": "#ef8a62", "1": "#fddbc7", "-1": "#d1e5f0", "-2": "#67a9cf", "-3": "#2166ac" };
+  var hotspotTilesLoaded = 0;
+  var hotspotTiles = L.vectorGrid.protobuf(el.dataset.hotspotTilesUrl, {
+    rendererFactory: L.canvas.tile,
+    pane: "hotspots",
+    interactive: true,
+    maxNativeZoom: 22,
+    vectorTileLayerStyles: {
+      hotspots: function (p) {
+        var c = giColours[String(p["class"])] || "#999999";
+        return { color: c, weight: 1, fill: true, fillColor: c, fillOpacity: 0.45 };
+      }
+    }
+  });
+  hotspotTiles.on("tileload", function () { hotspotTilesLoaded += 1; el.dataset.hotspotTilesLoaded = String(hotspotTilesLoaded); });
+  hotspotTiles.on("click", function (e) {
+    var p = e.layer.properties || {};
+    L.popup().setLatLng(e.latlng).setContent(
+      "<strong>" + Trygg.escapeHtml(p.label) + "</strong><br>" + Trygg.escapeHtml(p.count) + " " +
+      Trygg.escapeHtml(label.labelIncidentsInSquare) + " (" + Trygg.escapeHtml(p.cell_size_m) + " m), z = " +
+      Trygg.escapeHtml(Number(p.z).toFixed(2))
+    ).openOn(map);
+  });
+
   var observations = Trygg.fetchJSON(el.dataset.observationsUrl).then(function (fc) {
     var layer = L.geoJSON(fc, {
       pointToLayer: function (f, latlng) {
@@ -113,6 +141,7 @@
     overlays[label.labelDistricts] = layers[1];
     overlays[label.labelIncidents] = layers[2];
     overlays[label.labelObservations] = layers[3];
+    overlays[label.labelHotspots] = hotspotTiles;  // not added to the map: chosen in the list
     L.control.layers(null, overlays, { collapsed: false }).addTo(map);
     el.dataset.ready = "true";
   }).catch(function (err) {
