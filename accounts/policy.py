@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 
-from layers.roles import AnyUser, Role, can_view_sensitive
+from layers.roles import AnyUser, Role, needs_second_factor
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=12)
@@ -18,11 +18,7 @@ TWO_FACTOR_ROLES = frozenset({Role.ANALYST, Role.ADMIN})
 
 
 def requires_two_factor(user: AnyUser) -> bool:
-    """Staff, superusers and everyone who may see sensitive incidents (analysts, administrators) use TOTP.
-
-    Asks the same permission as every channel (``can_view_sensitive``), whose answer Django caches on the
-    user for the request, so the check costs no query of its own on pages that read incidents.
-    """
-    if not getattr(settings, "REQUIRE_TWO_FACTOR", True) or not user.is_authenticated:
+    """Whether ``user`` must give a TOTP code this session (``layers.roles.needs_second_factor``)."""
+    if not getattr(settings, "REQUIRE_TWO_FACTOR", True):
         return False
-    return bool(user.is_superuser or user.is_staff or can_view_sensitive(user))
+    return needs_second_factor(user)

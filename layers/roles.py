@@ -119,3 +119,15 @@ def can_view_sensitive(user: AnyUser) -> bool:
 def can_import(user: AnyUser) -> bool:
     """True when ``user`` may import incidents and undo imports (analysts and administrators)."""
     return bool(user.is_active and user.has_perms(IMPORT_PERMISSIONS))
+
+
+def needs_second_factor(user: AnyUser) -> bool:
+    """Staff, superusers and everyone who may see sensitive incidents must prove a second factor (TOTP).
+
+    Asks the same permission as every channel (``can_view_sensitive``), so the rule cannot drift from the
+    permission it protects. Channels without a session (HTTP Basic for QGIS and GDAL) cannot carry a
+    second factor, so they refuse these users (layers/ogc/auth.py).
+    """
+    if not user.is_authenticated:
+        return False
+    return bool(user.is_superuser or user.is_staff or can_view_sensitive(user))

@@ -6,6 +6,10 @@ authentication backends (so an inactive user is refused, as on the pages). Check
 slow hash by design; a successful check is remembered in this process for a few minutes, keyed by a keyed
 hash of the credentials (never the password), so a QGIS session paging through a layer pays once.
 A failed attempt is written to the audit log like a failed page login.
+
+Basic carries no second factor, so it is refused for users who must give one (analysts and
+administrators, ``layers.roles.needs_second_factor``): they use these channels from a logged-in browser
+session, where they have given their TOTP code, and download files from there (docs/decisions/0012).
 """
 
 from __future__ import annotations
@@ -26,6 +30,10 @@ from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
+
+from layers import audit
+from layers.models import AuditEvent
+from layers.roles import needs_second_factor
 
 REALM = "Trygg"
 REMEMBER_S = 300
@@ -92,6 +100,10 @@ def basic_user(request: HttpRequest) -> User | None:
     return user
 
 
+def _second_factor_required(user: User) -> bool:
+    return bool(getattr(settings, "REQUIRE_TWO_FACTOR", True)) and needs_second_factor(user)
+
+
 def wants_html(request: HttpRequest) -> bool:
     if request.GET.get("f") == "html":
         return True
@@ -112,6 +124,19 @@ def login_or_basic(view: View) -> View:
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             user = basic_user(request)
+            if user is not None and _second_factor_required(user):
+                audit.record(
+                    AuditEvent.Action.LOGIN_FAILED, user=user, request=request, channel="basic",
+                    detail={"reason": "second factor required; Basic refused", "path": request.path[:200]},
+                )
+                return JsonResponse(
+                    {
+                        "code": "SecondFactorRequired",
+                        "description": "this account must log in with a second factor: use the browser",
+                        "error": "this account must log in with a second factor: use the browser",
+                    },
+                    status=403,
+                )
             if user is not None:
                 request.user = user
         if not request.user.is_authenticated:

@@ -398,3 +398,19 @@ def test_times_in_items_are_iso_8601(bra_client: Client) -> None:
     feature = items(bra_client, "incidents")["features"][0]
 
     assert dt.datetime.fromisoformat(feature["properties"]["occurred_from"]).tzinfo is not None
+
+
+@pytest.mark.parametrize("role", ["analytiker", "administrator"])
+def test_basic_is_refused_for_users_who_must_give_a_second_factor(role: str) -> None:
+    # Basic carries no TOTP code: an analyst's password alone must not open sensitive points to QGIS.
+    IncidentFactory(category=sensitive_category(), source_ref="S-1")
+    user_with_role(role, username="ali")
+
+    for path in ("/ogc/collections/incidents/items", "/tiles/incidents/14/9010/4680.mvt",
+                 "/export/incidents.geojson"):
+        response = Client().get(path, headers=basic("ali", "x-test-password-1"))
+
+        assert response.status_code == 403, path
+        assert "second factor" in response.json()["error"]
+    refused = AuditEvent.objects.filter(action=AuditEvent.Action.LOGIN_FAILED, channel="basic")
+    assert refused.count() == 3 and refused.first().detail["reason"].startswith("second factor")
