@@ -243,7 +243,7 @@ class ModelSource:
     def item(
         self, user: AnyUser, municipality: Municipality, item_id: str, crs: ogc_crs.OutputCrs
     ) -> Page:
-        if not item_id.isdigit() or len(item_id) > 18:
+        if not (item_id.isascii() and item_id.isdigit()) or len(item_id) > 18:  # not "²" or "٣"
             return Page([], 0)
         qs = self.rows(user, municipality).filter(municipality=municipality, pk=int(item_id))
         found = list(self._features(qs, crs))
