@@ -342,33 +342,34 @@ def body_of(response: Any) -> bytes:
     return bytes(response.content)
 
 
-def tile_points(data: bytes, z: int, x: int, y: int) -> tuple[np.ndarray, list[dict[str, Any]]]:
-    """Every vertex of a vector tile in SWEREF 99 TM, and its features (with ids and properties)."""
+def tile_features(data: bytes, z: int, x: int, y: int) -> list[tuple[np.ndarray, dict[str, Any]]]:
+    """Each feature of a vector tile with its vertices in SWEREF 99 TM (and its id and properties)."""
     import mapbox_vector_tile
 
     if not data:
-        return np.empty((0, 2)), []
+        return []
     layers = mapbox_vector_tile.decode(data, default_options={"y_coord_down": True})
-    features = [
-        f | {"extent": layer.get("extent", 4096)}
-        for layer in layers.values()
-        for f in layer["features"]
-    ]
-    if not features:
-        return np.empty((0, 2)), features
-    return np.vstack([_tile_vertices(f, z, x, y) for f in features]), features
-
-
-def _tile_vertices(feature: dict[str, Any], z: int, x: int, y: int) -> np.ndarray:
-    half = 20037508.342789244
+    half = 20037508.342789244  # Web Mercator's half width
     size = 2 * half / (1 << z)
     minx, maxy = -half + x * size, half - y * size
-    extent = feature.get("extent", 4096)
-    pixels = np.array(list(_vertices(feature["geometry"]["coordinates"])), dtype=float)
-    xs, ys = _TO_STORAGE[3857].transform(
-        minx + pixels[:, 0] / extent * size, maxy - pixels[:, 1] / extent * size
-    )
-    return np.column_stack([xs, ys])
+    out = []
+    for layer in layers.values():
+        extent = layer.get("extent", 4096)
+        for feature in layer["features"]:
+            pixels = np.array(list(_vertices(feature["geometry"]["coordinates"])), dtype=float)
+            xs, ys = _TO_STORAGE[3857].transform(
+                minx + pixels[:, 0] / extent * size, maxy - pixels[:, 1] / extent * size
+            )
+            out.append((np.column_stack([xs, ys]), feature))
+    return out
+
+
+def tile_points(data: bytes, z: int, x: int, y: int) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """Every vertex of a vector tile in SWEREF 99 TM, and its features."""
+    features = tile_features(data, z, x, y)
+    if not features:
+        return np.empty((0, 2)), []
+    return np.vstack([v for v, _ in features]), [f for _, f in features]
 
 
 def _vertices(coordinates: Any) -> Iterable[tuple[float, float]]:
@@ -408,10 +409,12 @@ def geojson_cells(document: dict[str, Any], size_m: float = 500.0) -> dict[tuple
     )
 
 
-def tile_cells(data: bytes, z: int, x: int, y: int) -> dict[tuple[int, int], int]:
+def tile_cells(
+    data: bytes, z: int, x: int, y: int, size_m: float = 500.0
+) -> dict[tuple[int, int], int]:
+    """The squares of a tile (cells, or counts drawn at a square's centre) -> count."""
     return cells_in(
-        (_tile_vertices(f, z, x, y), int(f["properties"]["count"]))
-        for f in tile_points(data, z, x, y)[1]
+        ((v, int(f["properties"]["count"])) for v, f in tile_features(data, z, x, y)), size_m
     )
 
 

@@ -150,6 +150,7 @@ def scene(django_db_setup: None, django_db_blocker: Any) -> Iterator[Scene]:
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
+        built: Scene | None = None
         try:
             cache.clear()
             tiles.forget_cells()
@@ -157,7 +158,8 @@ def scene(django_db_setup: None, django_db_blocker: Any) -> Iterator[Scene]:
             DistrictFactory(municipality=built.municipality, code="centrala")
             yield built
         finally:
-            remove_photo_files(built)
+            if built is not None:
+                remove_photo_files(built)
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
             cache.clear()
