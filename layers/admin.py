@@ -1,11 +1,18 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.gis.admin import GISModelAdmin
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
-from layers import models
+from layers import audit, models
 from layers.queries import incidents_for_admin
+from layers.roles import can_view_sensitive
 from layers.widgets import LeafletGeometryWidget
+
+
+def _is_id(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= 18
 
 
 class MapAdmin(GISModelAdmin):
@@ -87,6 +94,51 @@ class IncidentAdmin(MapAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[models.Incident]:
         # The admin is one more channel: the same decision as every other (layers.roles).
         return incidents_for_admin(request.user, super().get_queryset(request))
+
+    # Reads of sensitive incidents in the admin go to the audit log, as on every other channel.
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if changelist is not None and response.status_code == 200:
+            shown = [incident.pk for incident in changelist.result_list]
+            self._audit(request, shown, "list")
+        return response
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if response.status_code == 200 and _is_id(object_id):
+            self._audit(request, [int(object_id)], "change")
+        return response
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        response = super().history_view(request, object_id, extra_context)
+        if response.status_code == 200 and _is_id(object_id):
+            self._audit(request, [int(object_id)], "history")
+        return response
+
+    def _audit(self, request: HttpRequest, pks: list[int], view: str) -> None:
+        if request.method not in ("GET", "HEAD") or not can_view_sensitive(request.user):
+            return
+        count = models.Incident.objects.sensitive().filter(pk__in=pks).count() if pks else 0
+        if count:
+            audit.record(
+                models.AuditEvent.Action.READ_SENSITIVE,
+                request=request,
+                channel="admin",
+                object_type="incident",
+                count=count,
+                detail={"view": view, "query": request.GET.urlencode()[:500]},
+            )
 
 
 class PlanZoneInline(admin.TabularInline):  # type: ignore[type-arg]

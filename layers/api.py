@@ -8,12 +8,15 @@ from django.http import HttpRequest, JsonResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
-from rest_framework.decorators import api_view
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from layers import queries
+from layers import audit, queries
+from layers.models import AuditEvent
 
 GEOJSON = "application/geo+json"
 
@@ -62,15 +65,40 @@ def statistical_areas(request: Request) -> JsonResponse:
     return geojson_response(queries.statistical_area_features(municipality_or_404()))
 
 
+class CanViewIncidents(BasePermission):
+    """The incidents' view permission, as on the OGC API, the tiles and the pages (a role has it)."""
+
+    message = "you need the permission layers.view_incident"
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return bool(request.user.has_perm("layers.view_incident"))
+
+
 @extend_schema(
     summary="Incidents the user may see as points, as GeoJSON in WGS 84",
-    description="Sensitive incidents are included only for users with the permission to see them.",
+    description=(
+        "Sensitive incidents are included only for users with the permission to see them "
+        "(property sensitive); each such read is written to the audit log."
+    ),
     responses={(200, GEOJSON): OpenApiTypes.OBJECT},
     tags=["layers"],
 )
 @api_view(["GET"])
+@permission_classes([IsAuthenticated, CanViewIncidents])
 def incidents(request: Request) -> JsonResponse:
-    return geojson_response(queries.incident_features(request.user, municipality_or_404()))
+    body = queries.incident_features(request.user, municipality_or_404())
+    sensitive = sum(1 for f in body["features"] if f["properties"]["sensitive"])
+    if sensitive:
+        audit.record(
+            AuditEvent.Action.READ_SENSITIVE,
+            user=request.user,
+            request=request._request,  # the HttpRequest under DRF's: its address
+            channel="api",
+            object_type="incidents",
+            count=sensitive,
+            detail={"path": request.path},
+        )
+    return geojson_response(body)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:

@@ -43,9 +43,9 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 LIGHTS = ("dagsljus", "skymning", "morker")
 COMPARES = ("year", "previous")
 MAX_PERIOD_DAYS = 366 * 10
-# The dates a filter may name: incidents before 1900 are refused on import, and year 1 or 9999 would
-# overflow the period's bounds.
-EARLIEST, LATEST = date(1900, 1, 1), date(2100, 12, 31)
+# The dates a filter may name: incidents before 1900 are refused on import, and the comparison periods
+# and "to" + 1 day must stay inside the calendar.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
 
 
 class FilterError(ValueError):
@@ -154,12 +154,12 @@ def _date(params: Mapping[str, Any], name: str, default: date) -> date:
     if len(values) > 1:
         raise FilterError(name, "ange ett datum")
     try:
-        value = date.fromisoformat(values[0])
+        day = date.fromisoformat(values[0])
     except ValueError:
         raise FilterError(name, f"{values[0]!r} är inget datum (ÅÅÅÅ-MM-DD)") from None
-    if not EARLIEST <= value <= LATEST:
-        raise FilterError(name, f"datumet ska ligga mellan {EARLIEST.year} och {LATEST.year}")
-    return value
+    if not FIRST_DAY <= day <= LAST_DAY:  # the comparison periods and "to" + 1 day stay in range
+        raise FilterError(name, f"välj ett datum {FIRST_DAY.year}–{LAST_DAY.year}")
+    return day
 
 
 def _int_ranges(params: Mapping[str, Any], name: str, low: int, high: int) -> tuple[int, ...]:
@@ -216,6 +216,10 @@ def parse_filter(params: Mapping[str, Any], *, today: date | None = None) -> Inc
     if len(districts) > 1:
         raise FilterError("district", "välj en kommundel")
     district = districts[0] if districts else ""
+    if district and (
+        not district.replace("_", "").replace("-", "").isalnum() or len(district) > 60
+    ):
+        raise FilterError("district", f"{district[:60]!r} är ingen kommundelskod")
     hours = _int_ranges(params, "hours", 0, 23)
     weekdays = _int_ranges(params, "weekdays", 1, 7)
     light = tuple(sorted(set(_values(params, "light"))))

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
-from django.db.models import QuerySet
+from django.db.models import BooleanField, Case, QuerySet, Value, When
 
 from geo.crs import WEB_SRID
 from layers.models import SENSITIVE_INCIDENT, District, Incident, Municipality, StatisticalArea
@@ -88,7 +88,14 @@ def incident_features(
     rows = (
         visible_incidents(user)
         .filter(municipality=municipality)
-        .annotate(geojson=AsGeoJSON(Transform("location", WEB_SRID), precision=6))
+        .annotate(
+            geojson=AsGeoJSON(Transform("location", WEB_SRID), precision=6),
+            sensitive=Case(
+                When(SENSITIVE_INCIDENT, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
         .values(
             "id",
             "occurred_from",
@@ -96,6 +103,7 @@ def incident_features(
             "category__label",
             "source",
             "generated",
+            "sensitive",
             "geojson",
         )
         .order_by("-occurred_from")[:limit]
@@ -112,6 +120,7 @@ def incident_features(
                     "occurred_from": r["occurred_from"].isoformat(),
                     "source": r["source"],
                     "generated": r["generated"],
+                    "sensitive": r["sensitive"],
                 },
             }
             for r in rows

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -79,6 +80,8 @@ class NoMunicipality(Exception):
 
 
 def _setup(request: HttpRequest) -> tuple[Municipality, IncidentFilter, AnalysisParams]:
+    if not request.user.has_perm("layers.view_incident"):
+        raise PermissionDenied  # a role gives it; as on the OGC API and the tiles (decision 0520)
     municipality = default_municipality()
     if municipality is None:
         raise NoMunicipality

@@ -203,6 +203,16 @@ def comparison(plan: Detaljplan) -> tuple[list[Detaljplan], list[dict[str, Any]]
     return plans, table, [a.overall if a else 0.0 for a in planned]
 
 
+def sensitive_on_map(plan: Detaljplan) -> int:
+    """How many sensitive incidents the plan's map counts for a user who may see them (for the audit log)."""
+    around = from_shapely(to_shapely(plan.area).buffer(MAP_BUFFER_M))
+    return (
+        Incident.objects.sensitive()
+        .filter(municipality=plan.municipality, location__intersects=around)
+        .count()
+    )
+
+
 def map_data(plan: Detaljplan, user: AnyUser) -> dict[str, Any]:
     """Everything the plan map draws, as GeoJSON in WGS 84. Incidents only as counts per cell."""
     area = to_shapely(plan.area)
@@ -228,11 +238,7 @@ def map_data(plan: Detaljplan, user: AnyUser) -> dict[str, Any]:
         f["properties"] = {"count": n, "cell_size_m": DENSITY_CELL_M}
     sees_sensitive = can_view_sensitive(user)
     if sees_sensitive:
-        sensitive_here = (
-            Incident.objects.sensitive()
-            .filter(municipality=plan.municipality, location__intersects=around_geos)
-            .count()
-        )
+        sensitive_here = sensitive_on_map(plan)
         if sensitive_here:
             audit.record(
                 AuditEvent.Action.READ_SENSITIVE,

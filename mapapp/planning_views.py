@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from geo.criteria import DEFAULT_WEIGHTS, LABELS
-from layers import calibration, scoring
+from layers import audit, calibration, scoring
 from layers.geometry import to_shapely
-from layers.models import Detaljplan, PlanZone, RiskCalibration, ScoringWeights
+from layers.models import AuditEvent, Detaljplan, PlanZone, RiskCalibration, ScoringWeights
 from layers.queries import default_municipality
 from layers.roles import can_view_sensitive
 from mapapp import planning
@@ -26,6 +26,7 @@ from surveys.evidence import people_evidence
 SCORE_PERMISSION = "layers.add_planassessment"
 CALIBRATE_PERMISSION = "layers.add_riskcalibration"
 WEIGHTS_PERMISSION = "layers.change_scoringweights"
+VIEW_PERMISSION = "layers.view_detaljplan"  # every role has it; as on the OGC API (decision 0520)
 
 
 def _require(request: HttpRequest, permission: str) -> None:
@@ -36,6 +37,7 @@ def _require(request: HttpRequest, permission: str) -> None:
 @require_safe
 @login_required
 def plan_list(request: HttpRequest) -> HttpResponse:
+    _require(request, VIEW_PERMISSION)
     municipality = default_municipality()
     plans = list(
         Detaljplan.objects.filter(municipality=municipality).select_related("alternative_of")
@@ -119,6 +121,7 @@ def _detail_context(request: HttpRequest, plan: Detaljplan) -> dict[str, Any]:
 @require_safe
 @login_required
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, VIEW_PERMISSION)
     plan = get_object_or_404(Detaljplan.objects.select_related("municipality"), pk=pk)
     return render(request, "mapapp/planning/detail.html", _detail_context(request, plan))
 
@@ -136,6 +139,7 @@ def plan_rescore(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 @login_required
 def plan_map_data(request: HttpRequest, pk: int) -> JsonResponse:
+    _require(request, VIEW_PERMISSION)
     plan = get_object_or_404(Detaljplan, pk=pk)
     planning.ensure_assessments(plan)
     return JsonResponse(planning.map_data(plan, request.user))
@@ -171,6 +175,7 @@ def _paper(request: HttpRequest) -> str | None:
 @require_safe
 @login_required
 def plan_report(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, VIEW_PERMISSION)
     paper = _paper(request)
     if paper is None:
         return HttpResponseBadRequest("paper must be A4 or A3")
@@ -183,6 +188,7 @@ def plan_report(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 @login_required
 def plan_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, VIEW_PERMISSION)
     paper = _paper(request)
     if paper is None:
         return HttpResponseBadRequest("paper must be A4 or A3")
@@ -197,6 +203,16 @@ def plan_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except PdfError as e:
         return HttpResponse(str(e), status=503, content_type="text/plain; charset=utf-8")
+    sensitive = planning.sensitive_on_map(plan) if can_view_sensitive(request.user) else 0
+    if sensitive:  # the report's density map counts them: the file leaves with them
+        audit.record(
+            AuditEvent.Action.EXPORT_SENSITIVE,
+            request=request,
+            channel="export",
+            object_type="plan-report.pdf",
+            count=sensitive,
+            detail={"plan": plan.pk, "paper": paper},
+        )
     response = HttpResponse(pdf, content_type="application/pdf")
     safe_id = "".join(c if c.isalnum() or c in "-_" else "_" for c in plan.plan_id)
     response["Content-Disposition"] = (

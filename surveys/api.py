@@ -71,6 +71,7 @@ def _permission(codename: str) -> type[BasePermission]:
 CanRecord = _permission("surveys.add_observation")
 CanAddPhoto = _permission("surveys.add_observationphoto")
 CanViewWalks = _permission("surveys.view_trygghetsvandring")
+CanViewObservations = _permission("surveys.view_observation")
 CanChangeWalk = _permission("surveys.change_trygghetsvandring")
 
 
@@ -156,6 +157,7 @@ def photo_json(photo: ObservationPhoto) -> dict[str, Any]:
     tags=["surveys"],
 )
 @api_view(["GET"])
+@permission_classes([IsAuthenticated, CanViewObservations])
 def observations(request: Request) -> JsonResponse:
     return geojson_response(queries.observation_features(municipality_or_404()))
 
@@ -255,7 +257,7 @@ def create_observation(request: Request) -> Response:
 )
 @api_view(["GET"])
 @authentication_classes(SYNC_AUTHENTICATION)
-@permission_classes([IsAuthenticated])
+@permission_classes([IsAuthenticated, CanViewObservations])
 def observation_detail(request: Request, client_uuid: uuid.UUID) -> Response:
     observation = _observation_for(request, client_uuid)
     if observation is None:

@@ -283,7 +283,7 @@ class ModelSource:
         crs: ogc_crs.OutputCrs,
         query: ItemQuery | None = None,
     ) -> Page:
-        if not item_id.isdigit() or len(item_id) > 18:
+        if not (item_id.isascii() and item_id.isdigit()) or len(item_id) > 18:  # not "²" or "٣"
             return Page([], 0)
         qs = self.rows(user, municipality).filter(municipality=municipality, pk=int(item_id))
         found = list(self._features(qs, crs))
