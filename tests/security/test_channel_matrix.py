@@ -712,7 +712,7 @@ FAILURES = [
     ("error-500-json-api", "/api/v1/incidents/", "layers.queries.incident_features", RuntimeError, 500, VIEW_INCIDENT),
     ("error-500-page", "/bra/", "mapapp.lagesbild.build", RuntimeError, 500, VIEW_INCIDENT),
     ("error-503-ogc", "/ogc/collections/incidents/items", "layers.ogc.sources.ModelSource.page", OperationalError, 503, VIEW_INCIDENT),
-    ("error-503-tiles", "/tiles/incidents/14/9007/4760.mvt", "layers.tiles.hidden_categories", OperationalError, 503, VIEW_INCIDENT),
+    ("error-503-tiles", "/tiles/incidents/14/9007/4760.mvt", "layers.tiles.incidents_tile_plan", OperationalError, 503, VIEW_INCIDENT),
 ]  # fmt: skip
 
 
