@@ -141,7 +141,7 @@ def _read_rows(qs: QuerySet[Incident], row: Func, dtype: np.dtype[Any]) -> NDArr
         with pg_cursor.copy(copy_sql, params) as copy:
             for chunk in copy:
                 raw += chunk
-    rows = np.frombuffer(_copy_value(bytes(raw)), dtype=dtype)
+    rows = np.frombuffer(_copy_value(memoryview(raw)), dtype=dtype)
     if rows.size and not (np.all(rows["wkb_order"] == 1) and np.all(rows["wkb_type"] == 1)):
         raise ValueError("unexpected layout of the points read from PostGIS")
     finite = np.isfinite(rows["x"])
@@ -150,16 +150,17 @@ def _read_rows(qs: QuerySet[Incident], row: Func, dtype: np.dtype[Any]) -> NDArr
     return rows
 
 
-def _copy_value(raw: bytes) -> bytes:
-    """The one bytea value of a binary COPY of a single row with a single column (b"" for NULL)."""
-    if not raw.startswith(_COPY_SIGNATURE):
+def _copy_value(raw: memoryview) -> memoryview:
+    """The one bytea value of a binary COPY of a single row with a single column (empty for NULL),
+    as a view into ``raw`` (no copy of the megabytes)."""
+    if bytes(raw[: len(_COPY_SIGNATURE)]) != _COPY_SIGNATURE:
         raise ValueError("not a PostgreSQL binary COPY stream")
     at = 19 + int.from_bytes(raw[15:19], "big")  # header: signature, flags, extension length
     if int.from_bytes(raw[at : at + 2], "big", signed=True) != 1:
         raise ValueError("unexpected row layout in the COPY stream")
     size = int.from_bytes(raw[at + 2 : at + 6], "big", signed=True)
     if size < 0:  # string_agg over no rows is NULL
-        return b""
+        return raw[:0]
     value = raw[at + 6 : at + 6 + size]
     if len(value) != size:
         raise ValueError("the COPY stream ended early")
