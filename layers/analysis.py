@@ -1,9 +1,11 @@
 """Hot-spot analysis of stored incidents: read filtered points fast, run ``geo`` on them, cache the result.
 
-Points leave PostGIS by binary ``COPY … TO STDOUT`` straight into numpy (no ORM objects): about a
-million points per half second (DESIGN.md). The density and Gi* grids are fixed per municipality: the
-cells are aligned to multiples of the cell size in SWEREF 99 TM, so a cell is the same for every user
-and every request.
+Points leave PostGIS by binary ``COPY … TO STDOUT`` straight into numpy (no ORM objects), all rows
+as one ``string_agg`` value, from a query without joins: the categories a filter and a user's
+permission allow are looked up first (``filtered_incidents``). The coordinates of a million points
+take about 0.3 s (docs/decisions/0257, docs/performance.md). The density and Gi* grids are fixed
+per municipality: the cells are aligned to multiples of the cell size in SWEREF 99 TM, so a cell is
+the same for every user and every request.
 
 What a user without ``can_view_sensitive`` gets is computed **without** sensitive incidents: density,
 Gi* cells, emerging hot spots, exports. Sensitive incidents reach such users only as
@@ -15,16 +17,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 import numpy as np
 import shapely
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BigIntegerField, Case, FloatField, Func, QuerySet, Value, When
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import BinaryField, Func, Q, QuerySet
 from numpy.typing import NDArray
 
 from geo.crs import STORAGE_SRID, WEB_SRID, transform_xy
@@ -36,14 +39,13 @@ from geo.raster import Overlay, overlay_png
 from layers.filters import (
     FilterError,
     IncidentFilter,
+    apply_filter,
     check_references,
-    filtered_points,
     parse_filter,
     sees_sensitive,
 )
-from layers.functions import X, Y
 from layers.geometry import to_shapely
-from layers.models import SENSITIVE_INCIDENT, Incident, Municipality
+from layers.models import SENSITIVE_INCIDENT, Incident, IncidentCategory, Municipality
 from layers.roles import AnyUser
 
 CACHE_SECONDS = 600  # data changes bust the cache through data_version(); this bounds the rest
@@ -56,99 +58,234 @@ MAX_DENSITY_CELLS = 1_500_000  # a 1,200 × 1,200 grid; larger municipalities ge
 
 
 @dataclass(frozen=True)
-class Points:
-    """Incidents as arrays: ids, SWEREF 99 TM coordinates, times (UTC, NaT when unknown)."""
+class Places:
+    """Where incidents are, as arrays: SWEREF 99 TM coordinates and whether each one is sensitive.
 
-    ids: NDArray[np.int64]
+    All that density and Gi* need (``read_places``).
+    """
+
     x: NDArray[np.float64]
     y: NDArray[np.float64]
-    t_from: NDArray[np.datetime64]
-    t_to: NDArray[np.datetime64]
-    category_id: NDArray[np.int64]
     sensitive: NDArray[np.bool_]
 
     def __len__(self) -> int:
-        return int(self.ids.size)
+        return int(self.x.size)
 
 
-class Epoch(Func):
-    """EXTRACT(EPOCH FROM t)::float8: seconds since 1970 UTC."""
+@dataclass(frozen=True)
+class Points(Places):
+    """Incidents as arrays: also ids, times (UTC, NaT when unknown) and category ids."""
 
-    template = "EXTRACT(EPOCH FROM %(expressions)s)::float8"
-    output_field = FloatField()
+    ids: NDArray[np.int64]
+    t_from: NDArray[np.datetime64]
+    t_to: NDArray[np.datetime64]
+    category_id: NDArray[np.int64]
 
 
-_COPY_DTYPE = np.dtype(
-    [
-        ("nfields", ">i2"),
-        ("l0", ">i4"),
-        ("id", ">i8"),
-        ("l1", ">i4"),
-        ("x", ">f8"),
-        ("l2", ">i4"),
-        ("y", ">f8"),
-        ("l3", ">i4"),
-        ("t0", ">f8"),
-        ("l4", ">i4"),
-        ("t1", ">f8"),
-        ("l5", ">i4"),
-        ("cat", ">i8"),
-        ("l6", ">i4"),
-        ("sens", ">i8"),
-    ]
+# How points leave PostGIS (docs/decisions/0257). Each row becomes a fixed-width run of bytes from the
+# types' own binary send functions, and string_agg() joins the runs into one bytea: one value crosses
+# the wire, where a COPY of rows sends a message per row that the Python client takes one by one (half
+# the time of a million-row read went there). The runs are read with np.frombuffer and a structured
+# dtype. The location is ST_AsBinary(location, 'NDR'): 21 bytes of little-endian WKB (byte order, type,
+# x, y); an empty point reads as NaN and is dropped.
+_WKB_POINT = [("wkb_order", "u1"), ("wkb_type", "<u4"), ("x", "<f8"), ("y", "<f8")]
+_PLACE_DTYPE = np.dtype(_WKB_POINT)
+_PLACE_CATEGORY_DTYPE = np.dtype([*_WKB_POINT, ("category", ">i8")])
+_POINT_DTYPE = np.dtype(
+    [*_WKB_POINT, ("t0", ">i8"), ("t1", ">i8"), ("category", ">i8"), ("id", ">i8")]
 )
 _COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+_PG_EPOCH_US = 946_684_800_000_000  # 2000-01-01 in microseconds since 1970: timestamptz_send's zero
+_PG_INFINITY = np.iinfo(np.int64).max  # timestamptz 'infinity', stands in for an unknown end
 
 
-def read_points(qs: QuerySet[Incident]) -> Points:
-    """Read placed incidents of ``qs`` into numpy by binary COPY; the ORM builds the SQL and its filter."""
-    values = (
-        qs.filter(location__isnull=False)
-        .annotate(
-            _x=X("location"),
-            _y=Y("location"),
-            _t0=Epoch("occurred_from"),
-            _t1=Coalesce(Epoch("occurred_to"), Value(float("nan")), output_field=FloatField()),
-            _s=Cast(
-                Case(When(SENSITIVE_INCIDENT, then=Value(1)), default=Value(0)),
-                BigIntegerField(),
-            ),
-        )
-        .order_by()
-        .values_list("id", "_x", "_y", "_t0", "_t1", "category_id", "_s")
-    )
-    sql, params = values.query.sql_with_params()
+class _Wkb(Func):
+    template = "ST_AsBinary(%(expressions)s, 'NDR')"
+    output_field = BinaryField()
+
+
+class _Int8Bytes(Func):
+    template = "int8send(%(expressions)s)"
+    output_field = BinaryField()
+
+
+class _TimeBytes(Func):
+    """timestamptz_send(t): microseconds since 2000-01-01 UTC, big-endian; NULL as 'infinity'."""
+
+    template = "timestamptz_send(COALESCE(%(expressions)s, 'infinity'::timestamptz))"
+    output_field = BinaryField()
+
+
+class _Concat(Func):
+    arg_joiner = " || "
+    template = "(%(expressions)s)"
+    output_field = BinaryField()
+
+
+def _read_rows(qs: QuerySet[Incident], row: Func, dtype: np.dtype[Any]) -> NDArray[np.void]:
+    """The placed incidents of ``qs``, one ``row`` each, as a structured array of ``dtype``."""
+    values = qs.filter(location__isnull=False).order_by().annotate(_row=row).values_list("_row")
+    try:
+        sql, params = values.query.sql_with_params()
+    except EmptyResultSet:  # e.g. category__in=[]: nothing can match
+        return np.zeros(0, dtype=dtype)
     raw = bytearray()
     with connection.cursor() as cursor:
         pg_cursor: Any = cursor.cursor  # psycopg 3's own cursor: Django's wrapper has no copy()
-        with pg_cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)", params) as copy:
+        # the ORM's own SQL, its values passed apart as parameters
+        copy_sql = (
+            "COPY (SELECT string_agg(_row, ''::bytea) FROM ("  # noqa: S608
+            + sql
+            + ") AS rows) TO STDOUT (FORMAT BINARY)"
+        )
+        with pg_cursor.copy(copy_sql, params) as copy:
             for chunk in copy:
                 raw += chunk
-    return _parse_copy(bytes(raw))
+    rows = np.frombuffer(_copy_value(memoryview(raw)), dtype=dtype)
+    if rows.size and not (np.all(rows["wkb_order"] == 1) and np.all(rows["wkb_type"] == 1)):
+        raise ValueError("unexpected layout of the points read from PostGIS")
+    finite = np.isfinite(rows["x"])
+    if not finite.all():  # POINT EMPTY has no place
+        rows = rows[finite & np.isfinite(rows["y"])]
+    return rows
 
 
-def _parse_copy(raw: bytes) -> Points:
-    if not raw.startswith(_COPY_SIGNATURE):
+def _copy_value(raw: memoryview) -> memoryview:
+    """The one bytea value of a binary COPY of a single row with a single column (empty for NULL),
+    as a view into ``raw`` (no copy of the megabytes)."""
+    if bytes(raw[: len(_COPY_SIGNATURE)]) != _COPY_SIGNATURE:
         raise ValueError("not a PostgreSQL binary COPY stream")
-    ext = int.from_bytes(raw[15:19], "big")
-    body = raw[19 + ext : -2]  # trailer: int16 -1
-    rows = np.frombuffer(body, dtype=_COPY_DTYPE)
-    if rows.size and not np.all(rows["nfields"] == 7):
+    at = 19 + int.from_bytes(raw[15:19], "big")  # header: signature, flags, extension length
+    if int.from_bytes(raw[at : at + 2], "big", signed=True) != 1:
         raise ValueError("unexpected row layout in the COPY stream")
-    t0 = rows["t0"].astype(np.float64)
-    t1 = rows["t1"].astype(np.float64)
-    t_from = (t0 * 1e6).astype("int64").astype("datetime64[us]").astype("datetime64[s]")
-    t_to = np.full(rows.size, np.datetime64("NaT"), dtype="datetime64[s]")
-    known = np.isfinite(t1)
-    t_to[known] = (t1[known] * 1e6).astype("int64").astype("datetime64[us]").astype("datetime64[s]")
+    size = int.from_bytes(raw[at + 2 : at + 6], "big", signed=True)
+    if size < 0:  # string_agg over no rows is NULL
+        return raw[:0]
+    value = raw[at + 6 : at + 6 + size]
+    if len(value) != size:
+        raise ValueError("the COPY stream ended early")
+    return value
+
+
+def _times(us_since_2000: NDArray[Any]) -> NDArray[np.datetime64]:
+    raw = us_since_2000.astype(np.int64)
+    unknown = raw == _PG_INFINITY
+    raw[unknown] = 0
+    raw += _PG_EPOCH_US
+    t = raw.astype("datetime64[us]").astype("datetime64[s]")
+    t[unknown] = np.datetime64("NaT")
+    return t
+
+
+def _sensitive_category_ids() -> NDArray[np.int64]:
+    """The categories whose incidents are sensitive (the rule SENSITIVE_INCIDENT, on categories)."""
+    ids = IncidentCategory.objects.filter(_on_category(SENSITIVE_INCIDENT)).values_list(
+        "id", flat=True
+    )
+    return np.array(sorted(ids), dtype=np.int64)
+
+
+def _on_category(q: Q) -> Q:
+    """A condition on an incident's category (``category__…`` lookups) as one on IncidentCategory."""
+    out = Q()
+    out.connector, out.negated = q.connector, q.negated
+    children: list[Any] = list(q.children)
+    for child in children:
+        if isinstance(child, Q):
+            out.children.append(_on_category(child))
+        else:
+            lookup, value = child
+            if not lookup.startswith("category__"):
+                raise ValueError(f"{lookup!r} is not a condition on the category")
+            out.children.append((lookup.removeprefix("category__"), value))
+    return out
+
+
+def _points(rows: NDArray[np.void]) -> Points:
+    category = rows["category"].astype(np.int64)
     return Points(
-        ids=rows["id"].astype(np.int64),
         x=rows["x"].astype(np.float64),
         y=rows["y"].astype(np.float64),
-        t_from=t_from,
-        t_to=t_to,
-        category_id=rows["cat"].astype(np.int64),
-        sensitive=rows["sens"].astype(bool),
+        sensitive=np.isin(category, _sensitive_category_ids()),
+        ids=rows["id"].astype(np.int64),
+        t_from=_times(rows["t0"]),
+        t_to=_times(rows["t1"]),
+        category_id=category,
+    )
+
+
+def _point_row() -> Func:
+    return _Concat(
+        _Wkb("location"),
+        _TimeBytes("occurred_from"),
+        _TimeBytes("occurred_to"),
+        _Int8Bytes("category_id"),
+        _Int8Bytes("id"),
+    )
+
+
+def read_points(qs: QuerySet[Incident]) -> Points:
+    """Read the placed incidents of ``qs`` into numpy; the ORM builds the SQL and its filter.
+
+    For the BRÅ filter prefer ``read_filtered`` (the same points, without joins in the query).
+    """
+    return _points(_read_rows(qs, _point_row(), _POINT_DTYPE))
+
+
+def filter_categories(user: AnyUser, f: IncidentFilter) -> list[int]:
+    """Ids of the categories whose incidents ``user`` may see as points under ``f``.
+
+    The category side of ``layers.filters.filtered_points``: its focus areas, its category codes and,
+    unless ``sees_sensitive(user, f)``, no sensitive category (SENSITIVE_INCIDENT).
+    """
+    categories = IncidentCategory.objects.all()
+    if f.focus_areas:
+        categories = categories.filter(focus_area__number__in=f.focus_areas)
+    if f.categories:
+        categories = categories.filter(code__in=f.categories)
+    if not sees_sensitive(user, f):
+        categories = categories.exclude(_on_category(SENSITIVE_INCIDENT))
+    return sorted(categories.values_list("id", flat=True))
+
+
+def filtered_incidents(
+    user: AnyUser, f: IncidentFilter, municipality: Municipality
+) -> QuerySet[Incident]:
+    """The incidents of ``filtered_points(user, f, municipality)``, with no join in the query.
+
+    The categories the filter and the user's permission allow are looked up first
+    (``filter_categories``) and the query on the million-row table asks for those ids: the planner
+    then estimates it right and reads the table once, where the joins to the category and focus area
+    made it read it once per category (docs/decisions/0257). The same rows as ``filtered_points``:
+    tests/layers/test_analysis.py compares the two for every role and filter.
+    """
+    ids = filter_categories(user, f)
+    qs = Incident.objects.placed().filter(category_id__in=ids)
+    return apply_filter(qs, replace(f, focus_areas=(), categories=()), municipality)
+
+
+def read_filtered(user: AnyUser, f: IncidentFilter, municipality: Municipality) -> Points:
+    """``read_points(filtered_points(user, f, municipality))``, fast: no joins in the query."""
+    return read_points(filtered_incidents(user, f, municipality))
+
+
+def read_places(user: AnyUser, f: IncidentFilter, municipality: Municipality) -> Places:
+    """Only the coordinates (and sensitivity) of ``read_filtered``: what density and Gi* need.
+
+    The category is read only when the user's filter includes sensitive categories.
+    """
+    qs = filtered_incidents(user, f, municipality)
+    sensitive_ids = _sensitive_category_ids()
+    if not np.isin(filter_categories(user, f), sensitive_ids).any():
+        rows = _read_rows(qs, _Wkb("location"), _PLACE_DTYPE)
+        sensitive = np.zeros(rows.size, dtype=bool)
+    else:
+        rows = _read_rows(
+            qs, _Concat(_Wkb("location"), _Int8Bytes("category_id")), _PLACE_CATEGORY_DTYPE
+        )
+        sensitive = np.isin(rows["category"].astype(np.int64), sensitive_ids)
+    return Places(
+        x=rows["x"].astype(np.float64), y=rows["y"].astype(np.float64), sensitive=sensitive
     )
 
 
@@ -275,16 +412,40 @@ def analyse(
     """Density and Gi* of the placed incidents in ``qs``; ``scope`` is part of the cache key.
 
     ``scope`` must tell apart what different users may see (e.g. the filter's key plus whether
-    sensitive incidents are included), because the result is shared between requests.
+    sensitive incidents are included), because the result is shared between requests. For the BRÅ
+    filter use ``analyse_filter``, which reads faster.
     """
-    key = cache_key("analysis", municipality, scope, params.key())
+    return _cached(
+        cache_key("analysis", municipality, scope, params.key()),
+        lambda: analyse_points(read_points(qs), municipality, params),
+        use_cache=use_cache,
+    )
+
+
+def analyse_filter(
+    user: AnyUser,
+    f: IncidentFilter,
+    municipality: Municipality,
+    params: AnalysisParams,
+    *,
+    use_cache: bool = True,
+) -> HotSpotResult:
+    """Density and Gi* of what ``user`` may see as points under ``f`` (``read_places``), cached
+    per filter and sensitivity scope (``scope_key``)."""
+    return _cached(
+        cache_key("analysis", municipality, scope_key(user, f), params.key()),
+        lambda: analyse_points(read_places(user, f, municipality), municipality, params),
+        use_cache=use_cache,
+    )
+
+
+def _cached(key: str, compute: Callable[[], HotSpotResult], *, use_cache: bool) -> HotSpotResult:
     if use_cache:
         cached = cache.get(key)
         if cached is not None:
             result: HotSpotResult = cached
             return result
-    points = read_points(qs)
-    result = analyse_points(points, municipality, params)
+    result = compute()
     if use_cache:
         cache.set(key, result, CACHE_SECONDS)
     return result
@@ -306,17 +467,11 @@ def hotspots_for(
     f = parse_filter(query)
     check_references(f, municipality)
     params = parse_analysis(query)
-    return analyse(
-        filtered_points(user, f, municipality),
-        municipality,
-        params,
-        scope=scope_key(user, f),
-        use_cache=use_cache,
-    )
+    return analyse_filter(user, f, municipality, params, use_cache=use_cache)
 
 
 def analyse_points(
-    points: Points, municipality: Municipality, params: AnalysisParams
+    points: Places, municipality: Municipality, params: AnalysisParams
 ) -> HotSpotResult:
     grid = density_grid(municipality, params.cell_m)
     bandwidth = params.bandwidth_m

@@ -1,8 +1,9 @@
 """The BRÅ page (/bra/): hot-spot map, lägesbild, presentation mode and exports, with their JSON.
 
 Every view reads incidents through ``layers.filters.filtered_points`` (which starts from
-``layers.queries.visible_incidents``), so sensitive incidents reach a user without the permission only
-as fixed, k-suppressed cells (docs/decisions/0250). Reads and exports of sensitive incidents by users who
+``layers.queries.visible_incidents``) or its join-free equal ``layers.analysis.filtered_incidents``,
+so sensitive incidents reach a user without the permission only as fixed, k-suppressed cells
+(docs/decisions/0250). Reads and exports of sensitive incidents by users who
 may see them are written to the audit log.
 """
 
@@ -29,15 +30,14 @@ from layers.aggregates import cells_as_geojson, sensitive_cells
 from layers.analysis import (
     AnalysisParams,
     HotSpotResult,
-    analyse,
+    analyse_filter,
     cells_geojson,
     change_overlay,
     density_overlay,
     emerging_cells,
     hotspot_cells,
     parse_analysis,
-    read_points,
-    scope_key,
+    read_filtered,
     summary_json,
 )
 from layers.exports import density_filename, density_geotiff
@@ -93,10 +93,6 @@ def _setup(request: HttpRequest) -> tuple[Municipality, IncidentFilter, Analysis
     return municipality, f, parse_analysis(request.GET)
 
 
-def _scope(request: HttpRequest, f: IncidentFilter) -> str:
-    return scope_key(request.user, f)
-
-
 def _error(e: Exception) -> JsonResponse:
     if isinstance(e, FilterError):
         return JsonResponse(e.as_json(), status=400)
@@ -120,12 +116,7 @@ def _audit_sensitive(
 def _result(
     request: HttpRequest, municipality: Municipality, f: IncidentFilter, params: AnalysisParams
 ) -> HotSpotResult:
-    return analyse(
-        filtered_points(request.user, f, municipality),
-        municipality,
-        params,
-        scope=_scope(request, f),
-    )
+    return analyse_filter(request.user, f, municipality, params)
 
 
 def _query(request: HttpRequest, f: IncidentFilter, params: AnalysisParams, **extra: str) -> str:
@@ -296,7 +287,7 @@ def hotspots_json(request: HttpRequest) -> JsonResponse:
 def trends_json(request: HttpRequest) -> JsonResponse:
     try:
         municipality, f, params = _setup(request)
-        points = read_points(filtered_points(request.user, f, municipality))
+        points = read_filtered(request.user, f, municipality)
         body = emerging_cells(points, municipality, f, params)
     except (FilterError, NoMunicipality) as e:
         return _error(e)
@@ -454,7 +445,7 @@ def export_pdf(request: HttpRequest) -> HttpResponse:
         pdf = render_pdf(path, user=request.user, paper="A4", landscape=True)  # type: ignore[arg-type]
     except PdfError as e:
         return JsonResponse({"error": str(e)}, status=503)
-    n = read_points(filtered_points(request.user, f, municipality)).sensitive.sum()
+    n = read_filtered(request.user, f, municipality).sensitive.sum()
     _audit_sensitive(request, f, int(n), what="lagesbild.pdf", export=True)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_filename(f, "lagesbild", "pdf")}"'

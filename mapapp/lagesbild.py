@@ -32,9 +32,9 @@ from layers.analysis import (
     hotspot_cells,
     local_times,
     monthly_slices,
-    read_points,
+    read_filtered,
 )
-from layers.filters import IncidentFilter, apply_filter, filtered_points, sees_sensitive
+from layers.filters import IncidentFilter, apply_filter, sees_sensitive
 from layers.geometry import to_shapely
 from layers.models import (
     SENSITIVE_INCIDENT,
@@ -438,8 +438,8 @@ def build(
 ) -> dict[str, Any]:
     """The whole lägesbild as plain data (for the page, its JSON, the PDF and the HTML map)."""
     previous = f.comparison()
-    now_points = read_points(filtered_points(user, f, municipality))
-    before_points = read_points(filtered_points(user, previous, municipality))
+    now_points = read_filtered(user, f, municipality)
+    before_points = read_filtered(user, previous, municipality)
     months = [a.strftime("%Y-%m") for a, _b in monthly_slices(f.date_from, f.date_to)]
     prev_months = [
         a.strftime("%Y-%m") for a, _b in monthly_slices(previous.date_from, previous.date_to)

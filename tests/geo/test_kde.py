@@ -101,3 +101,81 @@ def test_scott_and_silverman_rules_agree_on_normal_points_and_silverman_resists_
     assert silverman == pytest.approx(scott, rel=0.05)
     assert scott_out > 2 * scott
     assert silverman_out < 1.1 * silverman
+
+
+@pytest.mark.parametrize("binning", ["linear", "nearest"])
+def test_the_scipy_loop_and_numpys_add_at_bin_the_same_grid(
+    binning: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import geo.kde
+
+    x, y = clustered_points(20_000)
+    x[:10] = 1e12  # far away: clipped into a guard cell
+    weights = np.random.default_rng(4).random(x.size)
+    grid = Grid(660_000.0, 6_600_000.0, 50.0, 200, 200)
+    assert geo.kde._sparsetools_works()  # the fast loop is in use with this scipy
+
+    fast = kde(x, y, grid, 200.0, weights=weights, binning=binning)  # type: ignore[arg-type]
+    monkeypatch.setattr(geo.kde, "_scatter_add", geo.kde._scatter_add_numpy)
+    slow = kde(x, y, grid, 200.0, weights=weights, binning=binning)  # type: ignore[arg-type]
+
+    assert np.allclose(fast.values, slow.values, rtol=1e-12, atol=1e-9 * slow.peak)
+
+
+def test_binning_spans_several_chunks_without_losing_or_moving_mass(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import geo.kde
+
+    x, y = clustered_points(10_000)
+    grid = Grid(658_000.0, 6_598_000.0, 50.0, 280, 280)
+    whole = kde(x, y, grid, 150.0)
+    monkeypatch.setattr(geo.kde, "CHUNK", 999)  # eleven chunks, the last one short
+
+    chunked = kde(x, y, grid, 150.0)
+
+    assert np.allclose(chunked.values, whole.values, rtol=1e-12, atol=1e-9 * whole.peak)
+
+
+def test_many_points_in_one_place_keep_their_mass_exactly() -> None:
+    grid = Grid(0.0, 0.0, 25.0, 100, 100)
+    n = 300_000  # one address with many reports: the grid's sums must not drift
+    x = np.full(n, 1234.5)
+    y = np.full(n, 1111.1)
+
+    d = kde(x, y, grid, 100.0)
+
+    assert d.values.sum() * (25.0 / 1000) ** 2 == pytest.approx(n, rel=1e-6)
+    row, col = np.unravel_index(np.argmax(d.values), d.values.shape)
+    assert (int(col), int(row)) == (49, 44)  # the cell holding (1234.5, 1111.1)
+
+
+def test_points_far_outside_the_grid_do_not_reach_it() -> None:
+    x, y = clustered_points(2000)
+    grid = Grid(660_000.0, 6_600_000.0, 50.0, 200, 200)
+    # beyond what a 32-bit cell index holds, too: they must land in a guard cell, not anywhere
+    far_x = np.concatenate([x, [-1e15, 1e15, 660_000.0, 5e9]])
+    far_y = np.concatenate([y, [6_600_000.0, 1e15, -1e15, -5e9]])
+    one_point_peak = 1e6 / (2 * np.pi * 200.0**2)  # per km²
+
+    for binning in ("linear", "nearest"):
+        near = kde(x, y, grid, 200.0, binning=binning)
+        with_far = kde(far_x, far_y, grid, 200.0, binning=binning)
+        # a guard cell lies 4σ beyond the edge: what leaks in is the kernel's tail, e^-8 of a peak
+        assert np.abs(with_far.values - near.values).max() < 4 * 1e-3 * one_point_peak
+
+
+@pytest.mark.parametrize("binning", ["linear", "nearest"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_a_coordinate_that_is_not_a_finite_number_is_refused(binning: str, bad: float) -> None:
+    grid = Grid(0.0, 0.0, 10.0, 50, 50)
+
+    with pytest.raises(ValueError, match="finite"):
+        kde([100.0, bad, 200.0], [100.0, 150.0, 200.0], grid, 30.0, binning=binning)  # type: ignore[arg-type]
+
+
+def test_a_weight_that_is_not_a_finite_number_is_refused() -> None:
+    grid = Grid(0.0, 0.0, 10.0, 50, 50)
+
+    with pytest.raises(ValueError, match="finite"):
+        kde([100.0, 200.0], [100.0, 200.0], grid, 30.0, weights=[1.0, np.nan])

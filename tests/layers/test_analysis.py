@@ -7,23 +7,30 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
-from django.contrib.gis.geos import Point
+from django.contrib.gis.geos import GEOSGeometry, Point
 
 from geo.crs import STORAGE_SRID
 from layers.analysis import (
     AnalysisParams,
+    Points,
     analyse,
+    analyse_filter,
+    filter_categories,
     hotspot_cells,
     local_times,
     monthly_slices,
     parse_analysis,
+    read_filtered,
+    read_places,
     read_points,
 )
 from layers.filters import FilterError, filtered_points, parse_filter
-from layers.models import Incident
+from layers.models import SENSITIVE_INCIDENT, Incident, IncidentCategory
 from layers.roles import Role
+from layers.services import ensure_reference_data
 from tests.factories import (
     VASBY_CENTRUM,
+    CategoryFactory,
     IncidentFactory,
     MunicipalityFactory,
     district_with_area,
@@ -166,3 +173,148 @@ def test_hotspots_for_gives_other_channels_the_same_cells_as_the_bra_page() -> N
     assert {"z", "p", "class", "count", "bounds"} <= set(cells[0])
     with pytest.raises(FilterError):
         hotspots_for(user, municipality, {"hours": "99"})
+
+
+def _varied_incidents(n: int = 400) -> tuple[object, list[str]]:
+    """A municipality with the reference categories (sensitive ones too) and ``n`` incidents spread
+    over a year, a few only as municipality-level counts; returns it and the category codes."""
+    municipality = MunicipalityFactory()
+    ensure_reference_data(municipality)
+    CategoryFactory(code="utan_fokusomrade", label="Utan fokusområde", focus_area=None)
+    district_with_area(municipality, "centrala", 1500)
+    categories = list(IncidentCategory.objects.order_by("code"))
+    rng = np.random.default_rng(11)
+    now = datetime.datetime(2025, 12, 31, 12, tzinfo=datetime.UTC)
+    rows = []
+    for i in range(n):
+        start = now - datetime.timedelta(seconds=int(rng.integers(0, 400 * 86400)))
+        placed = i % 25 != 0
+        rows.append(
+            Incident(
+                municipality=municipality,
+                category=categories[int(rng.integers(len(categories)))],
+                source="test",
+                source_ref=f"v{i}",
+                precision=Incident.Precision.POINT if placed else Incident.Precision.MUNICIPALITY,
+                location=Point(
+                    VASBY_CENTRUM[0] + float(rng.normal(0, 1500)),
+                    VASBY_CENTRUM[1] + float(rng.normal(0, 1500)),
+                    srid=STORAGE_SRID,
+                )
+                if placed
+                else None,
+                occurred_from=start,
+                occurred_to=start + datetime.timedelta(hours=int(rng.integers(1, 30)))
+                if i % 3 == 0
+                else None,
+            )
+        )
+    Incident.objects.bulk_create(rows)
+    return municipality, [c.code for c in categories]
+
+
+def _by_id(points: Points) -> dict[str, list[object]]:
+    order = np.argsort(points.ids)
+    return {
+        name: getattr(points, name)[order].tolist()
+        for name in ("ids", "x", "y", "t_from", "t_to", "category_id", "sensitive")
+    }
+
+
+FILTERS = [
+    {"from": "2025-01-01", "to": "2025-12-31"},
+    {"from": "2025-01-01", "to": "2025-12-31", "focus": "2,4,7"},
+    {"from": "2025-01-01", "to": "2025-12-31", "focus": "7"},
+    {"from": "2025-01-01", "to": "2025-12-31", "sensitive": "0"},
+    {"from": "2024-12-01", "to": "2025-06-30", "district": "centrala", "hours": "22-3"},
+    {"from": "2025-01-01", "to": "2025-12-31", "weekdays": "6-7", "light": "morker"},
+]
+
+
+@pytest.mark.parametrize("role", [Role.BRA_MEMBER, Role.ANALYST])
+def test_the_join_free_read_gives_the_same_points_as_filtered_points_for_every_filter(
+    role: str,
+) -> None:
+    municipality, codes = _varied_incidents()
+    user = user_with_role(role)
+    sensitive_codes = set(
+        IncidentCategory.objects.filter(sensitive=True).values_list("code", flat=True)
+    )
+    mixed = sorted(sensitive_codes)[:1] + [c for c in codes if c not in sensitive_codes][:2]
+    filters = [*FILTERS, {"from": "2025-01-01", "to": "2025-12-31", "category": ",".join(mixed)}]
+    seen = 0
+
+    for query in filters:
+        f = parse_filter(query)
+        expected = read_points(filtered_points(user, f, municipality))
+
+        got = read_filtered(user, f, municipality)
+        places = read_places(user, f, municipality)
+
+        assert _by_id(got) == _by_id(expected), query
+        a = np.lexsort((got.sensitive, got.y, got.x))
+        b = np.lexsort((places.sensitive, places.y, places.x))
+        assert places.x[b].tolist() == got.x[a].tolist()
+        assert places.y[b].tolist() == got.y[a].tolist()
+        assert places.sensitive[b].tolist() == got.sensitive[a].tolist()
+        seen += len(got)
+    assert seen > 500  # the filters did select points
+
+
+def test_a_user_without_the_permission_gets_no_sensitive_point_from_the_join_free_read() -> None:
+    municipality, _codes = _varied_incidents(200)
+    user = user_with_role(Role.BRA_MEMBER)
+    sensitive_ids = set(
+        Incident.objects.filter(SENSITIVE_INCIDENT).values_list("category_id", flat=True)
+    )
+    assert sensitive_ids  # the data has sensitive incidents
+
+    for query in ({}, {"focus": "4,7,8,9"}, {"category": "vald_nara_relation"}):
+        f = parse_filter({"from": "2024-01-01", "to": "2025-12-31", **query})
+        points = read_filtered(user, f, municipality)
+        places = read_places(user, f, municipality)
+
+        assert not set(points.category_id.tolist()) & sensitive_ids
+        assert not points.sensitive.any() and not places.sensitive.any()
+        assert not set(filter_categories(user, f)) & sensitive_ids
+
+
+def test_a_filter_no_category_can_meet_reads_no_points() -> None:
+    municipality, _codes = _varied_incidents(50)
+    f = parse_filter({"from": "2024-01-01", "to": "2025-12-31", "focus": "7"})  # sensitive only
+
+    places = read_places(user_with_role(Role.BRA_MEMBER), f, municipality)
+    points = read_filtered(user_with_role(Role.BRA_MEMBER, "bra2"), f, municipality)
+
+    assert len(places) == 0 and len(points) == 0
+    assert points.t_from.dtype == np.dtype("datetime64[s]")
+
+
+def test_an_empty_point_is_left_out_of_the_read() -> None:
+    municipality = MunicipalityFactory()
+    IncidentFactory(municipality=municipality)
+    empty = IncidentFactory(municipality=municipality)
+    Incident.objects.filter(pk=empty.pk).update(location=GEOSGeometry("SRID=3006;POINT EMPTY"))
+    f = parse_filter({})
+
+    points = read_filtered(user_with_role(Role.BRA_MEMBER), f, municipality)
+
+    assert len(points) == 1 and np.isfinite(points.x).all()
+
+
+def test_analyse_filter_counts_the_sensitive_points_only_for_those_who_may_see_them() -> None:
+    municipality = MunicipalityFactory()
+    for _ in range(3):
+        IncidentFactory(municipality=municipality)
+    IncidentFactory(municipality=municipality, category=sensitive_category())
+    f = parse_filter({})
+
+    member = analyse_filter(
+        user_with_role(Role.BRA_MEMBER), f, municipality, AnalysisParams(), use_cache=False
+    )
+    analyst = analyse_filter(
+        user_with_role(Role.ANALYST), f, municipality, AnalysisParams(), use_cache=False
+    )
+
+    assert (member.n_points, member.n_sensitive) == (3, 0)
+    assert (analyst.n_points, analyst.n_sensitive) == (4, 1)
