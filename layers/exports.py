@@ -41,8 +41,8 @@ from numpy.typing import NDArray
 from geo.crs import STORAGE_SRID
 from geo.grids import Grid
 from geo.raster import cog_bytes
-from layers.analysis import HotSpotResult, analyse, parse_analysis, scope_key
-from layers.filters import IncidentFilter, filtered_points, parse_filter
+from layers.analysis import HotSpotResult, analyse_filter, parse_analysis
+from layers.filters import IncidentFilter, parse_filter
 from layers.models import Incident, Municipality
 from layers.ogc import crs as ogc_crs
 from layers.ogc import registry
@@ -230,9 +230,7 @@ def plan_density_raster(
     if incidents is None or not incidents.allowed(user):
         return None
     params = parse_analysis({})
-    result = analyse(
-        filtered_points(user, f, municipality), municipality, params, scope=scope_key(user, f)
-    )
+    result = analyse_filter(user, f, municipality, params)
     if result.n_points == 0:
         return None
     minx, miny, maxx, maxy = plan_area.buffer(SURROUNDINGS_M).extent
