@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.auth.models import Group, User
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models.signals import m2m_changed, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
@@ -87,3 +87,19 @@ def _user_flags_changed(sender: Any, instance: User, **kwargs: Any) -> None:
             object_type=f"User:{instance.pk}",
             detail={"changed": changed, "target": instance.username},
         )
+
+
+@receiver(post_save, sender="layers.Membership", dispatch_uid="accounts.audit_membership_saved")
+@receiver(post_delete, sender="layers.Membership", dispatch_uid="accounts.audit_membership_deleted")
+def _membership_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    audit.record(
+        AuditEvent.Action.PERMISSION_CHANGE,
+        object_type=f"User:{instance.user_id}",
+        detail={
+            "what": "Membership",
+            "municipality": instance.municipality.kommunkod,
+            "action": "deleted"
+            if "created" not in kwargs
+            else ("created" if kwargs["created"] else "changed"),
+        },
+    )

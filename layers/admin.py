@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from layers import audit, models
 from layers.queries import incidents_for_admin
 from layers.roles import can_view_sensitive
+from layers.tenancy import municipality_for
 from layers.widgets import LeafletGeometryWidget
 
 
@@ -16,9 +17,17 @@ def _is_id(text: str) -> bool:
 
 
 class MapAdmin(GISModelAdmin):
-    """Admin with the local Leaflet map widget for every geometry field."""
+    """Admin with the local Leaflet map widget for every geometry field; rows of other municipalities
+    are not listed for users who belong to one (layers.tenancy)."""
 
     gis_widget = LeafletGeometryWidget  # type: ignore[assignment]  # stubs type it as an instance
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        qs = super().get_queryset(request)
+        field_names = {f.name for f in self.model._meta.get_fields()}
+        if "municipality" in field_names and not request.user.is_superuser:
+            qs = qs.filter(municipality=municipality_for(request.user))
+        return qs
 
 
 @admin.register(models.Municipality)
@@ -221,3 +230,13 @@ class PlanAssessmentAdmin(admin.ModelAdmin[models.PlanAssessment]):
 class RiskCalibrationAdmin(admin.ModelAdmin[models.RiskCalibration]):
     list_display = ["municipality", "model", "computed_at"]
     readonly_fields = ["computed_at"]
+
+
+@admin.register(models.Membership)
+class MembershipAdmin(admin.ModelAdmin[models.Membership]):
+    """Which municipality each user works for; their role applies there only (layers.tenancy)."""
+
+    list_display = ["user", "municipality"]
+    list_filter = ["municipality"]
+    search_fields = ["user__username"]
+    autocomplete_fields = ["user"]

@@ -46,6 +46,27 @@ class Municipality(models.Model):
         return f"{self.name} ({self.kommunkod})"
 
 
+class Membership(models.Model):
+    """The municipality a user works for: their role (group) applies there and nowhere else."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="membership",
+        verbose_name="användare",
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="members", verbose_name="kommun"
+    )
+
+    class Meta:
+        verbose_name = "kommuntillhörighet"
+        verbose_name_plural = "kommuntillhörigheter"
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.municipality}"
+
+
 class District(models.Model):
     """A kommundel with its own local BRÅ council (Upplands Väsby: västra, centrala, östra)."""
 

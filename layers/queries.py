@@ -17,8 +17,11 @@ FeatureCollection = dict[str, Any]
 
 
 def default_municipality() -> Municipality | None:
-    """The municipality a single-municipality installation serves (the first one loaded)."""
-    return Municipality.objects.order_by("pk").first()
+    """The municipality to work in: the request user's own inside a request (``layers.tenancy``), the
+    first one loaded outside a request (commands, the demo)."""
+    from layers.tenancy import current_municipality
+
+    return current_municipality()
 
 
 def visible_incidents(user: AnyUser) -> QuerySet[Incident]:

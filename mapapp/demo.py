@@ -37,6 +37,7 @@ from layers.models import (
     ImportBatch,
     Incident,
     IncidentCategory,
+    Membership,
     Municipality,
     PlanZone,
     StatisticalArea,
@@ -239,7 +240,7 @@ def load_demo(*, today: date | None = None) -> DemoSummary:
     field_demo.load_planned_walk(municipality, today)
     _generate_detaljplan(municipality)
     generate_context(municipality, *_hotspot_xy(municipality, HOTSPOTS[1]))
-    _create_demo_users()
+    _create_demo_users(municipality)
     return DemoSummary(municipality=municipality, counts=demo_counts(municipality))
 
 
@@ -769,7 +770,7 @@ def demo_totp_secret(username: str) -> str:
     return base64.b32encode(bytes.fromhex(demo_totp_key(username))).decode().rstrip("=")
 
 
-def _create_demo_users() -> None:
+def _create_demo_users(municipality: Municipality) -> None:
     for username, full_name, role in DEMO_USERS:
         user, created = User.objects.get_or_create(username=username)
         first, _, last = full_name.partition(" ")
@@ -780,6 +781,7 @@ def _create_demo_users() -> None:
             user.set_password(DEMO_PASSWORD)
         user.save()
         user.groups.set([Group.objects.get(name=role)])
+        Membership.objects.get_or_create(user=user, defaults={"municipality": municipality})
         if requires_two_factor(user):
             TOTPDevice.objects.get_or_create(
                 user=user, name="Demo", defaults={"key": demo_totp_key(username), "confirmed": True}

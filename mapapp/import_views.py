@@ -185,6 +185,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
         ImportBatch.objects.select_related("created_by", "municipality"),
         pk=pk,
         kind=ImportBatch.Kind.INCIDENTS,
+        municipality=default_municipality(),
     )
     return render(request, "mapapp/import/report.html", _report_context(batch))
 
@@ -243,7 +244,9 @@ def _summary_reason(message: str) -> str:
 @import_permission_required
 def rejected_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """The rejected rows of a batch as CSV (semicolon, UTF-8 with BOM, so Excel opens it as it is)."""
-    batch = get_object_or_404(ImportBatch, pk=pk, kind=ImportBatch.Kind.INCIDENTS)
+    batch = get_object_or_404(
+        ImportBatch, pk=pk, kind=ImportBatch.Kind.INCIDENTS, municipality=default_municipality()
+    )
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow([_("rad"), _("id"), _("orsak")])
@@ -257,7 +260,9 @@ def rejected_csv(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @import_permission_required
 def undo(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = get_object_or_404(ImportBatch, pk=pk, kind=ImportBatch.Kind.INCIDENTS)
+    batch = get_object_or_404(
+        ImportBatch, pk=pk, kind=ImportBatch.Kind.INCIDENTS, municipality=default_municipality()
+    )
     try:
         undo_import(batch, user=request.user, request=request, channel="page")
     except UndoRefused as e:

@@ -150,7 +150,12 @@ def plan_import(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def plan_import_report(request: HttpRequest, batch_id: int) -> HttpResponse:
-    batch = get_object_or_404(ImportBatch, pk=batch_id, kind=ImportBatch.Kind.DETALJPLAN)
+    batch = get_object_or_404(
+        ImportBatch,
+        pk=batch_id,
+        kind=ImportBatch.Kind.DETALJPLAN,
+        municipality=default_municipality(),
+    )
     plan = Detaljplan.objects.filter(pk=batch.report.get("plan", {}).get("id")).first()
     return render(
         request,
@@ -170,7 +175,12 @@ def plan_import_report(request: HttpRequest, batch_id: int) -> HttpResponse:
 @permission_required("layers.add_detaljplan", raise_exception=True)
 @require_POST
 def plan_import_undo(request: HttpRequest, batch_id: int) -> HttpResponse:
-    batch = get_object_or_404(ImportBatch, pk=batch_id, kind=ImportBatch.Kind.DETALJPLAN)
+    batch = get_object_or_404(
+        ImportBatch,
+        pk=batch_id,
+        kind=ImportBatch.Kind.DETALJPLAN,
+        municipality=default_municipality(),
+    )
     try:
         detaljplan.undo_import(batch, user=request.user, request=request)
     except uploads.UploadRejected as e:
@@ -226,7 +236,9 @@ def context_import(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def context_import_report(request: HttpRequest, batch_id: int) -> HttpResponse:
-    batch = get_object_or_404(ImportBatch, pk=batch_id, kind=ImportBatch.Kind.CONTEXT)
+    batch = get_object_or_404(
+        ImportBatch, pk=batch_id, kind=ImportBatch.Kind.CONTEXT, municipality=default_municipality()
+    )
     labels = dict(ContextFeature.Kind.choices)
     kinds = [(labels.get(k, k), n) for k, n in batch.report.get("kinds", {}).items() if n]
     return render(
@@ -245,7 +257,9 @@ def context_import_report(request: HttpRequest, batch_id: int) -> HttpResponse:
 @permission_required("layers.add_contextlayer", raise_exception=True)
 @require_POST
 def context_import_undo(request: HttpRequest, batch_id: int) -> HttpResponse:
-    batch = get_object_or_404(ImportBatch, pk=batch_id, kind=ImportBatch.Kind.CONTEXT)
+    batch = get_object_or_404(
+        ImportBatch, pk=batch_id, kind=ImportBatch.Kind.CONTEXT, municipality=default_municipality()
+    )
     try:
         context.undo_import(batch, user=request.user, request=request)
     except uploads.UploadRejected as e:
@@ -271,7 +285,7 @@ def plan_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if not request.user.has_perm(perm):
         return HttpResponse(_("Du får inte ändra detaljplaner"), status=403)
     municipality = default_municipality()
-    plan = get_object_or_404(Detaljplan, pk=pk) if pk else None
+    plan = get_object_or_404(Detaljplan, pk=pk, municipality=default_municipality()) if pk else None
     data: dict[str, Any] = (
         editing.plan_as_geojson(plan)
         if plan

@@ -122,7 +122,11 @@ def _detail_context(request: HttpRequest, plan: Detaljplan) -> dict[str, Any]:
 @login_required
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, VIEW_PERMISSION)
-    plan = get_object_or_404(Detaljplan.objects.select_related("municipality"), pk=pk)
+    plan = get_object_or_404(
+        Detaljplan.objects.select_related("municipality"),
+        pk=pk,
+        municipality=default_municipality(),
+    )
     return render(request, "mapapp/planning/detail.html", _detail_context(request, plan))
 
 
@@ -130,7 +134,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def plan_rescore(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, SCORE_PERMISSION)
-    plan = get_object_or_404(Detaljplan, pk=pk)
+    plan = get_object_or_404(Detaljplan, pk=pk, municipality=default_municipality())
     scoring.assess(plan, people=people_evidence)
     messages.success(request, _("Planen är bedömd på nytt."))
     return redirect("plan-detail", pk=plan.pk)
@@ -140,7 +144,7 @@ def plan_rescore(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def plan_map_data(request: HttpRequest, pk: int) -> JsonResponse:
     _require(request, VIEW_PERMISSION)
-    plan = get_object_or_404(Detaljplan, pk=pk)
+    plan = get_object_or_404(Detaljplan, pk=pk, municipality=default_municipality())
     planning.ensure_assessments(plan)
     return JsonResponse(planning.map_data(plan, request.user))
 
@@ -179,7 +183,11 @@ def plan_report(request: HttpRequest, pk: int) -> HttpResponse:
     paper = _paper(request)
     if paper is None:
         return HttpResponseBadRequest("paper must be A4 or A3")
-    plan = get_object_or_404(Detaljplan.objects.select_related("municipality"), pk=pk)
+    plan = get_object_or_404(
+        Detaljplan.objects.select_related("municipality"),
+        pk=pk,
+        municipality=default_municipality(),
+    )
     context = _detail_context(request, plan)
     context["paper"] = paper
     return render(request, "mapapp/planning/report.html", context)
@@ -192,7 +200,7 @@ def plan_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     paper = _paper(request)
     if paper is None:
         return HttpResponseBadRequest("paper must be A4 or A3")
-    plan = get_object_or_404(Detaljplan, pk=pk)
+    plan = get_object_or_404(Detaljplan, pk=pk, municipality=default_municipality())
     planning.ensure_assessments(plan)
     try:
         pdf = render_pdf(

@@ -80,16 +80,14 @@ def _error(message: str, code: int, **extra: Any) -> Response:
 
 
 def _walks_for(request: Request) -> QuerySet[Trygghetsvandring]:
-    walks = Trygghetsvandring.objects.all()
-    municipality = request_municipality(request)
-    return walks.filter(municipality=municipality) if municipality is not None else walks
+    # A user or tablet without a municipality sees no walks (layers.tenancy).
+    return Trygghetsvandring.objects.filter(municipality=request_municipality(request))
 
 
 def _observation_for(request: Request, client_uuid: uuid.UUID) -> Observation | None:
-    qs = Observation.objects.filter(client_uuid=client_uuid)
-    municipality = request_municipality(request)
-    if municipality is not None:
-        qs = qs.filter(municipality=municipality)
+    qs = Observation.objects.filter(
+        client_uuid=client_uuid, municipality=request_municipality(request)
+    )
     return qs.first()
 
 

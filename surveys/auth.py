@@ -124,8 +124,10 @@ class DeviceTokenAuthentication(authentication.BaseAuthentication):
 
 
 def request_municipality(request: Request | Any) -> Municipality | None:
-    """The municipality a device token is bound to, or None for a session (single-municipality install)."""
+    """The municipality a device token is bound to; for a session, the user's own (layers.tenancy)."""
     auth = getattr(request, "auth", None)
     if isinstance(auth, DeviceToken):
         return auth.municipality
-    return None
+    from layers.tenancy import municipality_for
+
+    return municipality_for(request.user)

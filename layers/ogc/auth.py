@@ -126,8 +126,14 @@ def login_or_basic(view: View) -> View:
             user = basic_user(request)
             if user is not None and _second_factor_required(user):
                 audit.record(
-                    AuditEvent.Action.LOGIN_FAILED, user=user, request=request, channel="basic",
-                    detail={"reason": "second factor required; Basic refused", "path": request.path[:200]},
+                    AuditEvent.Action.LOGIN_FAILED,
+                    user=user,
+                    request=request,
+                    channel="basic",
+                    detail={
+                        "reason": "second factor required; Basic refused",
+                        "path": request.path[:200],
+                    },
                 )
                 return JsonResponse(
                     {

@@ -148,12 +148,12 @@ def plan_review_package(request: HttpRequest, plan_pk: int) -> HttpResponseBase:
         return bad_request(e)
     if not request.user.has_perm("layers.view_detaljplan"):
         return ogc_error(404, "NotFound", "no such detaljplan")
-    plan = Detaljplan.objects.filter(pk=plan_pk).first()
-    if plan is None:
-        return ogc_error(404, "NotFound", "no such detaljplan")
-    municipality = _municipality_or_error()
+    municipality = _municipality_or_error()  # the user's own (layers.tenancy)
     if isinstance(municipality, JsonResponse):
         return municipality
+    plan = Detaljplan.objects.filter(pk=plan_pk, municipality=municipality).first()
+    if plan is None:
+        return ogc_error(404, "NotFound", "no such detaljplan")
     try:
         f = exports.package_density_filter(interval, municipality)
     except FilterError as e:

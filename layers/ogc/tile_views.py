@@ -9,9 +9,10 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from layers import audit, tiles
-from layers.models import AuditEvent, Municipality
+from layers.models import AuditEvent
 from layers.ogc.auth import login_or_basic
 from layers.ogc.views import ogc_error
+from layers.queries import default_municipality
 from layers.roles import can_view_sensitive
 
 MVT = "application/vnd.mapbox-vector-tile"
@@ -56,7 +57,7 @@ def tile(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpRespon
         )
     # Without its boundary (a few kilobytes parsed into GEOS): most layers need only the id, and the
     # hot-spot layer, which needs the boundary, reads it when it does.
-    municipality = Municipality.objects.order_by("pk").defer("boundary").first()
+    municipality = default_municipality()  # the user's own (layers.tenancy)
     if municipality is None:
         return ogc_error(404, "NotFound", "no municipality is loaded (run load_demo or an import)")
     if z < tile_layer.min_zoom:
