@@ -61,7 +61,7 @@ def member(role: str, municipality: Municipality, username: str) -> User:
 
 
 def test_a_member_works_in_their_own_municipality_and_a_stranger_in_none() -> None:
-    vasby, other = two_municipalities()
+    _vasby, other = two_municipalities()
     petra = member(Role.PLANNER, other, "petra")
     stranger = user_with_role(Role.PLANNER, username="nobody")
 
@@ -70,7 +70,7 @@ def test_a_member_works_in_their_own_municipality_and_a_stranger_in_none() -> No
 
 
 def test_an_analyst_sees_only_their_own_municipalitys_incidents_on_every_read_channel() -> None:
-    vasby, other = two_municipalities()
+    vasby, _other = two_municipalities()
     client = login_verified(Client(), member(Role.ANALYST, vasby, "ali"))
 
     api = client.get("/api/v1/incidents/").json()
