@@ -38,3 +38,37 @@ class ContentSecurityPolicyMiddleware:
             "Permissions-Policy", "geolocation=(self), camera=(self), microphone=()"
         )
         return response
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a request whose declared body is larger than the upload limit, before any of it is read.
+
+    Django would otherwise stream a multi-gigabyte body to a temporary file before the view could say no;
+    the import views check the size again as they copy the file (``layers.uploads.receive``), which also
+    covers a body sent without a Content-Length.
+    """
+
+    OVERHEAD = 1024 * 1024  # multipart boundaries and the form's other fields
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.http import JsonResponse
+        from django.utils.translation import gettext as _
+
+        from layers.uploads import Limits
+
+        limit = Limits.from_settings().max_bytes
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > limit + self.OVERHEAD:
+            message = _("Förfrågan är större än gränsen %(max)s MB") % {
+                "max": limit // (1024 * 1024)
+            }
+            if request.path.startswith("/api/") or "json" in request.headers.get("Accept", ""):
+                return JsonResponse({"error": message}, status=413)
+            return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

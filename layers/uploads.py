@@ -21,6 +21,7 @@ import stat
 import struct
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as safe_et
 from defusedxml import DefusedXmlException
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 GPKG = "gpkg"
 ZIP = "zip"
@@ -68,6 +70,7 @@ class Limits:
     max_ratio: float = 100.0  # unpacked / packed size of one archive member
     max_features: int = 2_000_000
     max_vertices: int = 20_000_000
+    max_xml_bytes: int = 50 * 1024 * 1024  # an XML file is parsed whole: a plan is a few MB
 
     @classmethod
     def from_settings(cls) -> Limits:
@@ -107,13 +110,14 @@ def receive(
                 out.close()
                 target.unlink(missing_ok=True)
                 raise UploadRejected(
-                    f"{filename}: the file is larger than {limits.max_bytes // (1024 * 1024)} MB",
+                    _("%(file)s: filen är större än %(max)s MB")
+                    % {"file": filename, "max": limits.max_bytes // (1024 * 1024)},
                     status=413,
                 )
             out.write(chunk)
     if written == 0:
         target.unlink(missing_ok=True)
-        raise UploadRejected(f"{filename}: the file is empty", status=400)
+        raise UploadRejected(_("%(file)s: filen är tom") % {"file": filename}, status=400)
     return target
 
 
@@ -135,7 +139,9 @@ def sniff(path: Path) -> str:
     if head.startswith(b"SQLite format 3\x00"):
         if len(head) >= 72 and head[68:72] == b"GPKG":
             return GPKG
-        raise UploadRejected(f"{path.name}: an SQLite file that is not a GeoPackage", status=415)
+        raise UploadRejected(
+            _("%(file)s: en SQLite-fil som inte är en GeoPackage") % {"file": path.name}, status=415
+        )
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return ZIP
     if head.startswith(b"fgb\x03"):
@@ -150,7 +156,8 @@ def sniff(path: Path) -> str:
     if head and _looks_like_text(head):
         return CSV
     raise UploadRejected(
-        f"{path.name}: not a format Trygg reads (GeoPackage, GeoJSON, CSV, zip, XML, OSM PBF)",
+        _("%(file)s: inte ett format som Trygg läser (GeoPackage, GeoJSON, CSV, zip, XML, OSM PBF)")
+        % {"file": path.name},
         status=415,
     )
 
@@ -161,7 +168,8 @@ def check_name_matches(path: Path, fmt: str, original_name: str | None = None) -
     claimed = [f for f, exts in EXTENSIONS.items() if name.endswith(exts)]
     if claimed and fmt not in claimed:
         raise UploadRejected(
-            f"{original_name or path.name}: the name says {claimed[0]}, but the content is {fmt}",
+            _("%(file)s: namnet säger %(claimed)s men innehållet är %(fmt)s")
+            % {"file": original_name or path.name, "claimed": claimed[0], "fmt": fmt},
             status=415,
         )
 
@@ -172,38 +180,57 @@ def extract_zip(path: Path, dest: Path, *, limits: Limits | None = None) -> list
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile as e:
-        raise UploadRejected(f"{path.name}: not a readable zip archive ({e})", status=422) from e
+        raise UploadRejected(
+            _("%(file)s: inte en läsbar zip-fil (%(error)s)") % {"file": path.name, "error": e}
+        ) from e
     written: list[Path] = []
     total = 0
     with archive:
         members = [m for m in archive.infolist() if not m.is_dir()]
         if len(members) > limits.max_files:
             raise UploadRejected(
-                f"{path.name}: the archive has {len(members)} files, more than {limits.max_files}"
+                _("%(file)s: arkivet har %(n)s filer, fler än gränsen %(max)s")
+                % {"file": path.name, "n": len(members), "max": limits.max_files}
             )
         for member in members:
             target = _member_target(dest, member, path.name)
-            if member.file_size > limits.max_unpacked_bytes - total:
+            if member.flag_bits & 0x1:
                 raise UploadRejected(
-                    f"{path.name}: the archive unpacks to more than the limit (zip bomb?)"
+                    _("%(file)s: %(member)s är krypterad; skicka arkivet utan lösenord")
+                    % {"file": path.name, "member": member.filename}
                 )
+            if member.file_size > limits.max_unpacked_bytes - total:
+                raise UploadRejected(_too_big_unpacked(path.name, limits))
             if member.compress_size and member.file_size / member.compress_size > limits.max_ratio:
                 raise UploadRejected(
-                    f"{path.name}: {member.filename} is compressed suspiciously hard (zip bomb?)"
+                    _("%(file)s: %(member)s är misstänkt hårt packad (en zip-bomb?)")
+                    % {"file": path.name, "member": member.filename}
                 )
             target.parent.mkdir(parents=True, exist_ok=True)
-            with archive.open(member) as src, target.open("wb") as out:
-                # Count what is really written: the sizes in the header can lie.
-                while chunk := src.read(1024 * 1024):
-                    total += len(chunk)
-                    if total > limits.max_unpacked_bytes:
-                        raise UploadRejected(
-                            f"{path.name}: the archive unpacks to more than the limit (zip bomb?)"
-                        )
-                    out.write(chunk)
+            try:
+                with archive.open(member) as src, target.open("wb") as out:
+                    # Count what is really written: the sizes in the header can lie.
+                    while chunk := src.read(1024 * 1024):
+                        total += len(chunk)
+                        if total > limits.max_unpacked_bytes:
+                            raise UploadRejected(_too_big_unpacked(path.name, limits))
+                        out.write(chunk)
+            except (
+                zipfile.BadZipFile,
+                zlib.error,
+                EOFError,
+                NotImplementedError,
+                RuntimeError,
+            ) as e:
+                # A CRC or length that does not match the data, an unknown compression, a password.
+                raise UploadRejected(
+                    _("%(file)s: %(member)s kan inte packas upp (%(error)s)")
+                    % {"file": path.name, "member": member.filename, "error": e}
+                ) from e
             if target.suffix.lower() == ".zip" or sniff_bytes(target) == ZIP:
                 raise UploadRejected(
-                    f"{path.name}: archives inside archives are not read ({member.filename})"
+                    _("%(file)s: arkiv i arkiv läses inte (%(member)s)")
+                    % {"file": path.name, "member": member.filename}
                 )
             written.append(target)
     return written
@@ -213,7 +240,10 @@ def _member_target(dest: Path, member: zipfile.ZipInfo, archive_name: str) -> Pa
     name = member.filename
     mode = member.external_attr >> 16
     if stat.S_ISLNK(mode):
-        raise UploadRejected(f"{archive_name}: the archive holds a symbolic link ({name})")
+        raise UploadRejected(
+            _("%(file)s: arkivet innehåller en symbolisk länk (%(member)s)")
+            % {"file": archive_name, "member": name}
+        )
     pure = PurePosixPath(name.replace("\\", "/"))
     if (
         pure.is_absolute()
@@ -221,15 +251,25 @@ def _member_target(dest: Path, member: zipfile.ZipInfo, archive_name: str) -> Pa
         or (pure.parts and ":" in pure.parts[0])
         or name.startswith("/")
     ):
-        raise UploadRejected(
-            f"{archive_name}: the archive holds a path outside its folder ({name})"
-        )
+        raise UploadRejected(_outside(archive_name, name))
     target = (dest / pure).resolve()
     if not str(target).startswith(str(dest.resolve()) + "/"):
-        raise UploadRejected(
-            f"{archive_name}: the archive holds a path outside its folder ({name})"
-        )
+        raise UploadRejected(_outside(archive_name, name))
     return target
+
+
+def _outside(archive_name: str, member: str) -> str:
+    return _("%(file)s: arkivet innehåller en sökväg utanför sin mapp (%(member)s)") % {
+        "file": archive_name,
+        "member": member,
+    }
+
+
+def _too_big_unpacked(archive_name: str, limits: Limits) -> str:
+    return _("%(file)s: arkivet packas upp till mer än %(max)s MB (en zip-bomb?)") % {
+        "file": archive_name,
+        "max": limits.max_unpacked_bytes // (1024 * 1024),
+    }
 
 
 def sniff_bytes(path: Path) -> str | None:
@@ -247,10 +287,15 @@ def parse_xml(data: bytes, *, name: str = "XML") -> Element:
         )
     except DefusedXmlException as e:
         raise UploadRejected(
-            f"{name}: the XML declares a DTD or entities, which are not allowed ({type(e).__name__})"
+            _(
+                "%(file)s: XML-filen deklarerar en DTD eller entiteter, vilket inte tillåts (%(kind)s)"
+            )
+            % {"file": name, "kind": type(e).__name__}
         ) from e
     except safe_et.ParseError as e:
-        raise UploadRejected(f"{name}: not well-formed XML ({e})") from e
+        raise UploadRejected(
+            _("%(file)s: inte välformad XML (%(error)s)") % {"file": name, "error": e}
+        ) from e
     return root
 
 
@@ -258,9 +303,9 @@ def gdal_path(path: Path) -> str:
     """The path to hand to GDAL, refusing virtual file systems and VRT (docs/decisions/0005)."""
     text = str(path)
     if text.startswith("/vsi") or "/vsi" in text or text.lower().endswith(".vrt"):
-        raise UploadRejected(f"{path.name}: GDAL virtual files are not read", status=422)
+        raise UploadRejected(_("%(file)s: GDAL:s virtuella filer läses inte") % {"file": path.name})
     if not path.is_file():
-        raise UploadRejected(f"{path.name}: not a file", status=422)
+        raise UploadRejected(_("%(file)s: inte en fil") % {"file": path.name})
     return text
 
 

@@ -22,6 +22,9 @@ MAX_SIDE_PX = (
 THUMB_SIDE_PX = 320
 JPEG_QUALITY = 85
 MAX_PIXELS = 60_000_000  # a 60 MP camera at most; more is a decompression bomb, not a photo
+# PNG and WebP are decoded whole (JPEG at a reduced scale): 16 MP is 48 MB a copy, and a copy or two is
+# made on the way; a tablet's photos are JPEG, a PNG is a screenshot.
+MAX_PIXELS_LOSSLESS = 16_000_000
 DEFAULT_MAX_BYTES = 15 * 1024 * 1024
 FORMATS = {"JPEG", "PNG", "WEBP"}
 
@@ -74,21 +77,22 @@ def clean_photo(path: Path, *, name: str = "image") -> CleanPhoto:
             with Image.open(path) as probe:
                 if probe.format not in FORMATS:
                     raise PhotoRejected(f"{name}: not a JPEG, PNG or WebP picture", status=415)
-                if probe.width * probe.height > MAX_PIXELS:
+                most = MAX_PIXELS if probe.format == "JPEG" else MAX_PIXELS_LOSSLESS
+                if probe.width * probe.height > most:
                     raise PhotoRejected(
                         f"{name}: {probe.width}×{probe.height} pixels is more than "
-                        f"{MAX_PIXELS // 1_000_000} megapixels"
+                        f"{most // 1_000_000} megapixels"
                     )
                 probe.verify()
             with Image.open(path) as img:
                 img.draft("RGB", (MAX_SIDE_PX, MAX_SIDE_PX))  # JPEG: decode at a reduced scale
                 upright = ImageOps.exif_transpose(img)
                 rgb = upright.convert("RGB")
-        except (
-            UnidentifiedImageError,
-            Image.DecompressionBombError,
-            Image.DecompressionBombWarning,
-        ) as e:
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+            raise PhotoRejected(
+                f"{name}: more than {MAX_PIXELS // 1_000_000} megapixels, not a photo ({e})"
+            ) from e
+        except UnidentifiedImageError as e:
             raise PhotoRejected(f"{name}: the picture cannot be read ({e})") from e
         except (OSError, SyntaxError, ValueError) as e:  # truncated or corrupt files
             raise PhotoRejected(f"{name}: the picture is damaged or truncated ({e})") from e

@@ -132,6 +132,13 @@ def read_source(path: Path, original_name: str, workdir: Path) -> PlanSource:
 
 
 def read_xml(path: Path, original_name: str) -> PlanSource:
+    limits = uploads.Limits.from_settings()
+    if path.stat().st_size > limits.max_xml_bytes:
+        raise uploads.UploadRejected(
+            _("%(file)s: en XML-fil får vara högst %(max)s MB")
+            % {"file": original_name, "max": limits.max_xml_bytes // (1024 * 1024)},
+            status=413,
+        )
     root = uploads.parse_xml(path.read_bytes(), name=original_name)
     try:
         plan = read_plan(root)
@@ -142,6 +149,7 @@ def read_xml(path: Path, original_name: str) -> PlanSource:
             _("%(file)s: en koordinat är inte ett tal (%(error)s)")
             % {"file": original_name, "error": e}
         ) from e
+    vector.check_vertices(list(plan.areas.values()), original_name, limits)
     if len(plan.srs_names) > 1:
         raise uploads.UploadRejected(
             _("%(file)s: filen blandar flera koordinatsystem (%(names)s)")

@@ -155,6 +155,8 @@ def open_police_json(path: Path, municipality: Municipality, *, name: str) -> Op
     raw = path.read_bytes()
     try:
         data = json.loads(raw)
+    except RecursionError as e:
+        raise UploadRejected(_("%(name)s: JSON-filen är för djupt nästlad") % {"name": name}) from e
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise UploadRejected(
             _("%(name)s: inte giltig JSON (%(error)s)") % {"name": name, "error": e}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,6 +105,7 @@ def read_gdal_layer(path: Path, layer: str, *, limits: Limits | None = None) -> 
     geoms: list[BaseGeometry | None] = (
         list(shapely.from_wkb(wkb, on_invalid="ignore")) if wkb is not None else []
     )
+    check_vertices(geoms, path.name, limits)
     columns = [np.asarray(col, dtype=object) for col in field_data]
     props: list[Properties] = []
     for i in range(len(geoms)):
@@ -132,6 +134,10 @@ def read_geojson(path: Path, *, limits: Limits | None = None) -> LayerData:
 
     try:
         data = json.loads(path.read_bytes(), parse_constant=refuse_constant)
+    except RecursionError as e:
+        raise UploadRejected(
+            _("%(file)s: JSON-filen är för djupt nästlad") % {"file": path.name}
+        ) from e
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise UploadRejected(
             _("%(file)s: inte giltig JSON (%(error)s)") % {"file": path.name, "error": e}
@@ -179,7 +185,7 @@ def read_geojson(path: Path, *, limits: Limits | None = None) -> LayerData:
             KeyError,
             IndexError,
             AttributeError,
-            shapely.errors.GEOSException,
+            shapely.errors.ShapelyError,
         ) as e:
             rejected_index.add(number)
             rejected.append(
@@ -198,6 +204,7 @@ def read_geojson(path: Path, *, limits: Limits | None = None) -> LayerData:
                 % {"file": path.name, "row": number}
             )
         geoms.append(geom)
+    check_vertices(geoms, path.name, limits)
     return LayerData(
         name=path.stem,
         crs_claim=crs_claim,
@@ -207,6 +214,16 @@ def read_geojson(path: Path, *, limits: Limits | None = None) -> LayerData:
         rejected=rejected,
         rejected_index=rejected_index,
     )
+
+
+def check_vertices(geoms: Sequence[BaseGeometry | None], name: str, limits: Limits) -> None:
+    """Refuse a file whose geometries hold more vertices in all than ``limits.max_vertices``."""
+    total = int(shapely.get_num_coordinates(np.asarray(geoms, dtype=object)).sum()) if geoms else 0
+    if total > limits.max_vertices:
+        raise UploadRejected(
+            _("%(file)s: geometrierna har %(n)s brytpunkter, fler än gränsen %(max)s")
+            % {"file": name, "n": total, "max": limits.max_vertices}
+        )
 
 
 def _ref(props: Properties) -> str:
