@@ -160,7 +160,14 @@ def save_plan(
         raw_id = zone.get("id")
         zone_id = (
             int(raw_id)
-            if isinstance(raw_id, int) or (isinstance(raw_id, str) and raw_id.isdigit())
+            if (isinstance(raw_id, int) and not isinstance(raw_id, bool))
+            # ASCII digits only: "²".isdigit() is true but int("²") fails
+            or (
+                isinstance(raw_id, str)
+                and raw_id.isascii()
+                and raw_id.isdigit()
+                and len(raw_id) < 19
+            )
             else None
         )
         cleaned.append((zone_id, code, str(zone.get("label", "")).strip()[:200], scenario, geom))

@@ -290,6 +290,30 @@ def test_a_planner_draws_a_new_plan_and_then_edits_its_zones(planner_client: Cli
     assert plan.zones.get().pk == created.json()["zone_ids"][0]  # kept its id (and its regulations)
 
 
+@pytest.mark.parametrize("zone_id", ["²", "٣", "1" * 40, True, "x"])
+def test_a_zone_id_that_is_not_a_plain_number_is_a_new_zone_never_a_500(
+    planner_client: Client, zone_id: object
+) -> None:
+    cx, cy = VASBY_CENTRUM
+    zone = {"use_code": "B", "label": "", "scenario": "planerat"}
+    payload = {
+        "plan": {"plan_id": "RITAD-2", "name": "Ritad"},
+        "area": square_wgs84(cx, cy, 100),
+        "zones": [{**zone, "geometry": square_wgs84(cx, cy, 50)}],
+    }
+    created = planner_client.post("/plan/ny/spara/", payload, content_type="application/json")
+    plan = Detaljplan.objects.get(plan_id="RITAD-2")
+    payload["zones"] = [{**zone, "id": zone_id, "geometry": square_wgs84(cx, cy, 40)}]
+
+    edited = planner_client.post(
+        f"/plan/{plan.pk}/redigera/spara/", payload, content_type="application/json"
+    )
+
+    assert created.status_code == 201 and edited.status_code == 200
+    assert plan.zones.count() == 1
+    assert plan.zones.get().pk != created.json()["zone_ids"][0]
+
+
 def test_the_edit_page_refuses_a_bad_plan_with_named_fields(planner_client: Client) -> None:
     cx, cy = VASBY_CENTRUM
     far_away = square_wgs84(cx + 500_000, cy, 100)
