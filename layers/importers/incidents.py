@@ -272,23 +272,40 @@ def _fill(
     batch.rows_read = report.read
     batch.rows_stored = stored
     batch.rows_rejected = report.rejected
-    batch.rejected = report.rows
-    batch.details = {
-        "format": opened.fmt,
-        **opened.details,
-        "source": mapping.source,
-        "precision": mapping.precision,
-        "mapping": mapping.to_dict(),
-        "strict": strict,
-        "already_present": report.read - report.rejected - stored,
-        "reasons": dict(report.reasons.most_common()),
-        "unknown_categories": dict(report.unknown_categories.most_common()),
-        "stored_as_default": dict(report.stored_as_default.most_common()),
-        "categories": categories,
-        "rejected_truncated": report.rejected > len(report.rows),
-        "seconds": round(time.perf_counter() - started, 2),
-    }
+    batch.rejected = without_nul(report.rows)
+    batch.details = without_nul(
+        {
+            "format": opened.fmt,
+            **opened.details,
+            "source": mapping.source,
+            "precision": mapping.precision,
+            "mapping": mapping.to_dict(),
+            "strict": strict,
+            "already_present": report.read - report.rejected - stored,
+            "reasons": dict(report.reasons.most_common()),
+            "unknown_categories": dict(report.unknown_categories.most_common()),
+            "stored_as_default": dict(report.stored_as_default.most_common()),
+            "categories": categories,
+            "rejected_truncated": report.rejected > len(report.rows),
+            "seconds": round(time.perf_counter() - started, 2),
+        }
+    )
     return batch
+
+
+def without_nul(value: Any) -> Any:
+    """``value`` with NUL characters dropped from every string: PostgreSQL's text and jsonb cannot hold one.
+
+    >>> without_nul([{"ref": "a\x00b", "values": {"k\x00": ["\x00"]}}])
+    [{'ref': 'ab', 'values': {'k': ['']}}]
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [without_nul(v) for v in value]
+    return value
 
 
 def _copy(cursor: Any, checked: rows.Checked, mapping: Mapping) -> None:

@@ -84,17 +84,8 @@ def detect_encoding(path: Path) -> str:
         head = f.read(3)
         f.seek(0)
         decoder = codecs.getincrementaldecoder("utf-8")()
-        offset = 0
         try:
             while block := f.read(1 << 20):
-                if (nul := block.find(b"\x00")) >= 0:
-                    raise UploadRejected(
-                        _(
-                            "%(name)s: filen innehåller NUL-tecken (byte %(at)s); den är inte en textfil"
-                        )
-                        % {"name": path.name, "at": offset + nul}
-                    )
-                offset += len(block)
                 decoder.decode(block)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:

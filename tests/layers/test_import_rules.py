@@ -592,3 +592,15 @@ def test_a_nul_character_deep_in_a_file_does_not_break_the_import(tmp_path: Path
 
     assert batch.rows_stored == 301
     assert Incident.objects.filter(source_ref="NUL-1").exists()
+
+
+def test_a_line_of_nul_bytes_is_a_reported_row_not_a_failed_import(tmp_path: Path) -> None:
+    municipality = vasby()
+    # The NULs come after the first 4 kB, from which the format is told.
+    path = csv_file(tmp_path, good_rows(200))
+    path.write_bytes(path.read_bytes() + b"\r\n" + b"\x00" * 2000 + b"\r\n")
+
+    batch = run(path, municipality, profile(**SIMPLE))
+
+    assert batch.rows_stored == 200 and batch.rows_rejected == 1
+    assert "\x00" not in json.dumps(batch.rejected)  # PostgreSQL's jsonb cannot hold it (was a 500)

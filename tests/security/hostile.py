@@ -350,7 +350,7 @@ HOSTILE: list[Hostile] = [
     Hostile("incidents-garbage", INCIDENTS, "export.csv", lambda: bytes(range(256)) * 32, 415, "export.csv"),
     Hostile("incidents-too-many-rows", INCIDENTS, "export.csv", lambda: csv_rows(int(LIMITS["max_features"]) + 10), 422, "export.csv"),
     Hostile("incidents-huge-header", INCIDENTS, "export.csv", lambda: b"x" * (5 * MB) + b";y\r\n" + csv_rows(3), 422, "export.csv"),
-    Hostile("incidents-nul-after-head", INCIDENTS, "export.csv", lambda: csv_rows(60) + b"\r\n" + b"\x00" * 2000, 422, "export.csv"),
+    Hostile("incidents-utf16", INCIDENTS, "export.csv", lambda: MUNICIPAL_SAMPLE.read_bytes().decode("cp1252").encode("utf-16"), 415, "export.csv"),
     Hostile("incidents-zip-escape", INCIDENTS, "export.zip", lambda: zip_of({"../export.csv": csv_rows(5)}), 422, "utanför sin mapp"),
     Hostile("incidents-zip-bomb", INCIDENTS, "export.zip", lambda: zip_of({"export.csv": csv_rows(3) + b" " * (20 * MB)}), 422, "zip-bomb"),
     Hostile("incidents-geojson-nan", INCIDENTS, "export.geojson", lambda: b'{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [NaN, 59.5]}}]}', 422, "export.geojson"),
