@@ -5,10 +5,11 @@ Two guards, both answering 429 with Retry-After at once, before any database wor
 - Each client (the session, the bearer token, else the address) has a token bucket per kind of request:
   map reads (tiles, OGC API, JSON API reads) share one budget; the tablets' sync (POST of observations and
   photos) has its own, so a BRÅ meeting hammering the map cannot starve a walk that is syncing.
-- Each worker process lets at most ``THROTTLE_READ_CONCURRENCY`` map reads run at once (one thread fewer
-  than it has); a read waits at most ``READ_QUEUE_S`` for a slot, so a page's burst of tiles is served
-  while a sustained overload is refused with 429 instead of queueing without end, and a thread is always
-  left for the sync and the pages.
+- Each worker process lets at most ``THROTTLE_READ_CONCURRENCY`` map reads run at once and at most
+  ``THROTTLE_READ_WAITERS`` wait for a slot, each for at most ``THROTTLE_READ_QUEUE_MS``; so a page's
+  burst of tiles is served, a sustained overload is refused with 429 at once instead of queueing, and the
+  worker's other threads (it has more than running plus waiting reads) stay free for the sync and the
+  pages.
 
 Buckets live in each worker process (no shared store is needed for one municipality); the per-process rate
 is the configured rate divided by the worker count.
@@ -26,7 +27,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 
 READ_PREFIXES = ("/tiles/", "/ogc/", "/api/", "/offentlig/")
 SYNC_PREFIXES = ("/api/v1/observations", "/api/v1/photos")
-READ_QUEUE_S = 2.0  # how long a map read may wait for one of the worker's read slots (a page load bursts)
 
 
 @dataclass
@@ -93,6 +93,11 @@ class ThrottleMiddleware:
         self.reads_in_flight = threading.BoundedSemaphore(
             max(1, int(getattr(settings, "THROTTLE_READ_CONCURRENCY", 3)))
         )
+        # How long, and how many, map reads may wait for a slot: a page load bursts.
+        self.queue_s = int(getattr(settings, "THROTTLE_READ_QUEUE_MS", 500)) / 1000
+        self.max_waiting = max(0, int(getattr(settings, "THROTTLE_READ_WAITERS", 3)))
+        self._waiting = 0
+        self._waiting_lock = threading.Lock()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         kind = classify(request)
@@ -103,13 +108,26 @@ class ThrottleMiddleware:
             return _too_many("too many requests; slow down", wait)
         if kind != "read":
             return self.get_response(request)
-        # A wait smooths a page's burst; a sustained overload is still refused within READ_QUEUE_S.
-        if not self.reads_in_flight.acquire(timeout=READ_QUEUE_S):
+        if not self._acquire_read_slot():
             return _too_many("the server is busy; try again shortly", 1)
         try:
             return self.get_response(request)
         finally:
             self.reads_in_flight.release()
+
+    def _acquire_read_slot(self) -> bool:
+        """A read slot at once, else after a short wait if few wait already; False when refused."""
+        if self.reads_in_flight.acquire(blocking=False):
+            return True
+        with self._waiting_lock:
+            if self._waiting >= self.max_waiting:
+                return False
+            self._waiting += 1
+        try:
+            return self.reads_in_flight.acquire(timeout=self.queue_s)
+        finally:
+            with self._waiting_lock:
+                self._waiting -= 1
 
 
 def _too_many(message: str, wait_s: float) -> HttpResponse:
