@@ -17,7 +17,15 @@ LOGIN_AT = "trygg_login_at"
 SEEN_AT = "trygg_seen_at"
 
 # Paths a user who still has to give a TOTP code may reach.
-_TWO_FACTOR_OPEN = ("/konto/", "/static/", "/healthz", "/i18n/")
+_TWO_FACTOR_OPEN = (
+    "/konto/logga-in/",
+    "/konto/logga-ut/",
+    "/konto/verifiera/",
+    "/konto/tvafaktor/",
+    "/static/",
+    "/healthz",
+    "/i18n/",
+)
 
 
 class SessionLimitsMiddleware:

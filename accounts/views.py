@@ -7,11 +7,13 @@ import base64
 import segno
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -93,3 +95,65 @@ def setup(request: HttpRequest) -> HttpResponse:
             "secret": base64.b32encode(device.bin_key).decode().rstrip("="),
         },
     )
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label="Namn", max_length=100, error_messages={"required": "Ge nyckeln ett namn."}
+    )
+
+
+@never_cache
+@login_required
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """The user's own personal API keys: create one (shown once), see and revoke the others.
+
+    Analysts and administrators reach this page only after their second factor
+    (``RequireTwoFactorMiddleware``), so a key is never made from a password alone.
+    """
+    from accounts import api_tokens as keys
+
+    user = request.user
+    assert isinstance(user, User)
+    form = ApiTokenForm(request.POST or None)
+    new_key = ""
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                _token, new_key = keys.issue(user, name=form.cleaned_data["name"], request=request)
+                form = ApiTokenForm()
+            except keys.TooManyTokens:
+                form.add_error(
+                    "name",
+                    _("Du har redan %(n)s giltiga nycklar; återkalla en först.")
+                    % {"n": keys.MAX_ACTIVE_PER_USER},
+                )
+                status = 422
+        else:
+            status = 400
+    return render(
+        request,
+        "accounts/api_tokens.html",
+        {
+            "form": form,
+            "new_key": new_key,
+            "tokens": keys.active(user),
+            "lifetime_days": keys.LIFETIME.days,
+            "ogc_url": request.build_absolute_uri("/ogc/"),
+        },
+        status=status,
+    )
+
+
+@never_cache
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    from accounts import api_tokens as keys
+    from accounts.models import ApiToken
+
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)  # another user's key: 404
+    assert isinstance(request.user, User)
+    keys.revoke(token, by=request.user, request=request)
+    return redirect("api-tokens")

@@ -651,6 +651,7 @@ class AuditEvent(models.Model):
         LOGOUT = "logout", "Utloggning"
         PERMISSION_CHANGE = "permission_change", "Ändrad behörighet"
         DEVICE_TOKEN = "device_token", "Enhetsnyckel utfärdad eller återkallad"
+        API_TOKEN = "api_token", "Personlig API-nyckel skapad eller återkallad"
         IMPORT_UNDONE = "import_undone", "Import ångrad"
 
     at = models.DateTimeField("tidpunkt (UTC)", auto_now_add=True, db_index=True)

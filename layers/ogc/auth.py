@@ -9,7 +9,8 @@ A failed attempt is written to the audit log like a failed page login.
 
 Basic carries no second factor, so it is refused for users who must give one (analysts and
 administrators, ``layers.roles.needs_second_factor``): they use these channels from a logged-in browser
-session, where they have given their TOTP code, and download files from there (docs/decisions/0012).
+session, where they have given their TOTP code, or with a personal API key created from such a session,
+sent as ``Authorization: Bearer`` or as the Basic password (``accounts.api_tokens``, decisions 0012, 0525).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
 
+from accounts import api_tokens
 from layers import audit
 from layers.models import AuditEvent
 from layers.roles import needs_second_factor
@@ -73,6 +75,25 @@ def forget_all() -> None:
     """Drop every remembered login (tests, and after a password change in this process)."""
     with _lock:
         _remembered.clear()
+
+
+def presented_api_key(request: HttpRequest) -> tuple[str, str | None] | None:
+    """A personal API key in the request (Bearer, or the Basic password) and the Basic user name, if any."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    value = value.strip()
+    if scheme.lower() == "bearer" and api_tokens.is_api_key(value):
+        return value, None
+    if scheme.lower() == "basic" and value:
+        try:
+            username, sep, password = (
+                base64.b64decode(value, validate=True).decode("utf-8").partition(":")
+            )
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        if sep and api_tokens.is_api_key(password):
+            return password, username
+    return None
 
 
 def basic_user(request: HttpRequest) -> User | None:
@@ -122,6 +143,15 @@ def login_or_basic(view: View) -> View:
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        key = None if request.user.is_authenticated else presented_api_key(request)
+        if key is not None:
+            # A key was made from a session that gave its second factor: it stands in for that session.
+            key_user = api_tokens.user_for_key(key[0], request=request, username=key[1])
+            if key_user is None:
+                return _unauthenticated(
+                    "the API key is unknown, revoked or expired, or not this user's"
+                )
+            request.user = key_user
         if not request.user.is_authenticated:
             user = basic_user(request)
             if user is not None and _second_factor_required(user):
@@ -148,16 +178,17 @@ def login_or_basic(view: View) -> View:
         if not request.user.is_authenticated:
             if wants_html(request):
                 return redirect_to_login(request.get_full_path())
-            response = JsonResponse(
-                {
-                    "code": "NotAuthenticated",
-                    "description": "log in, or send HTTP Basic credentials of a Trygg user",
-                    "error": "log in, or send HTTP Basic credentials of a Trygg user",
-                },
-                status=401,
+            return _unauthenticated(
+                "log in, or send HTTP Basic credentials or a personal API key of a Trygg user"
             )
-            response["WWW-Authenticate"] = f'Basic realm="{REALM}", charset="UTF-8"'
-            return response
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def _unauthenticated(message: str) -> JsonResponse:
+    response = JsonResponse(
+        {"code": "NotAuthenticated", "description": message, "error": message}, status=401
+    )
+    response["WWW-Authenticate"] = f'Basic realm="{REALM}", charset="UTF-8"'
+    return response
