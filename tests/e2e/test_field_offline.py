@@ -141,3 +141,64 @@ def test_a_user_without_permission_to_record_gets_403_on_the_tablet_page(
     response = page.goto(f"{live_server.url}/falt/")
 
     assert response is not None and response.status == 403
+
+
+def test_a_shared_tablet_sends_each_users_observations_only_under_their_own_login(
+    page_as: Any, live_server: Any
+) -> None:
+    from django.test import Client
+
+    from tests.conftest import login_verified
+
+    municipality = MunicipalityFactory()
+    ensure_reference_data(municipality)
+    walk = WalkFactory(municipality=municipality, name="Kvällsvandring, delad platta")
+    anna = user_with_role(Role.FIELD_STAFF, "falt-anna")
+    bo = user_with_role(Role.FIELD_STAFF, "falt-bo")
+    page = page_as(anna, geolocation=GPS, permissions=["geolocation"])
+    context = page.context
+    url = f"{live_server.url}/falt/?vandring={walk.pk}"
+
+    def open_as(user: User) -> Any:
+        context.clear_cookies()
+        session = login_verified(Client(), user).cookies["sessionid"].value
+        context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
+        opened = context.new_page()
+        opened.goto(url)
+        opened.wait_for_selector("#tablet[data-ready='true']", timeout=20000)
+        opened.wait_for_selector("#walk-screen:not([hidden])")
+        return opened
+
+    # Anna records offline and hands the tablet over before it has a network again.
+    page.goto(url)
+    page.wait_for_selector("#tablet[data-offline-ready='true']", timeout=20000)
+    page.wait_for_selector("[data-testid=gps-accuracy][data-accuracy='12']")
+    context.set_offline(True)
+    page.wait_for_function("!navigator.onLine")
+    record(page, category="belysning", feeling=1, note="Annas observation")
+    page.close()
+    context.set_offline(False)
+
+    # Bo logs in on the same tablet: Anna's observation waits for her, his own is sent.
+    bo_page = open_as(bo)
+    bo_page.wait_for_selector("[data-testid=gps-accuracy][data-accuracy='12']")
+    others_shown = bo_page.is_visible("[data-testid=others-waiting]")
+    others_count = bo_page.inner_text("#others-waiting-count")
+    record(bo_page, category="vegetation", feeling=2, note="Bos observation")
+    bo_page.wait_for_selector("#tablet[data-outbox='0']", timeout=30000)
+    listed_for_bo = bo_page.locator("[data-testid=local-list] li").count()
+    while_bo = sorted(Observation.objects.values_list("note", "created_by__username"))
+    bo_page.close()
+
+    # Anna logs in again: now hers is sent, under her name.
+    anna_page = open_as(anna)
+    anna_page.wait_for_selector("#tablet[data-outbox='0']", timeout=30000)
+
+    assert (others_shown, others_count) == (True, "1")
+    assert listed_for_bo == 1  # the list shows his own observations, not Anna's
+    assert while_bo == [("Bos observation", "falt-bo")]
+    assert sorted(Observation.objects.values_list("note", "created_by__username")) == [
+        ("Annas observation", "falt-anna"),
+        ("Bos observation", "falt-bo"),
+    ]
+    assert anna_page.is_hidden("[data-testid=others-waiting]")

@@ -2,7 +2,9 @@
  * wait here until the server has them. Nothing is removed before the server answered 200/201 for it.
  *
  * Stores: "outbox" (what waits, in the order recorded), "recorded" (every observation made on this
- * tablet, with its sync state, for the list and the map), "meta" (last sync time, device token, tracks). */
+ * tablet, with its sync state, for the list and the map), "meta" (last sync time, device token, tracks).
+ * Each item carries its "owner", the user who recorded it: on a tablet shared by a field team, only the
+ * owner's own login sends it, so an observation is never filed under the next user's name. */
 (function (global) {
   "use strict";
   var DB_NAME = "trygg-falt";
@@ -55,17 +57,18 @@
   function nextSeq() { seqCounter += 1; return Date.now() * 1000 + (seqCounter % 1000); }
 
   /* Add an observation and its photos in one transaction: all of it is kept, or none. */
-  function addObservation(observation, photos) {
+  function addObservation(observation, photos, owner) {
     return tx(["outbox", "recorded"], "readwrite", function (t) {
       var outbox = t.objectStore("outbox");
       outbox.put({ key: "observation:" + observation.client_uuid, kind: "observation", uuid: observation.client_uuid,
-                   seq: nextSeq(), state: "waiting", payload: observation, attempts: 0 });
+                   seq: nextSeq(), state: "waiting", payload: observation, attempts: 0, owner: owner });
       photos.forEach(function (p) {
         outbox.put({ key: "photo:" + p.client_uuid, kind: "photo", uuid: p.client_uuid, observation: observation.client_uuid,
-                     seq: nextSeq(), state: "waiting", blob: p.blob, name: p.name, size: p.size, attempts: 0 });
+                     seq: nextSeq(), state: "waiting", blob: p.blob, name: p.name, size: p.size, attempts: 0,
+                     owner: owner });
       });
       t.objectStore("recorded").put({ uuid: observation.client_uuid, walk: observation.walk, payload: observation,
-                                      photos: photos.length, state: "waiting", error: "" });
+                                      photos: photos.length, state: "waiting", error: "", owner: owner });
     });
   }
 

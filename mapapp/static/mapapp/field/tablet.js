@@ -173,7 +173,7 @@
     var walkId = state.walk.id;
     TryggOutbox.setMeta("track:" + walkId, state.track).then(function () {
       if (state.track.length >= 2) {
-        return TryggOutbox.putLatest("track:" + walkId, { kind: "track", walk: walkId, coordinates: state.track.slice() });
+        return TryggOutbox.putLatest("track:" + walkId, { kind: "track", walk: walkId, coordinates: state.track.slice(), owner: label.user });
       }
     }).then(render);
     renderTrack();
@@ -256,7 +256,7 @@
     var photos = Array.prototype.map.call($("photo-input").files, function (file) {
       return { client_uuid: uuid4(), blob: file, name: file.name || "foto.jpg", size: file.size };
     });
-    TryggOutbox.addObservation(observation, photos).then(function () {
+    TryggOutbox.addObservation(observation, photos, label.user).then(function () {
       closeForm();
       say(label.labelSaved, "ok");
       return render();
@@ -318,6 +318,7 @@
     var stopped = false;
     var waitingObservations = {};
     return TryggOutbox.all().then(function (items) {
+      items = items.filter(mine);
       items.forEach(function (i) { if (i.kind === "observation") { waitingObservations[i.uuid] = i.state; } });
       var chain = Promise.resolve();
       items.forEach(function (item) {
@@ -363,6 +364,9 @@
     });
   }
 
+  /* Whether this login may send ``item``: its own, or one saved before items had an owner. */
+  function mine(item) { return !item.owner || item.owner === label.user; }
+
   // --- rendering --------------------------------------------------------------------------------
 
   function render() {
@@ -370,7 +374,12 @@
     $("network-state").className = "net " + (navigator.onLine ? "online" : "offline");
     $("last-sync").textContent = state.lastSync ? time(state.lastSync) : label.labelNever;
     if (state.lastSync) { $("last-sync").dataset.at = state.lastSync; }
-    return TryggOutbox.all().then(function (items) {
+    return TryggOutbox.all().then(function (everyone) {
+      var items = everyone.filter(mine);
+      var others = everyone.filter(function (i) { return !mine(i) && i.kind === "observation" && i.state === "waiting"; });
+      $("others-waiting").hidden = others.length === 0;
+      $("others-waiting-count").textContent = String(others.length);
+      $("others-waiting-text").textContent = label.labelOthersWaiting;
       var obs = items.filter(function (i) { return i.kind === "observation" && i.state === "waiting"; }).length;
       var photos = items.filter(function (i) { return i.kind === "photo" && i.state === "waiting"; }).length;
       $("outbox-observations").textContent = String(obs);
@@ -388,6 +397,7 @@
       $("problems").hidden = problems.length === 0;
       return state.walk ? TryggOutbox.recorded(state.walk.id) : [];
     }).then(function (recorded) {
+      recorded = recorded.filter(mine);
       var list = $("local-list");
       list.textContent = "";
       state.layers.local && state.layers.local.clearLayers();
@@ -450,7 +460,7 @@
     if (!window.confirm(label.labelFinishConfirm)) { return; }
     state.tracking = false;
     renderTrack();
-    TryggOutbox.putLatest("status:" + state.walk.id, { kind: "status", walk: state.walk.id, status: "avslutad" })
+    TryggOutbox.putLatest("status:" + state.walk.id, { kind: "status", walk: state.walk.id, status: "avslutad", owner: label.user })
       .then(function () { say(label.labelFinished, "ok"); return render(); })
       .then(syncSoon);
   });
