@@ -294,7 +294,7 @@ def _fill(
 
 
 def without_nul(value: Any) -> Any:
-    """``value`` with NUL characters dropped from every string: PostgreSQL's text and jsonb cannot hold one.
+    r"""``value`` with NUL characters dropped from every string: PostgreSQL's text and jsonb cannot hold one.
 
     >>> without_nul([{"ref": "a\x00b", "values": {"k\x00": ["\x00"]}}])
     [{'ref': 'ab', 'values': {'k': ['']}}]
