@@ -63,7 +63,7 @@ demo: deps db
 
 serve:
 	@echo "Trygg runs on http://$(HOST):$(PORT)/  (stop with Ctrl-C)"
-	@TRYGG_DEBUG=1 $(VENV)/bin/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 8 \
+	@TRYGG_DEBUG=1 $(VENV)/bin/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 24 \
 		--access-logfile - --log-level warning
 
 # The current two-factor code of a demo user: make totp USER=admin

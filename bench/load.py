@@ -195,7 +195,7 @@ def main() -> str:
         )
         os.environ["TRYGG_THROTTLE"] = "1"  # production behaviour in the server process
         results: list[tuple[int, dict[str, Any], dict[str, Any] | None]] = []
-        with gunicorn(connection.settings_dict, workers=2, threads=8) as server:
+        with gunicorn(connection.settings_dict, workers=2, threads=24) as server:
             spec = {
                 "host": server.url,
                 "duration_s": DURATION_S,
@@ -240,8 +240,8 @@ def main() -> str:
     lines = [
         "## Load: vector tiles and API at 50 and 200 requests/s (bench/load.py)",
         "",
-        f"{machine()}; load average before the run {load_before:.1f}. gunicorn 2 workers × 8 threads,",
-        "throttling on (per-client budgets; per worker at most 3 map reads at once and 3 waiting, each at most",
+        f"{machine()}; load average before the run {load_before:.1f}. gunicorn 2 workers × 24 threads,",
+        "throttling on (per-client budgets; per worker at most 3 map reads at once and 18 waiting, each at most",
         "0.5 s). Locust (as a library, FastHttpUser; each simulated client sends on average once a second at",
         f"exponential intervals, a Poisson stream together) for {DURATION_S} s per rate: 70 % vector tiles of the",
         "demo incidents at zoom 11–16, 30 % API calls (OGC items with bbox, districts, walks), from ten BRÅ",

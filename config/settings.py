@@ -262,7 +262,7 @@ THROTTLE_SYNC_PER_S = env_int("TRYGG_THROTTLE_SYNC_PER_S", 100)
 THROTTLE_SYNC_BURST = env_int("TRYGG_THROTTLE_SYNC_BURST", 400)
 # Map reads running at once per worker: one fewer than its threads, so one is always free for the rest.
 THROTTLE_READ_CONCURRENCY = env_int("TRYGG_THROTTLE_READ_CONCURRENCY", 3)
-THROTTLE_READ_WAITERS = env_int("TRYGG_THROTTLE_READ_WAITERS", 3)
+THROTTLE_READ_WAITERS = env_int("TRYGG_THROTTLE_READ_WAITERS", 18)
 THROTTLE_READ_QUEUE_MS = env_int("TRYGG_THROTTLE_READ_QUEUE_MS", 500)
 # The largest photo a tablet may upload (surveys/photos.py); larger ones get a 413 naming the limit.
 PHOTO_MAX_BYTES = env_int("TRYGG_PHOTO_MAX_MB", 15) * 1024 * 1024

@@ -95,7 +95,7 @@ class ThrottleMiddleware:
         )
         # How long, and how many, map reads may wait for a slot: a page load bursts.
         self.queue_s = int(getattr(settings, "THROTTLE_READ_QUEUE_MS", 500)) / 1000
-        self.max_waiting = max(0, int(getattr(settings, "THROTTLE_READ_WAITERS", 3)))
+        self.max_waiting = max(0, int(getattr(settings, "THROTTLE_READ_WAITERS", 18)))
         self._waiting = 0
         self._waiting_lock = threading.Lock()
 
