@@ -81,3 +81,41 @@ def test_every_src_and_href_of_the_served_page_is_on_this_server(
 
     assert refs
     assert all(urlparse(r).hostname == "127.0.0.1" for r in refs), refs
+
+
+def test_a_tile_refused_under_load_is_asked_for_again_and_drawn(
+    page_as: Any, live_server: Any
+) -> None:
+    # The server's throttle answers 429 with Retry-After when it is overloaded (decision 0524); the map
+    # must not keep such a tile empty. Here every incident tile is refused once, then let through.
+    demo.load_demo()
+    page = page_as(User.objects.get(username="bra"))
+    asked: dict[str, int] = {}
+
+    def refuse_once(route: Any) -> None:
+        url = route.request.url
+        asked[url] = asked.get(url, 0) + 1
+        if asked[url] == 1:
+            route.fulfill(
+                status=429,
+                headers={"Retry-After": "1", "Content-Type": "application/json"},
+                body='{"error": "the server is busy; try again shortly"}',
+            )
+        else:
+            route.continue_()
+
+    page.route("**/tiles/incidents/**", refuse_once)
+    page.goto(f"{live_server.url}/")
+    page.wait_for_selector("#map[data-ready='true']", timeout=20000)
+    page.wait_for_function(
+        """() => Array.from(document.querySelectorAll('.leaflet-incidents-pane canvas.leaflet-tile'))
+             .some(c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                          for (let i = 3; i < d.length; i += 4) { if (d[i] > 0) return true; }
+                          return false; })""",
+        timeout=20000,
+    )
+
+    # Every first answer was a refusal, so a painted tile is one asked for again; none is asked a third time.
+    # (Tiles that Leaflet dropped when the map zoomed to the districts were asked only once.)
+    page.wait_for_load_state("networkidle")
+    assert any(n == 2 for n in asked.values()) and max(asked.values()) == 2, asked

@@ -28,5 +28,28 @@
     });
   }
 
+  /* Vector tiles refused under load (429, docs/decisions/0524) are asked for again after the server's
+   * Retry-After (at most 3 tries, 1–5 s apart) instead of being drawn empty: Leaflet.VectorGrid fetches
+   * with the global fetch and draws any refusal as an empty tile. Only GETs of /tiles/ are touched. */
+  var plainFetch = global.fetch;
+  function fetchTileWithRetry(resource, options) {
+    var url = typeof resource === "string" ? resource : (resource && resource.url) || "";
+    var method = ((options && options.method) || "GET").toUpperCase();
+    if (url.indexOf("/tiles/") < 0 || method !== "GET") { return plainFetch.apply(global, arguments); }
+    var tries = 0;
+    function attempt() {
+      tries += 1;
+      return plainFetch.call(global, resource, options).then(function (response) {
+        if (response.status !== 429 || tries >= 3) { return response; }
+        var wait = Math.min(Math.max(Number(response.headers.get("Retry-After")) || 1, 1), 5);
+        return new Promise(function (resolve) {
+          setTimeout(function () { resolve(attempt()); }, wait * 1000 * (0.75 + Math.random() / 2));
+        });
+      });
+    }
+    return attempt();
+  }
+  if (plainFetch) { global.fetch = fetchTileWithRetry; }
+
   global.Trygg = { createMap: createMap, fetchJSON: fetchJSON, escapeHtml: escapeHtml };
 })(window);
