@@ -27,6 +27,7 @@ from django.utils import timezone
 from PIL import Image
 from pyproj import Transformer
 
+from accounts import api_tokens
 from geo.crs import STORAGE_SRID
 from layers.models import Detaljplan, Incident, IncidentCategory, Municipality
 from layers.roles import Role
@@ -90,6 +91,9 @@ class Persona:
     )
     ANALYST = "analytiker"
     ADMIN = "administrator"
+    # Programs with a personal API key (decision 0525), no session: the key's user decides.
+    BRA_KEY = "bra-ledamot-med-nyckel"
+    ANALYST_KEY = "analytiker-med-nyckel"
 
 
 PERSONAS = [
@@ -102,7 +106,9 @@ PERSONAS = [
     Persona.ANALYST,
     Persona.ADMIN,
 ]
-PERMITTED = frozenset({Persona.ANALYST, Persona.ADMIN})  # can_view_sensitive says yes
+PERMITTED = frozenset({Persona.ANALYST, Persona.ADMIN, Persona.ANALYST_KEY})  # can_view_sensitive
+# A key persona acts as the user of another persona, through its own personal API key.
+KEY_PERSONAS = {Persona.BRA_KEY: Persona.BRA_MEMBER, Persona.ANALYST_KEY: Persona.ANALYST}
 
 # persona -> (group, is_staff, is_superuser), as the demo makes them (mapapp/demo.py)
 _ACCOUNTS: dict[str, tuple[str | None, bool, bool]] = {
@@ -128,6 +134,7 @@ class Scene:
     sensitive_xy: np.ndarray  # (n, 2) SWEREF 99 TM
     open_xy: np.ndarray
     users: dict[str, User] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)  # key persona -> its personal API key
 
     @property
     def sensitive_in_a(self) -> list[int]:
@@ -135,6 +142,12 @@ class Scene:
 
     def client(self, persona: str, *, raise_request_exception: bool = True) -> Client:
         """A client logged in as ``persona`` (analysts, administrators and staff with a TOTP code)."""
+        if persona in self.keys:  # a program: no session, the key in every request
+            return Client(
+                SERVER_NAME="127.0.0.1",
+                raise_request_exception=raise_request_exception,
+                headers={"Authorization": f"Bearer {self.keys[persona]}"},
+            )
         client = Client(SERVER_NAME="127.0.0.1", raise_request_exception=raise_request_exception)
         user = self.users.get(persona)
         if user is None:
@@ -219,6 +232,9 @@ def build_scene(media_dir: Path | None = None) -> Scene:
         if group is not None:
             user.groups.add(Group.objects.get(name=group))
         scene.users[persona] = user
+    for persona, base in KEY_PERSONAS.items():
+        scene.users[persona] = scene.users[base]
+        scene.keys[persona] = api_tokens.issue(scene.users[base], name="matris")[1]
     return scene
 
 

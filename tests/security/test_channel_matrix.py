@@ -36,6 +36,7 @@ from mapapp import planning
 from tests.security.matrix import (
     CELL_A,
     CELL_B,
+    KEY_PERSONAS,
     MARK,
     N_IN_A,
     PERMITTED,
@@ -87,7 +88,7 @@ def scene(django_db_setup: None, django_db_blocker: Any) -> Iterator[Scene]:
 @pytest.fixture(scope="module")
 def clients(scene: Scene, django_db_blocker: Any) -> dict[str, Client]:
     with django_db_blocker.unblock():
-        return {persona: scene.client(persona) for persona in PERSONAS}
+        return {persona: scene.client(persona) for persona in [*PERSONAS, *KEY_PERSONAS]}
 
 
 # --- who gets what --------------------------------------------------------------------------------
@@ -629,7 +630,20 @@ def expected_squares(scene: Scene, persona: str, cell_m: float) -> dict[tuple[in
     return squares
 
 
-MATRIX = [pytest.param(c, p, id=f"{c.id}-{p}") for c in CHANNELS for p in c.personas]
+# The channels for programs also take a personal API key instead of a session (decision 0525).
+KEY_CHANNELS = {
+    c.id
+    for c in CHANNELS
+    if c.kind in ("ogc", "tiles")
+    or c.id.startswith(("export-geojson", "export-csv", "export-cells", "export-plan-gpkg"))
+    or c.id.startswith(("export-walk-gpkg", "search-ogc-", "search-export-", "error-404-ogc"))
+}
+MATRIX = [pytest.param(c, p, id=f"{c.id}-{p}") for c in CHANNELS for p in c.personas] + [
+    pytest.param(c, p, id=f"{c.id}-{p}")
+    for c in CHANNELS
+    if c.id in KEY_CHANNELS
+    for p in KEY_PERSONAS
+]
 
 
 @pytest.mark.django_db
