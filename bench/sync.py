@@ -1,6 +1,6 @@
 """Sustained sync throughput of the tablets' API: observations per second and latency (p50/p95).
 
-A real gunicorn (2 workers × 4 threads, as `make serve`) against a throwaway PostGIS database; clients are
+A real gunicorn (2 workers × 24 threads, as `make serve`) against a throwaway PostGIS database; clients are
 threads with one keep-alive connection each, authenticated by a device token, posting JSON as the tablet
 page does. Scenarios: one tablet sending its outbox; ten tablets at once; the same ten sending everything
 again (retries after lost answers, all 200); and photos (3000×2000 JPEG with EXIF, cleaned and resized).
@@ -23,7 +23,7 @@ os.environ.setdefault(
     "TRYGG_TEST_DB_NAME", f"bench_sync_{os.environ.get('TRYGG_DB_NAME', 'trygg')}"
 )
 
-GUNICORN = {"workers": 2, "threads": 4}
+GUNICORN = {"workers": 2, "threads": 24}
 ONE_TABLET = 200
 MANY_TABLETS = 10
 MANY_OBSERVATIONS = 1000
@@ -214,8 +214,8 @@ def main() -> str:
             "",
             f"Machine: {machine()}. Server: gunicorn {GUNICORN['workers']} workers × "
             f"{GUNICORN['threads']} threads (as `make serve`), PostGIS on the same machine, shared with "
-            f"the clients and, during this run, with other work (load average {load_before:.1f} before "
-            "it started on 2 cores, so the figures are a floor). Clients are Python threads with one "
+            f"the clients (load average {load_before:.1f} before it started on 2 cores; above 2 means other "
+            "work was waiting for a core too, and the figures are a floor). Clients are Python threads with one "
             "keep-alive connection each and device-token auth. Each new "
             "observation is one transaction: the observation, its proposed action (office from the "
             "category and the land owner) and the first history row.",
