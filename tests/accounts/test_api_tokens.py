@@ -191,3 +191,37 @@ def test_the_database_refuses_a_key_without_a_name(
             prefix="tryggapi_000000",
             expires_at=timezone.now() + timedelta(days=1),
         )
+
+
+def test_an_administrator_revokes_a_users_key_in_the_admin_and_never_sees_the_key(
+    client: Client, bra_member: User
+) -> None:
+    from tests.conftest import login_verified
+
+    session = Client()
+    session.force_login(bra_member)
+    key = create_key(session)
+    token = ApiToken.objects.get()
+    admin = user_with_role(Role.ADMIN, "admin-keys")
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    login_verified(client, admin)
+
+    listing = client.get("/admin/accounts/apitoken/")
+    add = client.get("/admin/accounts/apitoken/add/")
+    revoked = client.post(
+        "/admin/accounts/apitoken/",
+        {"action": "revoke", "_selected_action": [str(token.pk)]},
+    )
+
+    assert listing.status_code == 200 and token.prefix in listing.content.decode()
+    assert key not in listing.content.decode()
+    assert add.status_code == 403  # keys are made by their users, from a verified session
+    assert revoked.status_code == 302
+    assert Client().get(ITEMS, headers=bearer(key)).status_code == 401
+    event = AuditEvent.objects.filter(action=AuditEvent.Action.API_TOKEN).latest("at")
+    assert (event.user, event.detail["event"], event.detail["owner"]) == (
+        admin,
+        "revoked",
+        bra_member.username,
+    )
