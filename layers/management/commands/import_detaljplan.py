@@ -10,8 +10,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from layers import uploads
 from layers.importers import detaljplan
+from layers.management.commands import _intake
 from layers.management.commands._progress import ProgressBar
-from layers.models import Detaljplan, ImportBatch, Municipality, PlanZone
+from layers.models import Detaljplan, PlanZone
 
 
 class Command(BaseCommand):
@@ -37,25 +38,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["undo"]:
-            batch = ImportBatch.objects.filter(pk=options["undo"]).first()
-            if batch is None:
-                raise CommandError(f"import {options['undo']} finns inte")
-            try:
-                detaljplan.undo_import(batch)
-            except uploads.UploadRejected as e:
-                raise CommandError(str(e)) from e
-            self.stdout.write(
-                self.style.SUCCESS(f"Import {batch.pk} ({batch.filename}) är ångrad.")
-            )
+            _intake.undo(self, options["undo"], detaljplan.undo_import)
             return
-        path: Path | None = options["file"]
-        if path is None or not path.is_file():
-            raise CommandError(f"{path}: filen finns inte")
-        municipality = None
-        if options["municipality"]:
-            municipality = Municipality.objects.filter(kommunkod=options["municipality"]).first()
-            if municipality is None:
-                raise CommandError(f"kommun {options['municipality']} är inte inläst")
+        path = _intake.input_file(options)
+        municipality = _intake.municipality(options)
         with (
             uploads.workspace() as work,
             ProgressBar(self.stderr, disable=options["verbosity"] == 0) as bar,
