@@ -6,10 +6,10 @@ Incidents come only through ``visible_incidents(user)``; sensitive incidents rea
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import BooleanField, Case, Model, QuerySet, Value, When
+from django.db.models import BooleanField, Case, QuerySet, Value, When
 
 from layers.aggregates import Cell, sensitive_cells
 from layers.models import (
@@ -27,31 +27,24 @@ from layers.ogc.hotspots import HotSpotSource
 from layers.ogc.params import Interval
 from layers.ogc.registry import Collection, register
 from layers.ogc.sources import (
+    BOOLEAN,
+    INTEGER_OR_NULL,
+    STRING,
+    STRING_OR_NULL,
     CellSource,
     ModelSource,
     Queryable,
     TimeFields,
+    all_rows,
     model_values,
     time_condition,
 )
 from layers.queries import visible_incidents
 from layers.roles import AnyUser
 
-STRING: dict[str, Any] = {"type": "string"}
-INTEGER: dict[str, Any] = {"type": "integer"}
-BOOLEAN: dict[str, Any] = {"type": "boolean"}
 TIME: dict[str, Any] = {"type": "string", "format": "date-time"}
 DATE: dict[str, Any] = {"type": "string", "format": "date"}
 TIME_OR_NULL: dict[str, Any] = {"type": ["string", "null"], "format": "date-time"}
-STRING_OR_NULL: dict[str, Any] = {"type": ["string", "null"]}
-INTEGER_OR_NULL: dict[str, Any] = {"type": ["integer", "null"]}
-
-
-def _all(model: type[Model]) -> Callable[[AnyUser, Municipality], QuerySet[Any]]:
-    def rows(user: AnyUser, municipality: Municipality) -> QuerySet[Any]:
-        return model._default_manager.all()
-
-    return rows
 
 
 register(
@@ -62,7 +55,7 @@ register(
         permission="layers.view_district",
         order=10,
         source=ModelSource(
-            rows=_all(District),
+            rows=all_rows(District),
             geometry_field="area",
             geometry_type="MultiPolygon",
             properties=model_values(District, "code", "name", "nyko_prefix"),
@@ -80,7 +73,7 @@ register(
         permission="layers.view_statisticalarea",
         order=20,
         source=ModelSource(
-            rows=_all(StatisticalArea),
+            rows=all_rows(StatisticalArea),
             geometry_field="area",
             geometry_type="MultiPolygon",
             properties={"code": "code", "name": "name", "district": "district__code"},
@@ -195,7 +188,7 @@ register(
         permission="layers.view_detaljplan",
         order=60,
         source=ModelSource(
-            rows=_all(Detaljplan),
+            rows=all_rows(Detaljplan),
             geometry_field="area",
             geometry_type="MultiPolygon",
             properties=model_values(
@@ -227,7 +220,7 @@ register(
         permission="layers.view_planzone",
         order=70,
         source=ModelSource(
-            rows=_all(PlanZone),
+            rows=all_rows(PlanZone),
             geometry_field="area",
             geometry_type="MultiPolygon",
             properties={

@@ -8,6 +8,8 @@ message (which names the file and the row); nothing is stored when an import is 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django import forms
@@ -109,42 +111,65 @@ def _recent(kind: str) -> list[ImportBatch]:
     return list(ImportBatch.objects.filter(kind=kind).select_related("created_by")[:10])
 
 
+def _upload(
+    request: HttpRequest,
+    *,
+    template: str,
+    form_class: type[forms.Form],
+    kind: str,
+    report: str,
+    run: Callable[[dict[str, Any], Path, str], ImportBatch],
+) -> HttpResponse:
+    """An import page: GET shows the form and the latest imports; POST receives the file into a private
+    workspace, hands it to ``run(cleaned_data, path, original_name)`` and answers with the batch's report
+    (a redirect, or JSON for the progress script); a refused file gets its 4xx on the form."""
+    if request.method == "GET":
+        return render(request, template, _import_context(form_class(), recent=_recent(kind)))
+    form = form_class(request.POST, request.FILES)
+    if not form.is_valid():
+        return _refused(request, template, form, _("Välj en fil att importera"), 400)
+    upload = form.cleaned_data["file"]
+    try:
+        with uploads.workspace() as work:
+            path = uploads.receive(upload, upload.name, work)
+            batch = run(form.cleaned_data, path, upload.name)
+    except uploads.UploadRejected as e:
+        return _refused(request, template, form, str(e), e.status)
+    url = reverse(report, args=[batch.pk])
+    if _wants_json(request):
+        return JsonResponse({"report_url": url, "batch": batch.pk}, status=201)
+    return redirect(url)
+
+
+def _srid(data: dict[str, Any]) -> int | None:
+    return int(data["srid"]) if data["srid"] else None
+
+
 @login_required
 @permission_required("layers.add_detaljplan", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def plan_import(request: HttpRequest) -> HttpResponse:
-    template = "mapapp/planimport/import_plan.html"
-    if request.method == "GET":
-        return render(
-            request,
-            template,
-            _import_context(PlanImportForm(), recent=_recent(ImportBatch.Kind.DETALJPLAN)),
+    def run(data: dict[str, Any], path: Path, name: str) -> ImportBatch:
+        return detaljplan.import_detaljplan(
+            path,
+            original_name=name,
+            municipality=default_municipality(),
+            plan_id=data["plan_id"],
+            name=data["name"],
+            kind=data["kind"],
+            scenario=data["scenario"],
+            srid=_srid(data),
+            user=request.user,
         )
-    form = PlanImportForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _refused(request, template, form, _("Välj en fil att importera"), 400)
-    data = form.cleaned_data
-    upload = data["file"]
-    try:
-        with uploads.workspace() as work:
-            path = uploads.receive(upload, upload.name, work)
-            batch = detaljplan.import_detaljplan(
-                path,
-                original_name=upload.name,
-                municipality=default_municipality(),
-                plan_id=data["plan_id"],
-                name=data["name"],
-                kind=data["kind"],
-                scenario=data["scenario"],
-                srid=int(data["srid"]) if data["srid"] else None,
-                user=request.user,
-            )
-    except uploads.UploadRejected as e:
-        return _refused(request, template, form, str(e), e.status)
-    url = reverse("plan-import-report", args=[batch.pk])
-    if _wants_json(request):
-        return JsonResponse({"report_url": url, "batch": batch.pk}, status=201)
-    return redirect(url)
+
+    return _upload(
+        request,
+        template="mapapp/planimport/import_plan.html",
+        form_class=PlanImportForm,
+        kind=ImportBatch.Kind.DETALJPLAN,
+        report="plan-import-report",
+        run=run,
+    )
 
 
 @login_required
@@ -197,40 +222,28 @@ def plan_import_undo(request: HttpRequest, batch_id: int) -> HttpResponse:
 @permission_required("layers.add_contextlayer", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def context_import(request: HttpRequest) -> HttpResponse:
-    template = "mapapp/planimport/import_context.html"
-    if request.method == "GET":
-        return render(
-            request,
-            template,
-            _import_context(ContextImportForm(), recent=_recent(ImportBatch.Kind.CONTEXT)),
+    def run(data: dict[str, Any], path: Path, name: str) -> ImportBatch:
+        return context.import_context(
+            path,
+            original_name=name,
+            municipality=default_municipality(),
+            layer_name=data["layer_name"],
+            mapping=context.parse_mapping(data["mapping"]),
+            source_layers=[s.strip() for s in data["source_layers"].split(",") if s.strip()],
+            srid=_srid(data),
+            source=data["source"],
+            licence=data["licence"],
+            user=request.user,
         )
-    form = ContextImportForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _refused(request, template, form, _("Välj en fil att importera"), 400)
-    data = form.cleaned_data
-    upload = data["file"]
-    try:
-        mapping = context.parse_mapping(data["mapping"])
-        with uploads.workspace() as work:
-            path = uploads.receive(upload, upload.name, work)
-            batch = context.import_context(
-                path,
-                original_name=upload.name,
-                municipality=default_municipality(),
-                layer_name=data["layer_name"],
-                mapping=mapping,
-                source_layers=[s.strip() for s in data["source_layers"].split(",") if s.strip()],
-                srid=int(data["srid"]) if data["srid"] else None,
-                source=data["source"],
-                licence=data["licence"],
-                user=request.user,
-            )
-    except uploads.UploadRejected as e:
-        return _refused(request, template, form, str(e), e.status)
-    url = reverse("context-import-report", args=[batch.pk])
-    if _wants_json(request):
-        return JsonResponse({"report_url": url, "batch": batch.pk}, status=201)
-    return redirect(url)
+
+    return _upload(
+        request,
+        template="mapapp/planimport/import_context.html",
+        form_class=ContextImportForm,
+        kind=ImportBatch.Kind.CONTEXT,
+        report="context-import-report",
+        run=run,
+    )
 
 
 @login_required

@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from django.db.models import Model, QuerySet
-
-from layers.models import Municipality
 from layers.ogc.registry import Collection, register
-from layers.ogc.sources import ModelSource, Queryable, TimeFields
-from layers.roles import AnyUser
+from layers.ogc.sources import (
+    BOOLEAN,
+    INTEGER,
+    INTEGER_OR_NULL,
+    STRING,
+    STRING_OR_NULL,
+    ModelSource,
+    Queryable,
+    TimeFields,
+    all_rows,
+    enum_schema,
+)
 from surveys.models import Action, Light, Observation, Trygghetsvandring
-
-STRING: dict[str, Any] = {"type": "string"}
-INTEGER: dict[str, Any] = {"type": "integer"}
-BOOLEAN: dict[str, Any] = {"type": "boolean"}
-STRING_OR_NULL: dict[str, Any] = {"type": ["string", "null"]}
-INTEGER_OR_NULL: dict[str, Any] = {"type": ["integer", "null"]}
-
-
-def _all(model: type[Model]) -> Callable[[AnyUser, Municipality], QuerySet[Any]]:
-    def rows(user: AnyUser, municipality: Municipality) -> QuerySet[Any]:
-        return model._default_manager.all()
-
-    return rows
-
-
-def _enum(choices: Any) -> dict[str, Any]:
-    return {"type": "string", "enum": [str(v) for v in choices.values]}
-
 
 register(
     Collection(
@@ -39,7 +25,7 @@ register(
         permission="surveys.view_trygghetsvandring",
         order=80,
         source=ModelSource(
-            rows=_all(Trygghetsvandring),
+            rows=all_rows(Trygghetsvandring),
             geometry_field="route",
             geometry_type="LineString",
             properties={
@@ -55,8 +41,8 @@ register(
                 "name": STRING,
                 "walked_on": {"type": "string", "format": "date"},
                 "start_time": STRING_OR_NULL,
-                "light": _enum(Light),
-                "status": _enum(Trygghetsvandring.Status),
+                "light": enum_schema(Light),
+                "status": enum_schema(Trygghetsvandring.Status),
                 "district": STRING_OR_NULL,
                 "generated": BOOLEAN,
             },
@@ -78,7 +64,7 @@ register(
         permission="surveys.view_observation",
         order=90,
         source=ModelSource(
-            rows=_all(Observation),
+            rows=all_rows(Observation),
             geometry_field="location",
             geometry_type="Point",
             properties={
@@ -96,7 +82,7 @@ register(
             properties_schema={
                 "walk": INTEGER,
                 "walk_name": STRING,
-                "category": _enum(Observation.Category),
+                "category": enum_schema(Observation.Category),
                 "feeling": INTEGER,
                 "severity": INTEGER,
                 "note": STRING,
@@ -124,7 +110,7 @@ register(
         permission="surveys.view_action",
         order=100,
         source=ModelSource(
-            rows=_all(Action),
+            rows=all_rows(Action),
             geometry_field="observation__location",
             geometry_type="Point",
             properties={
@@ -139,7 +125,7 @@ register(
             },
             properties_schema={
                 "title": STRING,
-                "status": _enum(Action.Status),
+                "status": enum_schema(Action.Status),
                 "office": STRING,
                 "due_date": {"type": ["string", "null"], "format": "date"},
                 "observation": INTEGER_OR_NULL,

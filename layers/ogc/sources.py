@@ -135,6 +135,28 @@ class Source(Protocol):
     ) -> tuple[datetime | None, datetime | None]: ...
 
 
+# JSON Schema fragments for the collections' ``properties_schema`` (layers and surveys alike).
+STRING: dict[str, Any] = {"type": "string"}
+INTEGER: dict[str, Any] = {"type": "integer"}
+BOOLEAN: dict[str, Any] = {"type": "boolean"}
+STRING_OR_NULL: dict[str, Any] = {"type": ["string", "null"]}
+INTEGER_OR_NULL: dict[str, Any] = {"type": ["integer", "null"]}
+
+
+def enum_schema(choices: Any) -> dict[str, Any]:
+    """The JSON Schema of a Django ``TextChoices`` field."""
+    return {"type": "string", "enum": [str(v) for v in choices.values]}
+
+
+def all_rows(model: type[Model]) -> Callable[[AnyUser, Municipality], QuerySet[Any]]:
+    """A ``ModelSource.rows`` giving every row of ``model`` (scoped to the municipality by the source)."""
+
+    def rows(user: AnyUser, municipality: Municipality) -> QuerySet[Any]:
+        return model._default_manager.all()
+
+    return rows
+
+
 def _json_value(value: object) -> object:
     if isinstance(value, datetime):
         return value.isoformat()

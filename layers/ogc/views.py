@@ -63,6 +63,16 @@ def _format(request: HttpRequest, allowed: tuple[str, ...]) -> str:
     return value
 
 
+def _json_only(request: HttpRequest) -> HttpResponse | None:
+    """A 400 for a request with parameters other than ``f`` or a format other than JSON, else None."""
+    try:
+        _only(request, {"f"})
+        _format(request, ("json",))
+    except BadRequest as e:
+        return bad_request(e)
+    return None
+
+
 def _only(request: HttpRequest, allowed: set[str]) -> None:
     unknown = sorted(set(request.GET.keys()) - allowed)
     if unknown:
@@ -89,6 +99,13 @@ def _allowed_collection(request: HttpRequest, collection_id: str) -> Collection 
     if collection is None or not collection.allowed(request.user):
         return None  # a collection the user may not see does not exist for them
     return collection
+
+
+def _collection_or_404(request: HttpRequest, collection_id: str) -> Collection | JsonResponse:
+    found = _allowed_collection(request, collection_id)
+    if found is None:
+        return ogc_error(404, "NotFound", f"no collection {collection_id[:80]!r}")
+    return found
 
 
 @require_safe
@@ -189,22 +206,16 @@ def _landing_html(request: HttpRequest) -> HttpResponse:
 @require_safe
 @login_or_basic
 def conformance(request: HttpRequest) -> HttpResponse:
-    try:
-        _only(request, {"f"})
-        _format(request, ("json",))
-    except BadRequest as e:
-        return bad_request(e)
+    if (refused := _json_only(request)) is not None:
+        return refused
     return JsonResponse({"conformsTo": CONFORMANCE})
 
 
 @require_safe
 @login_or_basic
 def api_document(request: HttpRequest) -> HttpResponse:
-    try:
-        _only(request, {"f"})
-        _format(request, ("json",))
-    except BadRequest as e:
-        return bad_request(e)
+    if (refused := _json_only(request)) is not None:
+        return refused
     document = openapi.document(
         server_url=_url(request, "ogc-landing").rstrip("/"),
         collections=registry.collections_for(request.user),
@@ -278,11 +289,8 @@ def _collection_body(
 @require_safe
 @login_or_basic
 def collections(request: HttpRequest) -> HttpResponse:
-    try:
-        _only(request, {"f"})
-        _format(request, ("json",))
-    except BadRequest as e:
-        return bad_request(e)
+    if (refused := _json_only(request)) is not None:
+        return refused
     municipality = _municipality_or_error()
     if isinstance(municipality, JsonResponse):
         return municipality
@@ -309,14 +317,11 @@ def collections(request: HttpRequest) -> HttpResponse:
 @require_safe
 @login_or_basic
 def collection(request: HttpRequest, collection_id: str) -> HttpResponse:
-    try:
-        _only(request, {"f"})
-        _format(request, ("json",))
-    except BadRequest as e:
-        return bad_request(e)
-    found = _allowed_collection(request, collection_id)
-    if found is None:
-        return ogc_error(404, "NotFound", f"no collection {collection_id[:80]!r}")
+    if (refused := _json_only(request)) is not None:
+        return refused
+    found = _collection_or_404(request, collection_id)
+    if not isinstance(found, Collection):
+        return found
     municipality = _municipality_or_error()
     if isinstance(municipality, JsonResponse):
         return municipality
@@ -328,14 +333,11 @@ def collection(request: HttpRequest, collection_id: str) -> HttpResponse:
 @require_safe
 @login_or_basic
 def queryables(request: HttpRequest, collection_id: str) -> HttpResponse:
-    try:
-        _only(request, {"f"})
-        _format(request, ("json",))
-    except BadRequest as e:
-        return bad_request(e)
-    found = _allowed_collection(request, collection_id)
-    if found is None:
-        return ogc_error(404, "NotFound", f"no collection {collection_id[:80]!r}")
+    if (refused := _json_only(request)) is not None:
+        return refused
+    found = _collection_or_404(request, collection_id)
+    if not isinstance(found, Collection):
+        return found
     body = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": _url(request, "ogc-queryables", found.id),
@@ -370,9 +372,9 @@ def _geojson(body: dict[str, Any], crs: ogc_crs.OutputCrs) -> JsonResponse:
 @require_safe
 @login_or_basic
 def items(request: HttpRequest, collection_id: str) -> HttpResponse:
-    found = _allowed_collection(request, collection_id)
-    if found is None:
-        return ogc_error(404, "NotFound", f"no collection {collection_id[:80]!r}")
+    found = _collection_or_404(request, collection_id)
+    if not isinstance(found, Collection):
+        return found
     try:
         _format(request, ("json", "geojson"))
         query = parse_items_query(
@@ -446,9 +448,9 @@ def _now_iso() -> str:
 @require_safe
 @login_or_basic
 def item(request: HttpRequest, collection_id: str, item_id: str) -> HttpResponse:
-    found = _allowed_collection(request, collection_id)
-    if found is None:
-        return ogc_error(404, "NotFound", f"no collection {collection_id[:80]!r}")
+    found = _collection_or_404(request, collection_id)
+    if not isinstance(found, Collection):
+        return found
     extra = found.source.item_parameters  # e.g. the period of computed cells
     try:
         _only(request, {"f", "crs"} | extra)
