@@ -16,9 +16,10 @@ from layers.importers.profiles import Profile
 from layers.models import ImportBatch, Municipality
 from layers.services import ensure_reference_data
 from tests.factories import MunicipalityFactory
+from tests.paths import TEST_DATA
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared" / "data"
+SHARED = TEST_DATA
 FIXTURES = ROOT / "fixtures"
 MUNICIPAL_SAMPLE = FIXTURES / "import" / "kommun_incidentrapport_exempel.csv"
 

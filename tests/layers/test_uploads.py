@@ -11,8 +11,9 @@ import pytest
 
 from layers import uploads
 from layers.uploads import Limits, UploadRejected
+from tests.paths import TEST_DATA
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+SHARED = TEST_DATA
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:

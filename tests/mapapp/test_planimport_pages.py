@@ -17,10 +17,11 @@ from layers.models import ContextFeature, Detaljplan, ImportBatch, PlanZone, Reg
 from layers.roles import Role
 from tests.factories import VASBY_CENTRUM, MunicipalityFactory, user_with_role
 from tests.mapapp.test_pages import local_refs_only
+from tests.paths import TEST_DATA
 
 pytestmark = pytest.mark.django_db
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+SHARED = TEST_DATA
 XML = (
     SHARED / "detaljplan_ss637040_exempel_kristianstad" / "plankarta_oppmanna_tollarp_ss637040.xml"
 )

@@ -24,8 +24,9 @@ import shapely
 from PIL import Image, PngImagePlugin
 
 from tests.factories import VASBY_CENTRUM
+from tests.paths import TEST_DATA
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+SHARED = TEST_DATA
 KRISTIANSTAD_XML = (
     SHARED / "detaljplan_ss637040_exempel_kristianstad" / "plankarta_oppmanna_tollarp_ss637040.xml"
 )
