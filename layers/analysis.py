@@ -45,7 +45,13 @@ from layers.filters import (
     sees_sensitive,
 )
 from layers.geometry import to_shapely
-from layers.models import SENSITIVE_INCIDENT, Incident, IncidentCategory, Municipality
+from layers.models import (
+    SENSITIVE_INCIDENT,
+    District,
+    Incident,
+    IncidentCategory,
+    Municipality,
+)
 from layers.roles import AnyUser
 
 CACHE_SECONDS = 600  # data changes bust the cache through data_version(); this bounds the rest
@@ -347,10 +353,26 @@ def density_grid(municipality: Municipality, cell_m: float = DEFAULT_CELL_M) -> 
         cell *= 2
 
 
-def gi_grid_and_mask(municipality: Municipality, cell_m: float) -> tuple[Grid, NDArray[np.bool_]]:
-    """The Gi* grid over the municipality and which of its cells touch it (the study area)."""
-    shape = hashlib.sha256(bytes(municipality.boundary.wkb)).hexdigest()[:16]
-    key = f"trygg:gi-mask:{municipality.pk}:{cell_m}:{shape}"
+def gi_grid_and_mask(
+    municipality: Municipality, cell_m: float, district: str = ""
+) -> tuple[Grid, NDArray[np.bool_]]:
+    """The Gi* grid over the municipality and its study area: the cells that touch the municipality
+    or, with a ``district`` code, that district.
+
+    The one place the study area is decided. Only its cells are observations for Gi* and tests for
+    the false discovery rate (``geo.hotspots.confidence_classes(mask=…)``): the BRÅ page, the OGC
+    hot-spot cells, the tiles and the emerging hot spots all take it from here. The grid itself is the
+    municipality's whatever the district, so a cell keeps its id.
+    """
+    boundary = municipality.boundary
+    area = boundary
+    if district:
+        chosen = District.objects.filter(municipality=municipality, code=district).first()
+        if chosen is None:
+            raise FilterError("district", f"kommundelen {district!r} finns inte")
+        area = chosen.area
+    shape = hashlib.sha256(bytes(boundary.wkb) + bytes(area.wkb)).hexdigest()[:16]
+    key = f"trygg:gi-mask:{municipality.pk}:{cell_m}:{district}:{shape}"
     cached = cache.get(key)
     if cached is not None:
         grid, mask = cached
@@ -360,9 +382,11 @@ def gi_grid_and_mask(municipality: Municipality, cell_m: float) -> tuple[Grid, N
     ys = grid.y0 + np.arange(grid.ny) * cell_m
     gx, gy = np.meshgrid(xs, ys)
     boxes = shapely.box(gx, gy, gx + cell_m, gy + cell_m)
-    boundary = to_shapely(municipality.boundary)
-    shapely.prepare(boundary)
-    mask = np.asarray(shapely.intersects(boundary, boxes), dtype=bool)
+    mask = np.ones(grid.shape, dtype=bool)
+    for polygon in {id(boundary): boundary, id(area): area}.values():
+        shape_ = to_shapely(polygon)
+        shapely.prepare(shape_)
+        mask &= np.asarray(shapely.intersects(shape_, boxes), dtype=bool)
     cache.set(key, (grid, mask), 24 * 3600)
     return grid, mask
 
@@ -400,6 +424,11 @@ class HotSpotResult:
     n_sensitive: int
     bandwidth_m: float
 
+    @property
+    def tests(self) -> int:
+        """How many cells were tests for the false discovery rate: those of the study area."""
+        return int(self.gi_mask.sum())
+
 
 def analyse(
     qs: QuerySet[Incident],
@@ -407,6 +436,7 @@ def analyse(
     params: AnalysisParams,
     *,
     scope: str,
+    district: str = "",
     use_cache: bool = True,
 ) -> HotSpotResult:
     """Density and Gi* of the placed incidents in ``qs``; ``scope`` is part of the cache key.
@@ -416,8 +446,8 @@ def analyse(
     filter use ``analyse_filter``, which reads faster.
     """
     return _cached(
-        cache_key("analysis", municipality, scope, params.key()),
-        lambda: analyse_points(read_points(qs), municipality, params),
+        cache_key("analysis", municipality, scope, params.key(), district),
+        lambda: analyse_points(read_points(qs), municipality, params, district=district),
         use_cache=use_cache,
     )
 
@@ -434,7 +464,9 @@ def analyse_filter(
     per filter and sensitivity scope (``scope_key``)."""
     return _cached(
         cache_key("analysis", municipality, scope_key(user, f), params.key()),
-        lambda: analyse_points(read_places(user, f, municipality), municipality, params),
+        lambda: analyse_points(
+            read_places(user, f, municipality), municipality, params, district=f.district
+        ),
         use_cache=use_cache,
     )
 
@@ -471,8 +503,10 @@ def hotspots_for(
 
 
 def analyse_points(
-    points: Places, municipality: Municipality, params: AnalysisParams
+    points: Places, municipality: Municipality, params: AnalysisParams, *, district: str = ""
 ) -> HotSpotResult:
+    """Density and Gi* of ``points``; Gi* and its false discovery rate over the study area
+    (``gi_grid_and_mask``: the municipality, or the ``district``)."""
     grid = density_grid(municipality, params.cell_m)
     bandwidth = params.bandwidth_m
     if bandwidth is None:
@@ -483,11 +517,10 @@ def analyse_points(
         bandwidth = float(np.clip(bandwidth, *BANDWIDTH_LIMITS_M))
     bandwidth = max(bandwidth, grid.cell_m)
     density = kde(points.x, points.y, grid, bandwidth)
-    gi_grid, mask = gi_grid_and_mask(municipality, params.gi_cell_m)
+    gi_grid, mask = gi_grid_and_mask(municipality, params.gi_cell_m, district)
     counts = gi_grid.counts(points.x, points.y).astype(np.float64)
     gi = gi_star_grid(counts, mask)
-    classes = confidence_classes(gi, fdr=params.fdr)
-    classes[~mask] = 0
+    classes = confidence_classes(gi, fdr=params.fdr, mask=mask)
     return HotSpotResult(
         density=density,
         gi_grid=gi_grid,
