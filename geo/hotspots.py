@@ -117,7 +117,7 @@ def gi_star(values: ArrayLike, weights: sp.spmatrix | sp.sparray) -> GiStar:
         )
     neighbour_sum = w @ y + y
     cardinality = np.asarray(w.sum(axis=1)).ravel() + 1.0
-    return _z_and_p(y, neighbour_sum, cardinality, float(n))
+    return gi_star_from_sums(y, neighbour_sum, cardinality, float(n))
 
 
 def gi_star_grid(counts: ArrayLike, mask: ArrayLike | None = None) -> GiStar:
@@ -163,10 +163,10 @@ def gi_star_grid(counts: ArrayLike, mask: ArrayLike | None = None) -> GiStar:
             raise ValueError("mask must have the shape of counts")
     ym = y * m
     n = float(m.sum())
-    neighbour_sum = _window3(ym)
-    cardinality = _window3(m)
+    neighbour_sum = window3(ym)
+    cardinality = window3(m)
     inside = m.ravel() > 0
-    result = _z_and_p(
+    result = gi_star_from_sums(
         ym.ravel()[inside], neighbour_sum.ravel()[inside], cardinality.ravel()[inside], n
     )
     z = np.zeros(y.size)
@@ -198,11 +198,11 @@ def check_finite(values: NDArray[np.float64]) -> None:
         label = "place" if len(where) == 1 else "places"
     else:
         listed = ", ".join("(" + ", ".join(str(int(k)) for k in i) + ")" for i in shown)
-        label = "cells (row, column)"
+        label = "cells (row, column)" if values.ndim == 2 else "bins (time step, row, column)"
     raise ValueError(f"every value must be a finite number; not so at {label} {listed}{more}")
 
 
-def _window3(a: NDArray[np.float64]) -> NDArray[np.float64]:
+def window3(a: NDArray[np.float64]) -> NDArray[np.float64]:
     """Sum over each cell's 3 × 3 window, zero outside the grid (exact for integer counts)."""
     ny, nx = a.shape
     padded = np.zeros((ny + 2, nx + 2))
@@ -212,12 +212,15 @@ def _window3(a: NDArray[np.float64]) -> NDArray[np.float64]:
     return out
 
 
-def _z_and_p(
+def gi_star_from_sums(
     y: NDArray[np.float64],
     neighbour_sum: NDArray[np.float64],
     cardinality: NDArray[np.float64],
     n: float,
 ) -> GiStar:
+    """Gi* from each place's neighbourhood sum (itself included) and neighbourhood size c_i, with the
+    mean and variance of all ``n`` values ``y``: the formula of the module docstring, for any way of
+    summing a neighbourhood (a sparse matrix, 3 × 3 windows, a space-time window)."""
     # Written in esda's order of operations, so the two agree to the last few bits.
     total = y.sum()
     if n < 2 or total == 0:

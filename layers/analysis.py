@@ -31,7 +31,7 @@ from django.db.models import BinaryField, Func, Q, QuerySet
 from numpy.typing import NDArray
 
 from geo.crs import STORAGE_SRID, WEB_SRID, transform_xy
-from geo.emerging import CATEGORY_LABELS, NO_PATTERN, classify
+from geo.emerging import CATEGORY_LABELS, NO_PATTERN, emerging_hot_spots
 from geo.grids import Grid
 from geo.hotspots import CLASS_LABELS, GiStar, confidence_classes, gi_star_grid
 from geo.kde import Density, bandwidth_rule, kde
@@ -624,21 +624,21 @@ def emerging_cells(
     f: IncidentFilter,
     params: AnalysisParams,
 ) -> dict[str, Any]:
-    """Emerging hot spots over the period's months (at least six), as GeoJSON cells with a category."""
+    """Emerging hot spots over the period's months (at least six), as GeoJSON cells with a category.
+
+    Esri's Emerging Hot Spot Analysis (``geo.emerging.emerging_hot_spots``): a space-time cube of
+    counts per cell of the study area and month, Gi* with a space-time neighbourhood over the whole
+    cube, Mann–Kendall per cell and the 17 categories."""
     slices = monthly_slices(f.date_from, f.date_to)
     if len(slices) < 6:
         raise FilterError("from", "trender kräver en period på minst sex månader")
-    grid, mask = gi_grid_and_mask(municipality, params.gi_cell_m)
+    grid, mask = gi_grid_and_mask(municipality, params.gi_cell_m, f.district)
     local = _local_dates(points.t_from)
-    zs = []
-    ps = []
-    for start, end in slices:
+    cube = np.zeros((len(slices), *grid.shape))
+    for t, (start, end) in enumerate(slices):
         sel = (local >= np.datetime64(start)) & (local <= np.datetime64(end))
-        counts = grid.counts(points.x[sel], points.y[sel]).astype(np.float64)
-        gi = gi_star_grid(counts, mask)
-        zs.append(gi.z[mask])
-        ps.append(gi.p[mask])
-    result = classify(np.array(zs).T, np.array(ps).T, fdr=params.fdr)
+        cube[t] = grid.counts(points.x[sel], points.y[sel])
+    result = emerging_hot_spots(cube, mask, fdr=params.fdr)
     rows, cols = np.nonzero(mask)
     col0 = round(grid.x0 / grid.cell_m)
     row0 = round(grid.y0 / grid.cell_m)
