@@ -34,7 +34,7 @@ from geo.crs import STORAGE_SRID, WEB_SRID, transform_xy
 from geo.emerging import CATEGORY_LABELS, NO_PATTERN, emerging_hot_spots
 from geo.grids import Grid
 from geo.hotspots import CLASS_LABELS, GiStar, confidence_classes, gi_star_grid
-from geo.kde import Density, bandwidth_rule, kde
+from geo.kde import MIN_BANDWIDTH_CELLS, Density, bandwidth_rule, cell_for_bandwidth, kde
 from geo.raster import Overlay, overlay_png
 from layers.filters import (
     FilterError,
@@ -342,15 +342,33 @@ def municipality_bounds(municipality: Municipality) -> tuple[float, float, float
     return float(minx), float(miny), float(maxx), float(maxy)
 
 
-def density_grid(municipality: Municipality, cell_m: float = DEFAULT_CELL_M) -> Grid:
-    """The municipality's density grid, with a kilometre's margin; cells aligned to multiples of cell_m."""
+def density_grid(
+    municipality: Municipality,
+    cell_m: float = DEFAULT_CELL_M,
+    bandwidth_m: float = DEFAULT_BANDWIDTH_M,
+) -> Grid:
+    """The municipality's density grid, with a kilometre's margin; cells aligned to multiples of cell_m.
+
+    The bandwidth spans at least three cells (``geo.kde.MIN_BANDWIDTH_CELLS``): for a narrow
+    bandwidth the cells are halved (50 m on 12.5 m cells), never the bandwidth widened. A municipality
+    too large for that many cells gets coarser ones up to the limit of three cells per bandwidth; past
+    it the bandwidth is refused, naming the smallest it can have (``FilterError`` on ``bandwidth``).
+    """
     minx, miny, maxx, maxy = municipality_bounds(municipality)
-    cell = cell_m
+    fine = cell_for_bandwidth(cell_m, bandwidth_m)
+    cell = fine
     while True:
         grid = Grid.covering((minx - 1000, miny - 1000, maxx + 1000, maxy + 1000), cell)
         if grid.nx * grid.ny <= MAX_DENSITY_CELLS:
-            return grid
+            break
         cell *= 2
+    if bandwidth_m < MIN_BANDWIDTH_CELLS * cell:
+        raise FilterError(
+            "bandwidth",
+            f"bandbredden ska vara minst {MIN_BANDWIDTH_CELLS * cell:.0f} meter för en kommun "
+            f"av den här storleken (tre rutor om {cell:g} meter)",
+        )
+    return grid
 
 
 def gi_grid_and_mask(
@@ -507,7 +525,6 @@ def analyse_points(
 ) -> HotSpotResult:
     """Density and Gi* of ``points``; Gi* and its false discovery rate over the study area
     (``gi_grid_and_mask``: the municipality, or the ``district``)."""
-    grid = density_grid(municipality, params.cell_m)
     bandwidth = params.bandwidth_m
     if bandwidth is None:
         try:
@@ -515,7 +532,7 @@ def analyse_points(
         except ValueError:
             bandwidth = DEFAULT_BANDWIDTH_M
         bandwidth = float(np.clip(bandwidth, *BANDWIDTH_LIMITS_M))
-    bandwidth = max(bandwidth, grid.cell_m)
+    grid = density_grid(municipality, params.cell_m, bandwidth)
     density = kde(points.x, points.y, grid, bandwidth)
     gi_grid, mask = gi_grid_and_mask(municipality, params.gi_cell_m, district)
     counts = gi_grid.counts(points.x, points.y).astype(np.float64)
