@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonR
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from geo.criteria import DEFAULT_WEIGHTS, LABELS
@@ -25,7 +26,7 @@ from surveys.evidence import people_evidence
 
 SCORE_PERMISSION = "layers.add_planassessment"
 CALIBRATE_PERMISSION = "layers.add_riskcalibration"
-BASELINE_WINS = (
+BASELINE_WINS = gettext_lazy(
     "En enkel prognos förutsade det utelämnade året bättre än modellen. Bedömningarna använder "
     "därför standardvikterna."
 )
@@ -262,7 +263,7 @@ def calibration_page(request: HttpRequest) -> HttpResponse:
                 row = calibration.run(municipality, user=request.user, request=request)
                 messages.success(request, _("Kalibreringen är klar."))
                 if calibration.baseline_wins(row):
-                    messages.warning(request, _(BASELINE_WINS))
+                    messages.warning(request, BASELINE_WINS)
             except calibration.CalibrationError as e:
                 messages.error(request, str(e))
         elif action in ("apply", "override"):
