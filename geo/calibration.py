@@ -190,23 +190,83 @@ def predictive_accuracy_index(
 ) -> Accuracy:
     """PAI = (hit rate %) / (area %) for the ``top_share`` of cells ranked by ``predicted``.
 
-    Cells are equal in area, so the area share is the share of cells; ties are broken by cell order.
+    Cells are equal in area, so the area share is the share of cells. Ties are broken at random, and
+    the hit rate is its exact expectation: the cells ranked strictly above the cut count whole, and of
+    the g cells tied at the cut, r are needed, so each of them counts r/g. Breaking ties by cell order
+    (or by another forecast) would make a forecast with many equal values (last year's counts: most
+    cells 0 or 1) look better or worse than it is.
 
     >>> pred = np.array([5.0, 4.0, 1.0, 0.5, 0.2, 0.1, 0.1, 0.1, 0.1, 0.1])
     >>> obs = np.array([3.0, 1.0, 0, 0, 0, 1.0, 0, 0, 0, 0])
     >>> a = predictive_accuracy_index(pred, obs, top_share=0.2)  # top 2 of 10 cells hold 4 of 5
     >>> round(a.hit_rate, 2), a.area_share, round(a.pai, 2)
     (0.8, 0.2, 4.0)
+    >>> tied = predictive_accuracy_index(np.ones(10), obs, top_share=0.2)  # no information at all
+    >>> round(tied.hit_rate, 2), round(tied.pai, 2)
+    (0.2, 1.0)
     """
     p = np.asarray(predicted, dtype=np.float64).ravel()
     o = np.asarray(observed, dtype=np.float64).ravel()
     n = p.size
     k = max(1, round(top_share * n))
-    order = np.argsort(-p, kind="stable")[:k]
     total = o.sum()
-    hit = float(o[order].sum() / total) if total > 0 else 0.0
     area = k / n
-    return Accuracy(top_share, k, hit, area, hit / area if area > 0 else 0.0)
+    if total <= 0:
+        return Accuracy(top_share, k, 0.0, area, 0.0)
+    cut = np.sort(p)[::-1][k - 1]
+    above = p > cut
+    tied = p == cut
+    needed = k - int(above.sum())
+    hits = o[above].sum() + o[tied].sum() * needed / int(tied.sum())
+    hit = float(hits / total)
+    return Accuracy(top_share, k, hit, area, hit / area)
+
+
+SHARES = (0.01, 0.05, 0.10)  # the shares of the area at which forecasts are compared
+HEADLINE_SHARE = 0.05  # a baseline "wins" when its PAI here is higher than the model's
+
+
+@dataclass
+class Forecast:
+    """One forecast of the held-out period, scored at each of ``SHARES``."""
+
+    key: str  # "model", "counts" (last period's counts), "kde_200" (last period's KDE, 200 m) …
+    accuracy: list[Accuracy]
+
+    def at(self, share: float) -> Accuracy:
+        return next(a for a in self.accuracy if a.top_share == share)
+
+
+def compare_forecasts(
+    forecasts: Mapping[str, Array], observed: Array, *, shares: Sequence[float] = SHARES
+) -> list[Forecast]:
+    """Score each forecast (cells ranked by it) on the held-out counts at each share of the area.
+
+    >>> obs = np.array([3.0, 1.0, 0, 0, 0, 1.0, 0, 0, 0, 0])
+    >>> rows = compare_forecasts({"a": obs, "b": -obs}, obs, shares=(0.1, 0.2))
+    >>> [(r.key, [round(a.pai, 1) for a in r.accuracy]) for r in rows]
+    [('a', [6.0, 4.0]), ('b', [0.0, 0.0])]
+    """
+    return [
+        Forecast(key, [predictive_accuracy_index(f, observed, top_share=s) for s in shares])
+        for key, f in forecasts.items()
+    ]
+
+
+def best_baseline(rows: Sequence[Forecast], *, share: float = HEADLINE_SHARE) -> Forecast | None:
+    """The naive forecast with the highest PAI at ``share``, if one beats the model there.
+
+    >>> m = Forecast("model", [Accuracy(0.05, 1, 0.3, 0.05, 6.0)])
+    >>> c = Forecast("counts", [Accuracy(0.05, 1, 0.35, 0.05, 7.0)])
+    >>> best_baseline([m, c]).key, best_baseline([m]) is None
+    ('counts', True)
+    """
+    model = next(r for r in rows if r.key == "model")
+    others = [r for r in rows if r.key != "model"]
+    if not others:
+        return None
+    best = max(others, key=lambda r: r.at(share).pai)
+    return best if best.at(share).pai > model.at(share).pai else None
 
 
 # --- risk factor layers on a grid -----------------------------------------------------------------
@@ -291,10 +351,12 @@ class Calibration:
     fit: Fit
     factors: list[dict[str, float | str]]
     accuracy: Accuracy
-    baseline: Accuracy  # last period's counts as the forecast, for comparison
+    baseline: Accuracy  # last period's counts as the forecast, ties broken at random (expectation)
     cells: int
     train_incidents: int
     test_incidents: int
+    forecasts: list[Forecast]  # the model and each naive forecast at 1, 5 and 10 % of the area
+    winner: Forecast | None  # a naive forecast that beats the model at 5 %, if any
 
 
 def calibrate(
@@ -305,11 +367,15 @@ def calibrate(
     mask: Array | None = None,
     top_share: float = 0.05,
     model: str = "auto",
+    baselines: Mapping[str, Array] | None = None,
 ) -> Calibration:
     """Fit the factor ``layers`` to ``train`` counts per cell and score the fit on ``test`` counts.
 
     Continuous layers are standardised (relative risk per standard deviation); binary ones are not.
     ``mask`` (bool, grid shape) limits the cells used (e.g. to where the context is mapped).
+    ``baselines`` are naive forecasts of the test period on the grid (e.g. ``"counts"``: last
+    period's counts, ``"kde_200"``: their kernel density); without them, the training counts stand
+    in for last period's counts. Each is scored beside the model, ties at random, at 1, 5 and 10 %.
     """
     keep = np.ones_like(train, dtype=bool) if mask is None else mask.astype(bool)
     names = [k for k in layers if np.ptp(layers[k][keep]) > 0]
@@ -321,8 +387,14 @@ def calibrate(
     y = train[keep].astype(np.float64)
     fit = fit_counts(X, y, names, model=model)
     predicted = fit.predict(X)
+    naive = dict(baselines) if baselines else {"counts": train}
+    forecasts = compare_forecasts(
+        {"model": predicted, **{k: np.asarray(v)[keep] for k, v in naive.items()}}, test[keep]
+    )
     accuracy = predictive_accuracy_index(predicted, test[keep], top_share=top_share)
-    baseline = predictive_accuracy_index(y + 1e-9 * predicted, test[keep], top_share=top_share)
+    baseline = predictive_accuracy_index(
+        np.asarray(naive.get("counts", train))[keep], test[keep], top_share=top_share
+    )
     return Calibration(
         fit,
         fit.relative_risks(),
@@ -331,6 +403,8 @@ def calibrate(
         int(keep.sum()),
         int(y.sum()),
         int(test[keep].sum()),
+        forecasts,
+        best_baseline(forecasts),
     )
 
 

@@ -1,25 +1,27 @@
-"""Emerging hot spots: Gi* per time slice plus a Mann–Kendall trend test per place (docs/method.md).
+"""Emerging hot spots as Esri's Emerging Hot Spot Analysis defines them (docs/method.md).
 
-Follows Esri's Emerging Hot Spot Analysis (ArcGIS Pro, "How Emerging Hot Spot Analysis works"): each
-place gets a Gi* z-score and confidence class in every time slice; the Mann–Kendall test on its series
-of z-scores tells whether clustering grows or fades; the pattern of significant slices and the trend
-give the category. A slice is *hot* (*cold*) when its Gi* is significant at 90 % confidence (two-sided
-p < 0.10, optionally after FDR correction) with z > 0 (z < 0); the trend counts when its two-sided p is
-below ``trend_alpha`` (0.05).
+Esri, ArcGIS Pro, "How Emerging Hot Spot Analysis works" and "Emerging Hot Spot Analysis (Space Time
+Pattern Mining)" (https://pro.arcgis.com/en/pro-app/latest/tool-reference/space-time-pattern-mining/
+learnmoreemerging.htm and …/emerginghotspots.htm):
 
-Hot categories, checked in this order (cold ones mirror them with hot and cold swapped):
+1. The incidents are counted in a **space-time cube**: a bin per cell and time step (calendar month).
+2. Gi* is computed for **every bin of the cube** with a **space-time neighbourhood**: the bins of the
+   cells within the neighbourhood distance (here the cell and its 8 surrounding cells, the queen
+   window), in the bin's own time step and the ``time_steps`` previous ones ("Neighborhood Time
+   Step", Esri's default 1). The mean and variance Gi* compares a neighbourhood with are those of the
+   whole cube (every bin of the study area in every time step), so a rise everywhere raises the
+   z-scores of the later steps. ``gi_star_space_time``.
+3. Each bin is hot (cold) when significant at 90 % with z > 0 (z < 0), after the false discovery rate
+   correction over all bins of the study area when ``fdr`` is on (Esri applies it).
+4. The Mann–Kendall trend test on each location's series of z-scores; significant at ``trend_alpha``
+   (0.05).
+5. Each location gets one of 17 categories by the rules of ``CATEGORY_RULES`` (quoted from Esri).
 
-- **persistent / intensifying / diminishing**: hot in at least 90 % of the slices (intensifying and
-  diminishing: including the last) with, respectively, no significant trend, a significant upward
-  trend, a significant downward trend;
-- **historical**: hot in at least 90 % of the slices, but not in the last;
-- **oscillating**: hot in the last slice, cold in some earlier slice, hot in less than 90 % (checked
-  before *new* and *consecutive*: a place that was cold and is now hot has swung, which says more);
-- **new**: hot in the last slice and never before;
-- **consecutive**: a single unbroken run of at least two hot slices at the end, never hot before
-  that run, and hot in less than 90 % of the slices;
-- **sporadic**: hot in the last slice, hot on and off before, never cold, hot in less than 90 %;
-- otherwise **no pattern**.
+Where Esri's words let a location fit two categories, the more specific one wins, checked in this
+order for hot (cold mirrors it): intensifying, diminishing, historical, persistent (the ≥ 90 %
+group, which the trend and the last step tell apart), then oscillating (hot now, cold before: the
+swing says more than "new" or "consecutive", and Esri's *new* and *consecutive* speak of never having
+been a hot spot, not of having been cold), new, consecutive, sporadic; otherwise no pattern.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
-from geo.hotspots import GiStar, confidence_classes
+from geo.hotspots import GiStar, check_finite, confidence_classes, gi_star_from_sums, window3
 
 NO_PATTERN = "ingen_trend"
 CATEGORIES = (
@@ -64,6 +66,37 @@ CATEGORY_LABELS: dict[str, str] = {
     NO_PATTERN: "Inget mönster",
 }
 PERSISTENCE_SHARE = 0.9
+NEIGHBOURHOOD_TIME_STEPS = 1  # Esri's default "Neighborhood Time Step"
+
+# Esri's definitions, word for word ("How Emerging Hot Spot Analysis works", the table of pattern
+# names; the cold ones read the same with cold for hot). Each is checked by a test of its own.
+CATEGORY_RULES: dict[str, str] = {
+    "new": "A location that is a statistically significant hot spot for the final time step and has "
+    "never been a statistically significant hot spot before.",
+    "consecutive": "A location with a single uninterrupted run of at least two statistically "
+    "significant hot spot bins in the final time-step intervals. The location has never been a "
+    "statistically significant hot spot prior to the final hot spot run and less than 90 percent "
+    "of all bins are statistically significant hot spots.",
+    "intensifying": "A location that has been a statistically significant hot spot for 90 percent "
+    "of the time-step intervals, including the final time step. In addition, the intensity of "
+    "clustering of high counts in each time step is increasing overall and that increase is "
+    "statistically significant.",
+    "persistent": "A location that has been a statistically significant hot spot for 90 percent of "
+    "the time-step intervals with no discernible trend in the intensity of clustering over time.",
+    "diminishing": "A location that has been a statistically significant hot spot for 90 percent of "
+    "the time-step intervals, including the final time step. In addition, the intensity of "
+    "clustering in each time step is decreasing overall and that decrease is statistically "
+    "significant.",
+    "sporadic": "A statistically significant hot spot for the final time-step interval with a "
+    "history of also being an on-again and off-again hot spot. Less than 90 percent of the "
+    "time-step intervals have been statistically significant hot spots and none of the time-step "
+    "intervals have been statistically significant cold spots.",
+    "oscillating": "A statistically significant hot spot for the final time-step interval that has "
+    "a history of also being a statistically significant cold spot during a prior time step. Less "
+    "than 90 percent of the time-step intervals have been statistically significant hot spots.",
+    "historical": "The most recent time period is not hot, but at least 90 percent of the time-step "
+    "intervals have been statistically significant hot spots.",
+}
 
 
 @dataclass(frozen=True)
@@ -121,6 +154,113 @@ class Emerging:
     classes: NDArray[np.int8]  # places × slices, Esri Gi_Bin
 
 
+def gi_star_space_time(
+    cube: ArrayLike, mask: ArrayLike | None = None, *, time_steps: int = NEIGHBOURHOOD_TIME_STEPS
+) -> GiStar:
+    """Gi* of every bin of a space-time cube (time × rows × columns) with a space-time neighbourhood.
+
+    The neighbourhood of bin (t, r, c): the cells of the 3 × 3 window around (r, c) that belong to
+    the study area ``mask``, in time steps t − ``time_steps`` … t (fewer at the start of the cube).
+    The mean and variance are those of all bins of the study area in the cube. Equal to
+    ``geo.hotspots.gi_star`` (and so to esda's ``G_Local(star=True)``) with binary space-time weights
+    (tests/geo/test_emerging.py).
+
+    Parameters
+    ----------
+    cube : array_like, shape (T, ny, nx)
+        Counts per time step and cell.
+    mask : array_like of bool, shape (ny, nx), optional
+        The cells of the study area; the others are no observations (z 0, p 0.5).
+    time_steps : int
+        How many earlier time steps the neighbourhood reaches back (Esri's "Neighborhood Time Step").
+
+    Returns
+    -------
+    GiStar
+        Arrays of shape (T, ny, nx).
+
+    Raises
+    ------
+    ValueError
+        When a count is not a finite number (naming the bins: time step, row, column), the shapes
+        disagree or ``time_steps`` is negative.
+
+    Examples
+    --------
+    The same counts in two steps, then all doubled. Step by step in space only, the first two look
+    alike and doubling changes nothing; in the cube, the second step adds the first to its
+    neighbourhood and the doubled third stands out.
+
+    >>> cube = np.zeros((3, 5, 5)); cube[:, 2, 2] = [4, 4, 8]; cube[:, 0, 0] = [1, 1, 2]
+    >>> [round(float(v), 2) for v in gi_star_space_time(cube).z[:, 2, 2]]
+    [0.5, 0.76, 1.7]
+    >>> [round(float(v), 2) for v in gi_star_space_time(cube, time_steps=0).z[:, 2, 2]]
+    [0.5, 0.5, 1.74]
+    """
+    y = np.asarray(cube, dtype=np.float64)
+    if y.ndim != 3:
+        raise ValueError("the cube must be 3-D: time steps × rows × columns")
+    if time_steps < 0:
+        raise ValueError("time_steps must be 0 or more")
+    check_finite(y)
+    t_count = y.shape[0]
+    if mask is None:
+        m = np.ones(y.shape[1:], dtype=np.float64)
+    else:
+        m = np.asarray(mask, dtype=bool).astype(np.float64)
+        if m.shape != y.shape[1:]:
+            raise ValueError("mask must have the shape of one time step of the cube")
+    ym = y * m
+    spatial = np.stack([window3(ym[t]) for t in range(t_count)])
+    # running sum over the current and the previous time_steps steps
+    running = np.cumsum(spatial, axis=0)
+    neighbour_sum = running.copy()
+    if time_steps + 1 < t_count:
+        neighbour_sum[time_steps + 1 :] -= running[: t_count - time_steps - 1]
+    steps_in = np.minimum(np.arange(t_count), time_steps) + 1.0
+    cardinality = steps_in[:, None, None] * window3(m)[None, :, :]
+    inside = np.broadcast_to(m > 0, y.shape).ravel()
+    n = float(m.sum()) * t_count
+    result = gi_star_from_sums(
+        ym.ravel()[inside], neighbour_sum.ravel()[inside], cardinality.ravel()[inside], n
+    )
+    z = np.zeros(y.size)
+    p = np.full(y.size, 0.5)
+    z[inside] = result.z
+    p[inside] = result.p
+    return GiStar(z.reshape(y.shape), p.reshape(y.shape))
+
+
+def emerging_hot_spots(
+    cube: ArrayLike,
+    mask: ArrayLike | None = None,
+    *,
+    time_steps: int = NEIGHBOURHOOD_TIME_STEPS,
+    fdr: bool = True,
+    trend_alpha: float = 0.05,
+) -> Emerging:
+    """Esri's Emerging Hot Spot Analysis of a space-time cube (time × rows × columns) of counts.
+
+    Gi* on the cube (``gi_star_space_time``), each bin classed at 90/95/99 % with the false discovery
+    rate over the bins of the study area ``mask`` (all time steps), then per location of the study
+    area Mann–Kendall on its z-scores and the category. The result holds the locations of ``mask`` in
+    row-major order (``np.nonzero(mask)``).
+
+    A 2 × 2 block that grows by one incident a month among cells with one each:
+
+    >>> cube = np.ones((10, 6, 6)); cube[:, 2:4, 2:4] = np.arange(10)[:, None, None] + 10.0
+    >>> r = emerging_hot_spots(cube, fdr=False)
+    >>> r.category.reshape(6, 6)[[2, 0], [2, 5]].tolist()
+    ['intensifying_hot', 'ingen_trend']
+    """
+    gi = gi_star_space_time(cube, mask, time_steps=time_steps)
+    shape = gi.z.shape
+    inside = np.ones(shape[1:], dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+    classes = confidence_classes(gi, fdr=fdr, mask=np.broadcast_to(inside, shape))
+    z = gi.z[:, inside].T
+    return _categorise(z, classes[:, inside].T, trend_alpha)
+
+
 def classify(
     z_by_slice: ArrayLike,
     p_by_slice: ArrayLike,
@@ -150,7 +290,11 @@ def classify(
     p = np.atleast_2d(np.asarray(p_by_slice, dtype=np.float64))
     if z.shape != p.shape:
         raise ValueError("z and p must have the same shape (places × slices)")
-    classes = confidence_classes(GiStar(z, p), fdr=fdr)
+    return _categorise(z, confidence_classes(GiStar(z, p), fdr=fdr), trend_alpha)
+
+
+def _categorise(z: NDArray[np.float64], classes: NDArray[np.int8], trend_alpha: float) -> Emerging:
+    """Mann–Kendall on each row of ``z`` (places × time steps) and the category from the classes."""
     trend = mann_kendall(z)
     category = np.array(
         [_category(row, trend.z[i], trend.p[i], trend_alpha) for i, row in enumerate(classes)],

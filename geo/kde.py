@@ -50,6 +50,26 @@ GUARD = 2  # cells around the padded grid that catch the points far outside it
 PAD_SIGMAS = 4.0  # the kernel beyond 4σ holds 3.4e-4 of its peak: below the binning error
 M2_PER_KM2 = 1_000_000.0
 SPECTRUM_CUT = 1e-9  # frequencies where the Gaussian's transform is smaller are left out
+# The bandwidth must span at least this many cells. Binning blurs a point by Δ²/6 (linear) and the
+# narrowed kernel takes it back only on average: at σ = 3Δ a point on a cell centre peaks 1.9 % high
+# (σ²/(σ² − Δ²/6)), at σ = Δ 20 % (docs/method.md, "Kernel density").
+MIN_BANDWIDTH_CELLS = 3.0
+
+
+def cell_for_bandwidth(cell_m: float, bandwidth_m: float) -> float:
+    """The largest of ``cell_m``, ``cell_m``/2, ``cell_m``/4 … that the bandwidth spans three times.
+
+    Halving keeps the cells aligned: a 12.5 m cell edge is also a 25 m cell edge.
+
+    >>> cell_for_bandwidth(25.0, 200.0), cell_for_bandwidth(25.0, 50.0), cell_for_bandwidth(25.0, 20.0)
+    (25.0, 12.5, 6.25)
+    """
+    if not (cell_m > 0 and bandwidth_m > 0 and np.isfinite(bandwidth_m)):
+        raise ValueError("the cell size and the bandwidth must be positive numbers")
+    cell = cell_m
+    while bandwidth_m < MIN_BANDWIDTH_CELLS * cell:
+        cell /= 2
+    return cell
 
 
 @dataclass(frozen=True)
@@ -143,7 +163,8 @@ def kde(
     grid : Grid
         Where to estimate; points outside it still count near its edges.
     bandwidth_m : float
-        σ of the Gaussian kernel in metres; at least one cell.
+        σ of the Gaussian kernel in metres; at least three cells (``MIN_BANDWIDTH_CELLS``; choose the
+        grid with ``cell_for_bandwidth``).
     weights : array_like, optional
         A weight per point (e.g. aoristic shares); default 1.
     binning : {"linear", "nearest"}
@@ -156,12 +177,13 @@ def kde(
     Raises
     ------
     ValueError
-        When the bandwidth is smaller than a cell, or the arrays differ in length.
+        When the bandwidth spans fewer than three cells, or the arrays differ in length.
 
     Examples
     --------
     One point in the middle of a 1 km square: the peak is 1 / (2πσ²) per m². A lone point exactly on
-    a cell centre is the awkward case: binning does not blur it, so the narrowed kernel peaks 0.7 % high.
+    a cell centre is the awkward case: binning does not blur it, so the narrowed kernel peaks 0.7 % high
+    at five cells (σ²/(σ² − Δ²/6) = 25/24.83).
 
     >>> g = Grid(0.0, 0.0, 10.0, 101, 101)
     >>> d = kde([505.0], [505.0], g, 50.0)
@@ -178,9 +200,12 @@ def kde(
     if w is not None and w.shape != xa.shape:
         raise ValueError("weights must have one value per point")
     cell = grid.cell_m
-    if not bandwidth_m >= cell:
+    if not bandwidth_m >= MIN_BANDWIDTH_CELLS * cell:
         raise ValueError(
-            f"the bandwidth ({bandwidth_m:g} m) must be at least one cell ({cell:g} m)"
+            f"the bandwidth ({bandwidth_m:g} m) must be at least three cells "
+            f"({MIN_BANDWIDTH_CELLS * cell:g} m): use a grid of {cell_for_bandwidth(cell, bandwidth_m):g} m cells"
+            if bandwidth_m > 0
+            else "the bandwidth must be a positive number of metres"
         )
     blur = cell**2 / 6.0 if binning == "linear" else cell**2 / 12.0
     if binning not in ("linear", "nearest"):

@@ -31,10 +31,10 @@ from django.db.models import BinaryField, Func, Q, QuerySet
 from numpy.typing import NDArray
 
 from geo.crs import STORAGE_SRID, WEB_SRID, transform_xy
-from geo.emerging import CATEGORY_LABELS, NO_PATTERN, classify
+from geo.emerging import CATEGORY_LABELS, NO_PATTERN, emerging_hot_spots
 from geo.grids import Grid
 from geo.hotspots import CLASS_LABELS, GiStar, confidence_classes, gi_star_grid
-from geo.kde import Density, bandwidth_rule, kde
+from geo.kde import MIN_BANDWIDTH_CELLS, Density, bandwidth_rule, cell_for_bandwidth, kde
 from geo.raster import Overlay, overlay_png
 from layers.filters import (
     FilterError,
@@ -45,7 +45,13 @@ from layers.filters import (
     sees_sensitive,
 )
 from layers.geometry import to_shapely
-from layers.models import SENSITIVE_INCIDENT, Incident, IncidentCategory, Municipality
+from layers.models import (
+    SENSITIVE_INCIDENT,
+    District,
+    Incident,
+    IncidentCategory,
+    Municipality,
+)
 from layers.roles import AnyUser
 
 CACHE_SECONDS = 600  # data changes bust the cache through data_version(); this bounds the rest
@@ -336,21 +342,55 @@ def municipality_bounds(municipality: Municipality) -> tuple[float, float, float
     return float(minx), float(miny), float(maxx), float(maxy)
 
 
-def density_grid(municipality: Municipality, cell_m: float = DEFAULT_CELL_M) -> Grid:
-    """The municipality's density grid, with a kilometre's margin; cells aligned to multiples of cell_m."""
+def density_grid(
+    municipality: Municipality,
+    cell_m: float = DEFAULT_CELL_M,
+    bandwidth_m: float = DEFAULT_BANDWIDTH_M,
+) -> Grid:
+    """The municipality's density grid, with a kilometre's margin; cells aligned to multiples of cell_m.
+
+    The bandwidth spans at least three cells (``geo.kde.MIN_BANDWIDTH_CELLS``): for a narrow
+    bandwidth the cells are halved (50 m on 12.5 m cells), never the bandwidth widened. A municipality
+    too large for that many cells gets coarser ones up to the limit of three cells per bandwidth; past
+    it the bandwidth is refused, naming the smallest it can have (``FilterError`` on ``bandwidth``).
+    """
     minx, miny, maxx, maxy = municipality_bounds(municipality)
-    cell = cell_m
+    fine = cell_for_bandwidth(cell_m, bandwidth_m)
+    cell = fine
     while True:
         grid = Grid.covering((minx - 1000, miny - 1000, maxx + 1000, maxy + 1000), cell)
         if grid.nx * grid.ny <= MAX_DENSITY_CELLS:
-            return grid
+            break
         cell *= 2
+    if bandwidth_m < MIN_BANDWIDTH_CELLS * cell:
+        raise FilterError(
+            "bandwidth",
+            f"bandbredden ska vara minst {MIN_BANDWIDTH_CELLS * cell:.0f} meter för en kommun "
+            f"av den här storleken (tre rutor om {cell:g} meter)",
+        )
+    return grid
 
 
-def gi_grid_and_mask(municipality: Municipality, cell_m: float) -> tuple[Grid, NDArray[np.bool_]]:
-    """The Gi* grid over the municipality and which of its cells touch it (the study area)."""
-    shape = hashlib.sha256(bytes(municipality.boundary.wkb)).hexdigest()[:16]
-    key = f"trygg:gi-mask:{municipality.pk}:{cell_m}:{shape}"
+def gi_grid_and_mask(
+    municipality: Municipality, cell_m: float, district: str = ""
+) -> tuple[Grid, NDArray[np.bool_]]:
+    """The Gi* grid over the municipality and its study area: the cells that touch the municipality
+    or, with a ``district`` code, that district.
+
+    The one place the study area is decided. Only its cells are observations for Gi* and tests for
+    the false discovery rate (``geo.hotspots.confidence_classes(mask=…)``): the BRÅ page, the OGC
+    hot-spot cells, the tiles and the emerging hot spots all take it from here. The grid itself is the
+    municipality's whatever the district, so a cell keeps its id.
+    """
+    boundary = municipality.boundary
+    area = boundary
+    if district:
+        chosen = District.objects.filter(municipality=municipality, code=district).first()
+        if chosen is None:
+            raise FilterError("district", f"kommundelen {district!r} finns inte")
+        area = chosen.area
+    shape = hashlib.sha256(bytes(boundary.wkb) + bytes(area.wkb)).hexdigest()[:16]
+    key = f"trygg:gi-mask:{municipality.pk}:{cell_m}:{district}:{shape}"
     cached = cache.get(key)
     if cached is not None:
         grid, mask = cached
@@ -360,9 +400,11 @@ def gi_grid_and_mask(municipality: Municipality, cell_m: float) -> tuple[Grid, N
     ys = grid.y0 + np.arange(grid.ny) * cell_m
     gx, gy = np.meshgrid(xs, ys)
     boxes = shapely.box(gx, gy, gx + cell_m, gy + cell_m)
-    boundary = to_shapely(municipality.boundary)
-    shapely.prepare(boundary)
-    mask = np.asarray(shapely.intersects(boundary, boxes), dtype=bool)
+    mask = np.ones(grid.shape, dtype=bool)
+    for polygon in {id(boundary): boundary, id(area): area}.values():
+        shape_ = to_shapely(polygon)
+        shapely.prepare(shape_)
+        mask &= np.asarray(shapely.intersects(shape_, boxes), dtype=bool)
     cache.set(key, (grid, mask), 24 * 3600)
     return grid, mask
 
@@ -400,6 +442,11 @@ class HotSpotResult:
     n_sensitive: int
     bandwidth_m: float
 
+    @property
+    def tests(self) -> int:
+        """How many cells were tests for the false discovery rate: those of the study area."""
+        return int(self.gi_mask.sum())
+
 
 def analyse(
     qs: QuerySet[Incident],
@@ -407,6 +454,7 @@ def analyse(
     params: AnalysisParams,
     *,
     scope: str,
+    district: str = "",
     use_cache: bool = True,
 ) -> HotSpotResult:
     """Density and Gi* of the placed incidents in ``qs``; ``scope`` is part of the cache key.
@@ -416,8 +464,8 @@ def analyse(
     filter use ``analyse_filter``, which reads faster.
     """
     return _cached(
-        cache_key("analysis", municipality, scope, params.key()),
-        lambda: analyse_points(read_points(qs), municipality, params),
+        cache_key("analysis", municipality, scope, params.key(), district),
+        lambda: analyse_points(read_points(qs), municipality, params, district=district),
         use_cache=use_cache,
     )
 
@@ -434,7 +482,9 @@ def analyse_filter(
     per filter and sensitivity scope (``scope_key``)."""
     return _cached(
         cache_key("analysis", municipality, scope_key(user, f), params.key()),
-        lambda: analyse_points(read_places(user, f, municipality), municipality, params),
+        lambda: analyse_points(
+            read_places(user, f, municipality), municipality, params, district=f.district
+        ),
         use_cache=use_cache,
     )
 
@@ -471,9 +521,10 @@ def hotspots_for(
 
 
 def analyse_points(
-    points: Places, municipality: Municipality, params: AnalysisParams
+    points: Places, municipality: Municipality, params: AnalysisParams, *, district: str = ""
 ) -> HotSpotResult:
-    grid = density_grid(municipality, params.cell_m)
+    """Density and Gi* of ``points``; Gi* and its false discovery rate over the study area
+    (``gi_grid_and_mask``: the municipality, or the ``district``)."""
     bandwidth = params.bandwidth_m
     if bandwidth is None:
         try:
@@ -481,13 +532,12 @@ def analyse_points(
         except ValueError:
             bandwidth = DEFAULT_BANDWIDTH_M
         bandwidth = float(np.clip(bandwidth, *BANDWIDTH_LIMITS_M))
-    bandwidth = max(bandwidth, grid.cell_m)
+    grid = density_grid(municipality, params.cell_m, bandwidth)
     density = kde(points.x, points.y, grid, bandwidth)
-    gi_grid, mask = gi_grid_and_mask(municipality, params.gi_cell_m)
+    gi_grid, mask = gi_grid_and_mask(municipality, params.gi_cell_m, district)
     counts = gi_grid.counts(points.x, points.y).astype(np.float64)
     gi = gi_star_grid(counts, mask)
-    classes = confidence_classes(gi, fdr=params.fdr)
-    classes[~mask] = 0
+    classes = confidence_classes(gi, fdr=params.fdr, mask=mask)
     return HotSpotResult(
         density=density,
         gi_grid=gi_grid,
@@ -591,21 +641,21 @@ def emerging_cells(
     f: IncidentFilter,
     params: AnalysisParams,
 ) -> dict[str, Any]:
-    """Emerging hot spots over the period's months (at least six), as GeoJSON cells with a category."""
+    """Emerging hot spots over the period's months (at least six), as GeoJSON cells with a category.
+
+    Esri's Emerging Hot Spot Analysis (``geo.emerging.emerging_hot_spots``): a space-time cube of
+    counts per cell of the study area and month, Gi* with a space-time neighbourhood over the whole
+    cube, Mann–Kendall per cell and the 17 categories."""
     slices = monthly_slices(f.date_from, f.date_to)
     if len(slices) < 6:
         raise FilterError("from", "trender kräver en period på minst sex månader")
-    grid, mask = gi_grid_and_mask(municipality, params.gi_cell_m)
+    grid, mask = gi_grid_and_mask(municipality, params.gi_cell_m, f.district)
     local = _local_dates(points.t_from)
-    zs = []
-    ps = []
-    for start, end in slices:
+    cube = np.zeros((len(slices), *grid.shape))
+    for t, (start, end) in enumerate(slices):
         sel = (local >= np.datetime64(start)) & (local <= np.datetime64(end))
-        counts = grid.counts(points.x[sel], points.y[sel]).astype(np.float64)
-        gi = gi_star_grid(counts, mask)
-        zs.append(gi.z[mask])
-        ps.append(gi.p[mask])
-    result = classify(np.array(zs).T, np.array(ps).T, fdr=params.fdr)
+        cube[t] = grid.counts(points.x[sel], points.y[sel])
+    result = emerging_hot_spots(cube, mask, fdr=params.fdr)
     rows, cols = np.nonzero(mask)
     col0 = round(grid.x0 / grid.cell_m)
     row0 = round(grid.y0 / grid.cell_m)

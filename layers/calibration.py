@@ -17,6 +17,8 @@ import numpy as np
 import shapely
 from django.db import connection, transaction
 from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from shapely import wkb as shapely_wkb
 from shapely.geometry.base import BaseGeometry
 
@@ -25,8 +27,11 @@ from geo.criteria import osm
 from geo.criteria.context import is_walkable
 from geo.criteria.physical import FRONTAGE_M, LAMP_REACH_M, VEGETATION_M
 from geo.grids import Grid
+from geo.kde import kde
+from layers import audit
 from layers.geometry import to_shapely
 from layers.models import (
+    AuditEvent,
     ContextLayer,
     ImportBatch,
     Incident,
@@ -34,6 +39,7 @@ from layers.models import (
     RiskCalibration,
     ScoringWeights,
 )
+from layers.roles import AnyUser, Role
 
 CELL_M = 100.0
 MAPPED_WITHIN_M = 150.0  # a cell counts as mapped when a context path runs this close to its centre
@@ -56,8 +62,23 @@ FACTORS: tuple[tuple[str, str, str], ...] = (
     ("vegetation_path_m", "Gångväg intill tät vegetation (m)", "hidden_spots"),
     ("residents", "Boende i rutan (uppskattat)", ""),
 )
-LABELS = {k: label for k, label, _ in FACTORS}
-FACTOR_CRITERIA = {k: c for k, _, c in FACTORS if c}
+LABELS = {k: label for k, label, _c in FACTORS}
+FACTOR_CRITERIA = {k: c for k, _l, c in FACTORS if c}
+
+# The naive forecasts the model must beat on the held-out year (docs/method.md, step 5): last
+# period's counts (the 12 months before the held-out year), and their kernel density at three
+# bandwidths (computed on 25 m cells, at least three cells per bandwidth, averaged over each cell).
+KDE_BANDWIDTHS_M = (100.0, 200.0, 400.0)
+KDE_FINE_CELL_M = 25.0
+FORECAST_LABELS = {
+    "model": _("Modellen (riskfaktorerna)"),
+    "counts": _("Förra periodens händelser per ruta"),
+    **{
+        f"kde_{bw:.0f}": _("Förra periodens täthet, bandbredd %(bw)s m") % {"bw": f"{bw:.0f}"}
+        for bw in KDE_BANDWIDTHS_M
+    },
+}
+OVERRIDE_ROLES = (Role.ANALYST, Role.ADMIN)
 
 
 class CalibrationError(ValueError):
@@ -229,16 +250,69 @@ def incident_counts(
     )
 
 
+def last_period_forecasts(municipality: Municipality, grid: Grid) -> dict[str, np.ndarray]:
+    """Naive forecasts of the held-out year: the counts per cell of the 12 months before it, and
+    their kernel density at each of ``KDE_BANDWIDTHS_M`` (mean density over each cell)."""
+    qs = _placed(municipality)
+    last = qs.order_by("-occurred_from").values_list("occurred_from", flat=True).first()
+    if last is None:
+        raise CalibrationError("Det finns inga platsbestämda händelser att kalibrera mot.")
+    split = last - timedelta(days=365)
+    rows = qs.filter(occurred_from__gt=split - timedelta(days=365), occurred_from__lte=split)
+    points = [loc for loc in rows.values_list("location", flat=True) if loc is not None]
+    xs = np.array([p.x for p in points], dtype=np.float64)
+    ys = np.array([p.y for p in points], dtype=np.float64)
+    out: dict[str, np.ndarray] = {"counts": grid.counts(xs, ys).astype(np.float64)}
+    factor = max(1, round(grid.cell_m / KDE_FINE_CELL_M))
+    fine = Grid(grid.x0, grid.y0, grid.cell_m / factor, grid.nx * factor, grid.ny * factor)
+    for bw in KDE_BANDWIDTHS_M:
+        values = kde(xs, ys, fine, bw).values
+        out[f"kde_{bw:.0f}"] = values.reshape(grid.ny, factor, grid.nx, factor).mean(axis=(1, 3))
+    return out
+
+
+def comparison_json(result: calibration.Calibration) -> list[dict[str, Any]]:
+    """The model and the naive forecasts, PAI and hit rate at each share of the area, for storage."""
+    return [
+        {
+            "key": f.key,
+            "shares": [
+                {
+                    "share": a.top_share,
+                    "cells": a.cells,
+                    "hit_rate": round(a.hit_rate, 4),
+                    "pai": round(a.pai, 2),
+                }
+                for a in f.accuracy
+            ],
+        }
+        for f in result.forecasts
+    ]
+
+
 @transaction.atomic
-def run(municipality: Municipality, *, cell_m: float = CELL_M) -> RiskCalibration:
-    """Fit, measure and store a calibration for ``municipality``."""
+def run(
+    municipality: Municipality,
+    *,
+    cell_m: float = CELL_M,
+    user: AnyUser | None = None,
+    request: HttpRequest | None = None,
+) -> RiskCalibration:
+    """Fit, measure and store a calibration for ``municipality``.
+
+    When a naive forecast beats the model on the held-out year, calibrated weights in use fall back to
+    the standard ones (written to the audit log); ``apply_weights`` then needs an override.
+    """
     data = factor_layers(municipality, cell_m=cell_m)
     train, test, period_train, period_test = incident_counts(municipality, data.grid)
     if train[data.mask].sum() < 30 or test[data.mask].sum() < 10:
         raise CalibrationError(
             "För få händelser i den kartlagda delen av kommunen (minst 30 för anpassning och 10 för test)."
         )
-    result = calibration.calibrate(data.layers, train, test, mask=data.mask, top_share=TOP_SHARE)
+    forecasts = last_period_forecasts(municipality, data.grid)
+    result = calibration.calibrate(
+        data.layers, train, test, mask=data.mask, top_share=TOP_SHARE, baselines=forecasts
+    )
     # A factor that is the same in every mapped cell cannot be fitted (e.g. no station mapped).
     untested = [k for k, _, _ in FACTORS if k not in {str(f["key"]) for f in result.factors}]
     factors = [
@@ -249,7 +323,8 @@ def run(municipality: Municipality, *, cell_m: float = CELL_M) -> RiskCalibratio
         criteria.DEFAULT_WEIGHTS, FACTOR_CRITERIA, result.factors
     )
     acc, base = result.accuracy, result.baseline
-    return RiskCalibration.objects.create(
+    winner = result.winner
+    row = RiskCalibration.objects.create(
         municipality=municipality,
         cell_m=cell_m,
         train_years=[period_train],
@@ -264,6 +339,11 @@ def run(municipality: Municipality, *, cell_m: float = CELL_M) -> RiskCalibratio
             "pai": round(acc.pai, 2),
             "baseline_hit_rate": round(base.hit_rate, 4),
             "baseline_pai": round(base.pai, 2),
+            "comparison": comparison_json(result),
+            "headline_share": calibration.HEADLINE_SHARE,
+            "baseline_wins": winner is not None,
+            "winner": winner.key if winner else "",
+            "winner_pai": round(winner.at(calibration.HEADLINE_SHARE).pai, 2) if winner else None,
         },
         weights={k: round(v, 4) for k, v in weights.items()},
         summary={
@@ -282,10 +362,79 @@ def run(municipality: Municipality, *, cell_m: float = CELL_M) -> RiskCalibratio
         },
     )
 
+    if winner is not None:
+        in_use = ScoringWeights.objects.filter(
+            municipality=municipality, source=ScoringWeights.Source.CALIBRATED
+        ).first()
+        if in_use is not None:
+            in_use.delete()  # scoring falls back to the documented standard weights
+            audit.record(
+                AuditEvent.Action.CALIBRATION_FALLBACK,
+                user=user,
+                request=request,
+                object_type="riskcalibration",
+                detail=_decision_detail(row),
+            )
+    return row
 
-def apply_weights(calibration_row: RiskCalibration) -> ScoringWeights:
-    """Make the calibration's weights the municipality's weights for scoring."""
-    row, _ = ScoringWeights.objects.update_or_create(
+
+def baseline_wins(row: RiskCalibration) -> bool:
+    """Whether a naive forecast beat the model on the held-out year (``run``)."""
+    return bool(row.accuracy.get("baseline_wins"))
+
+
+def can_override(user: AnyUser) -> bool:
+    """Analysts and administrators may use fitted weights that a naive forecast beat."""
+    if not user.is_authenticated:
+        return False
+    return bool(user.is_superuser or user.groups.filter(name__in=OVERRIDE_ROLES).exists())
+
+
+def _decision_detail(row: RiskCalibration) -> dict[str, Any]:
+    acc = row.accuracy
+    return {
+        "calibration": row.pk,
+        "share": acc.get("headline_share"),
+        "model_pai": acc.get("pai"),
+        "winner": acc.get("winner", ""),
+        "winner_pai": acc.get("winner_pai"),
+    }
+
+
+def apply_weights(
+    calibration_row: RiskCalibration,
+    *,
+    user: AnyUser | None = None,
+    override: bool = False,
+    request: HttpRequest | None = None,
+) -> ScoringWeights:
+    """Make the calibration's weights the municipality's weights for scoring.
+
+    When a naive forecast beat the model, this is refused (``CalibrationError``) unless ``override``
+    is asked by an analyst or administrator (``PermissionError`` otherwise); the override is written
+    to the audit log with the figures it overrode.
+    """
+    if baseline_wins(calibration_row):
+        if not override:
+            raise CalibrationError(
+                str(
+                    _(
+                        "En enkel prognos förutsade det utelämnade året bättre än modellen, så de "
+                        "kalibrerade vikterna används inte. En analytiker eller administratör kan "
+                        "välja att använda dem ändå."
+                    )
+                )
+            )
+        if user is None or not can_override(user):
+            raise PermissionError("only analysts and administrators may override")
+        audit.record(
+            AuditEvent.Action.CALIBRATION_OVERRIDE,
+            user=user,
+            request=request,
+            object_type="riskcalibration",
+            detail=_decision_detail(calibration_row),
+        )
+    row, _created = ScoringWeights.objects.update_or_create(
         municipality=calibration_row.municipality,
         defaults={
             "weights": calibration_row.weights,

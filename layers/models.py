@@ -653,6 +653,14 @@ class AuditEvent(models.Model):
         DEVICE_TOKEN = "device_token", "Enhetsnyckel utfärdad eller återkallad"
         API_TOKEN = "api_token", "Personlig API-nyckel skapad eller återkallad"
         IMPORT_UNDONE = "import_undone", "Import ångrad"
+        CALIBRATION_FALLBACK = (
+            "calibration_fallback",
+            "Kalibrerade vikter ersatta av standardvikter (enkel prognos bättre)",
+        )
+        CALIBRATION_OVERRIDE = (
+            "calibration_override",
+            "Kalibrerade vikter använda trots att en enkel prognos var bättre",
+        )
 
     at = models.DateTimeField("tidpunkt (UTC)", auto_now_add=True, db_index=True)
     # No database constraint and no cascade: deleting a user must not rewrite the log (it is append-only,

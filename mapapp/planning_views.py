@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonR
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from geo.criteria import DEFAULT_WEIGHTS, LABELS
@@ -25,6 +26,10 @@ from surveys.evidence import people_evidence
 
 SCORE_PERMISSION = "layers.add_planassessment"
 CALIBRATE_PERMISSION = "layers.add_riskcalibration"
+BASELINE_WINS = gettext_lazy(
+    "En enkel prognos förutsade det utelämnade året bättre än modellen. Bedömningarna använder "
+    "därför standardvikterna."
+)
 WEIGHTS_PERMISSION = "layers.change_scoringweights"
 VIEW_PERMISSION = "layers.view_detaljplan"  # every role has it; as on the OGC API (decision 0520)
 
@@ -229,6 +234,22 @@ def plan_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+def _forecast_rows(row: RiskCalibration | None) -> list[dict[str, object]]:
+    """The model and the naive forecasts for the table: label, and PAI and hit rate per share."""
+    if row is None:
+        return []
+    winner = row.accuracy.get("winner", "")
+    return [
+        {
+            "key": f["key"],
+            "label": str(calibration.FORECAST_LABELS.get(f["key"], f["key"])),
+            "winner": f["key"] == winner,
+            "shares": f["shares"],
+        }
+        for f in row.accuracy.get("comparison", [])
+    ]
+
+
 @login_required
 def calibration_page(request: HttpRequest) -> HttpResponse:
     municipality = default_municipality()
@@ -239,18 +260,30 @@ def calibration_page(request: HttpRequest) -> HttpResponse:
         action = request.POST.get("action", "run")
         if action == "run":
             try:
-                calibration.run(municipality)
+                row = calibration.run(municipality, user=request.user, request=request)
                 messages.success(request, _("Kalibreringen är klar."))
+                if calibration.baseline_wins(row):
+                    messages.warning(request, BASELINE_WINS)
             except calibration.CalibrationError as e:
                 messages.error(request, str(e))
-        elif action == "apply":
+        elif action in ("apply", "override"):
             latest = RiskCalibration.objects.filter(municipality=municipality).first()
             if latest is None:
                 messages.error(request, _("Det finns ingen kalibrering att använda."))
             else:
                 _require(request, WEIGHTS_PERMISSION)
-                calibration.apply_weights(latest)
-                messages.success(request, _("De kalibrerade vikterna används nu i bedömningarna."))
+                override = action == "override"
+                if override and not calibration.can_override(request.user):
+                    raise PermissionDenied
+                try:
+                    calibration.apply_weights(
+                        latest, user=request.user, override=override, request=request
+                    )
+                    messages.success(
+                        request, _("De kalibrerade vikterna används nu i bedömningarna.")
+                    )
+                except calibration.CalibrationError as e:
+                    messages.error(request, str(e))
         elif action == "reset":
             _require(request, WEIGHTS_PERMISSION)
             ScoringWeights.objects.filter(municipality=municipality).delete()
@@ -279,6 +312,9 @@ def calibration_page(request: HttpRequest) -> HttpResponse:
         "mapapp/planning/calibration.html",
         {
             "calibration": latest,
+            "forecasts": _forecast_rows(latest),
+            "baseline_wins": calibration.baseline_wins(latest) if latest else False,
+            "can_override": calibration.can_override(request.user),
             "weights": weights,
             "weights_source": ScoringWeights.Source(source).label
             if source in ScoringWeights.Source.values

@@ -102,3 +102,64 @@ def test_a_factor_that_goes_with_fewer_incidents_moves_no_weight() -> None:
     )
 
     assert w == pytest.approx(defaults)
+
+
+def test_ties_are_broken_at_random_in_expectation_not_by_another_forecast_or_cell_order() -> None:
+    # Last period's counts: four cells with 1, the rest 0; the top 2 cells are two of the four tied.
+    # The held-out incidents sit in the last tied cell. In expectation 2 of the 4 tied cells are
+    # chosen, so half of that cell's incidents are hits: hit rate 0.5, whatever order or tiebreaker.
+    last = np.array([0, 1, 0, 1, 0, 1, 0, 1, 0, 0], dtype=float)
+    held_out = np.zeros(10)
+    held_out[7] = 4
+
+    plain = calibration.predictive_accuracy_index(last, held_out, top_share=0.2)
+    reordered = calibration.predictive_accuracy_index(last[::-1], held_out[::-1], top_share=0.2)
+    # The old "baseline" broke ties with the model's own prediction: that made cell 7 a sure hit.
+    model = np.linspace(0, 1, 10)
+    nudged = calibration.predictive_accuracy_index(last + 1e-9 * model, held_out, top_share=0.2)
+
+    assert plain.hit_rate == reordered.hit_rate == 0.5
+    assert plain.pai == pytest.approx(2.5)
+    assert nudged.hit_rate == 1.0  # what the page showed as "naive"
+
+
+def test_the_model_and_each_naive_forecast_are_scored_at_one_five_and_ten_percent() -> None:
+    rng = np.random.default_rng(9)
+    held_out = rng.poisson(0.3, 1000).astype(float)
+
+    rows = calibration.compare_forecasts({"model": rng.random(1000), "counts": held_out}, held_out)
+
+    assert [r.key for r in rows] == ["model", "counts"]
+    assert [a.top_share for a in rows[0].accuracy] == [0.01, 0.05, 0.10]
+    assert [a.cells for a in rows[1].accuracy] == [10, 50, 100]
+    assert rows[1].at(0.05).pai > rows[0].at(0.05).pai
+
+
+def test_when_last_periods_counts_beat_the_model_calibrate_names_the_winner() -> None:
+    # Crime stays where it was (a few fixed hot cells) and has nothing to do with the factor: the
+    # fitted model ranks cells by a useless layer; last period's counts know the hot cells.
+    grid = Grid(0.0, 0.0, 100.0, 40, 40)
+    rng = np.random.default_rng(12)
+    useless = rng.normal(size=grid.shape)
+    mu = np.full(grid.shape, 0.05)
+    hot = rng.choice(grid.nx * grid.ny, 40, replace=False)
+    mu.ravel()[hot] = 3.0
+    train, last, test = (rng.poisson(mu).astype(float) for _ in range(3))
+
+    result = calibration.calibrate({"useless": useless}, train, test, baselines={"counts": last})
+
+    assert result.winner is not None and result.winner.key == "counts"
+    model = next(f for f in result.forecasts if f.key == "model")
+    assert result.winner.at(0.05).pai > model.at(0.05).pai
+
+
+def test_when_the_model_beats_every_naive_forecast_there_is_no_winner() -> None:
+    grid = Grid(0.0, 0.0, 100.0, 50, 50)
+    rng = np.random.default_rng(4)
+    bars = calibration.proximity_layer(grid, *rng.uniform(0, 5000, (2, 30)), 150.0)
+    mu = np.exp(-3.0 + 2.5 * bars)
+    train, last, test = (rng.poisson(mu).astype(float) for _ in range(3))
+
+    result = calibration.calibrate({"bars": bars}, train, test, baselines={"counts": last})
+
+    assert result.winner is None

@@ -318,3 +318,40 @@ def test_analyse_filter_counts_the_sensitive_points_only_for_those_who_may_see_t
 
     assert (member.n_points, member.n_sensitive) == (3, 0)
     assert (analyst.n_points, analyst.n_sensitive) == (4, 1)
+
+
+def test_a_narrow_bandwidth_is_computed_on_finer_cells_never_on_one_cell() -> None:
+    municipality = MunicipalityFactory()
+    cx, cy = VASBY_CENTRUM
+    for dx in (0.0, 30.0, 400.0):
+        IncidentFactory(municipality=municipality, location=Point(cx + dx, cy, srid=STORAGE_SRID))
+    qs = filtered_points(user_with_role(Role.BRA_MEMBER), parse_filter({}), municipality)
+
+    narrow = analyse(
+        qs, municipality, parse_analysis({"bandwidth": "50"}), scope="n", use_cache=False
+    )
+    default = analyse(qs, municipality, AnalysisParams(), scope="d", use_cache=False)
+
+    assert narrow.bandwidth_m == 50.0 and narrow.density.grid.cell_m == 12.5
+    assert default.bandwidth_m == 200.0 and default.density.grid.cell_m == 25.0
+    for result in (narrow, default):
+        assert result.bandwidth_m >= 3 * result.density.grid.cell_m
+
+
+def test_a_bandwidth_too_narrow_for_a_large_municipalitys_grid_is_refused_naming_the_minimum() -> (
+    None
+):
+    from layers.analysis import density_grid
+    from tests.factories import square
+
+    large = MunicipalityFactory(
+        kommunkod="2584", name="Kiruna", boundary=square(*VASBY_CENTRUM, 40_000)
+    )
+
+    with pytest.raises(FilterError) as refused:
+        density_grid(large, 25.0, 200.0)
+    grid = density_grid(large, 25.0, 300.0)
+
+    assert refused.value.field == "bandwidth"
+    assert "minst 300 meter" in str(refused.value)
+    assert grid.cell_m == 100.0 and grid.nx * grid.ny <= 1_500_000

@@ -8,12 +8,20 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.test import Client
 from django.utils import timezone
 
+from geo.criteria import DEFAULT_WEIGHTS
 from geo.crs import STORAGE_SRID, WEB_SRID, transform_xy
-from layers.models import AuditEvent, Detaljplan, RiskCalibration, ScoringWeights
+from layers import scoring
+from layers.models import (
+    AuditEvent,
+    Detaljplan,
+    Municipality,
+    RiskCalibration,
+    ScoringWeights,
+)
 from layers.roles import Role
 from tests.conftest import login_verified
 from tests.factories import (
@@ -186,23 +194,89 @@ def _town_with_incidents() -> None:
             )
 
 
-def test_calibration_runs_on_the_municipalitys_incidents_and_its_weights_can_be_applied(
+def test_calibration_runs_and_reports_the_model_beside_honest_naive_forecasts(
     planner_client: Client,
 ) -> None:
     _town_with_incidents()
 
     ran = planner_client.post("/plan/kalibrering/", {"action": "run"}, follow=True)
-    applied = planner_client.post("/plan/kalibrering/", {"action": "apply"}, follow=True)
 
     calibration = RiskCalibration.objects.get()
+    html = ran.content.decode()
     assert ran.status_code == 200
     assert {f["key"] for f in calibration.factors} >= {"night_venues_200m", "dark_path_m"}
     assert calibration.accuracy["pai"] > 0
-    assert 'data-testid="pai"' in ran.content.decode()
+    assert [r["key"] for r in calibration.accuracy["comparison"]] == [
+        "model",
+        "counts",
+        "kde_100",
+        "kde_200",
+        "kde_400",
+    ]
+    assert [s["share"] for s in calibration.accuracy["comparison"][0]["shares"]] == [
+        0.01,
+        0.05,
+        0.1,
+    ]
+    table = html.split('data-testid="forecasts"')[1].split("</table>")[0]
+    assert "Förra periodens täthet, bandbredd 200 m" in table and "PAI 5 %" in table
+
+
+def test_when_last_periods_counts_beat_the_model_scoring_keeps_the_standard_weights(
+    planner_client: Client,
+) -> None:
+    # In this town the incidents return to the same few cells: last period's counts forecast the
+    # held-out year better (PAI 19.5 at 5 % against the model's 14.6).
+    _town_with_incidents()
+    municipality = Municipality.objects.get()
+    ScoringWeights.objects.create(
+        municipality=municipality,
+        weights=dict(DEFAULT_WEIGHTS),
+        source=ScoringWeights.Source.CALIBRATED,
+    )
+
+    ran = planner_client.post("/plan/kalibrering/", {"action": "run"}, follow=True)
+    applied = planner_client.post("/plan/kalibrering/", {"action": "apply"}, follow=True)
+    override = planner_client.post("/plan/kalibrering/", {"action": "override"})
+
+    calibration = RiskCalibration.objects.get()
+    assert calibration.accuracy["baseline_wins"] is True
+    assert calibration.accuracy["winner"] == "counts"
+    assert calibration.accuracy["winner_pai"] > calibration.accuracy["pai"]
+    assert "En enkel prognos slår modellen" in ran.content.decode()
+    assert 'data-testid="baseline-wins"' in ran.content.decode()
+    # the calibrated weights in use fell back to the standard ones, and that is in the audit log
+    assert not ScoringWeights.objects.exists()
+    assert scoring.weights_for(municipality) == (DEFAULT_WEIGHTS, ScoringWeights.Source.DEFAULT)
+    fallback = AuditEvent.objects.get(action=AuditEvent.Action.CALIBRATION_FALLBACK)
+    assert fallback.detail["winner"] == "counts"
+    # a planner cannot apply them, nor override
+    assert "används inte" in applied.content.decode()
+    assert override.status_code == 403
+    assert not ScoringWeights.objects.exists()
+
+
+def test_an_analyst_may_use_weights_a_naive_forecast_beat_and_that_choice_is_audited(
+    client: Client,
+) -> None:
+    _town_with_incidents()
+    analyst = user_with_role(Role.ANALYST)
+    analyst.user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_riskcalibration", "change_scoringweights"])
+    )
+    client = login_verified(client, analyst)  # analysts give a second factor
+    client.post("/plan/kalibrering/", {"action": "run"})
+    page = client.get("/plan/kalibrering/").content.decode()
+
+    client.post("/plan/kalibrering/", {"action": "override"})
+
     weights = ScoringWeights.objects.get()
+    assert 'data-testid="override"' in page
     assert weights.source == ScoringWeights.Source.CALIBRATED
     assert sum(weights.weights.values()) == pytest.approx(1.0, abs=1e-3)
-    assert applied.status_code == 200
+    event = AuditEvent.objects.get(action=AuditEvent.Action.CALIBRATION_OVERRIDE)
+    assert event.username == analyst.username
+    assert event.detail["model_pai"] < event.detail["winner_pai"]
 
 
 def test_calibration_without_context_says_why_instead_of_failing(planner_client: Client) -> None:

@@ -39,7 +39,9 @@
     });
     var note = document.getElementById("density-note");
     if (note) {
-      note.textContent = info.n_points + " · " + info.bandwidth_m + " m";
+      // the grid is refined for a narrow bandwidth (three cells at least): say which cells were used
+      note.textContent = info.n_points + " · " + label.labelBandwidth + " " + info.bandwidth_m + " m · " +
+        label.labelCells + " " + String(info.cell_m).replace(".", ",") + " m";
     }
   }
 
