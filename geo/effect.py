@@ -71,10 +71,10 @@ NO_REDUCTION = "no_reduction"  # success measure ≥ 0: nothing to displace
 COMPARISON_EMPTY = "comparison_empty"  # a comparison count is 0: the ratios do not exist
 READINGS: dict[str, str] = {
     DIFFUSION_EXCEEDS: (
-        "Spridning av nytta: bufferten förbättrades ännu mer än åtgärdsområdet jämfört med "
-        "jämförelseområdet."
+        "Spridning av nytta: händelserna minskade ännu mer i bufferten än i åtgärdsområdet, "
+        "jämfört med jämförelseområdet."
     ),
-    DIFFUSION: "Spridning av nytta: även bufferten förbättrades jämfört med jämförelseområdet.",
+    DIFFUSION: "Spridning av nytta: händelserna minskade även i bufferten, jämfört med jämförelseområdet.",
     NO_BUFFER_EFFECT: "Ingen påverkan i bufferten.",
     DISPLACEMENT_PARTIAL: "Viss förflyttning till bufferten, men åtgärden gav ändå nytta.",
     DISPLACEMENT_ERASED: (
@@ -695,7 +695,7 @@ def minimum_detectable_effect(
     same z·√(4μ) for equal areas). Read a non-significant result as "could not have found less than
     this", not as "no effect".
 
-    >>> round(minimum_detectable_effect(Counts(BeforeAfter(100, 0), BeforeAfter(100, 0))), 1)
+    >>> round(minimum_detectable_effect(Counts(BeforeAfter(100, 100), BeforeAfter(100, 100))), 1)
     39.2
     """
     w = counts.before_weight

@@ -323,7 +323,7 @@ def test_displacement_measures_of_the_paper_counts_match_the_derived_example() -
     assert m.code == DIFFUSION
     assert (
         m.reading
-        == "Spridning av nytta: även bufferten förbättrades jämfört med jämförelseområdet."
+        == "Spridning av nytta: händelserna minskade även i bufferten, jämfört med jämförelseområdet."
     )
 
 
@@ -505,7 +505,7 @@ def test_fewer_incidents_than_the_floor_are_reported_as_too_few_never_as_an_effe
     assert e.displacement.wdq is None
     assert e.changes["target"] == Undefined(TOO_FEW)
     assert e.changes["comparison"] == pytest.approx(0.1)
-    assert e.minimum_detectable_effect > 11  # nothing smaller than everything could have shown
+    assert e.minimum_detectable_effect > 11  # even losing all 11 could not have been shown
 
 
 @settings(max_examples=200, deadline=None)
