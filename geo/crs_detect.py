@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from geo.errors import InputProblem
+
 # SWEREF 99 local zones by their central meridian as written in names ("SWEREF99 13 30").
 LOCAL_ZONES: dict[str, int] = {
     "1200": 3007,
@@ -70,17 +72,12 @@ EXTENTS: dict[int, Extent] = {
 }
 
 
-class CrsProblem(ValueError):
+class CrsProblem(InputProblem):
     """A CRS that is missing, unknown or does not fit the coordinates.
 
     ``key`` says which problem (``missing``, ``unknown``, ``implausible``); ``params`` fill the
     message the caller shows, so the words can be translated outside ``geo``.
     """
-
-    def __init__(self, key: str, message: str, **params: object) -> None:
-        super().__init__(message)
-        self.key = key
-        self.params = params
 
 
 def srid_from_name(text: str | None) -> int | None:

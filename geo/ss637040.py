@@ -19,6 +19,8 @@ from xml.etree.ElementTree import Element
 
 from shapely.geometry import LinearRing, MultiPolygon, Polygon
 
+from geo.errors import InputProblem
+
 NS = {
     "dp": "http://www.sis.se/ss637040",
     "gml": "http://www.opengis.net/gml/3.2",
@@ -36,13 +38,8 @@ REGULATION_CLASSES = {
 }
 
 
-class Ss637040Error(ValueError):
+class Ss637040Error(InputProblem):
     """The file breaks the format; ``key`` and ``params`` let the caller word the message."""
-
-    def __init__(self, key: str, message: str, **params: object) -> None:
-        super().__init__(message)
-        self.key = key
-        self.params = params
 
 
 @dataclass
