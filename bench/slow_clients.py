@@ -43,7 +43,9 @@ def _summary(results: list[tuple[int, float]]) -> str:
     return text
 
 
-def _probe(url: str, tile: str, headers: dict[str, str]) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+def _probe(
+    url: str, tile: str, headers: dict[str, str]
+) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
     from tests.live_gunicorn import timed_get
 
     health, tiles = [], []
@@ -92,7 +94,9 @@ def main() -> str:
             ]
             for name, url, slow in setups:
                 if slow:
-                    with SlowBodies(url, "/import/", count=SLOW_CLIENTS, announced=ANNOUNCED_MB * 1024 * 1024) as held:
+                    with SlowBodies(
+                        url, "/import/", count=SLOW_CLIENTS, announced=ANNOUNCED_MB * 1024 * 1024
+                    ) as held:
                         time.sleep(HOLD_S)
                         health, tiles = _probe(url, tile, headers)
                         open_ = held.still_sending()

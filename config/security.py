@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 # No 'unsafe-inline' anywhere: templates carry no inline <script>, <style> or style="" attributes; data
 # goes to scripts in data-* attributes or <script type="application/json"> (json_script), which never runs.
@@ -65,7 +67,7 @@ GEOMETRY_BODY_BYTES = 4 * MB
 class BodyLimit:
     """The largest body a request to the paths ``path`` (a regular expression) may announce."""
 
-    name: str  # what takes the body: for nginx's config and for people
+    name: str | Promise  # what takes the body (translated): for nginx's config and for people
     path: str
     max_bytes: int
     field: str = ""  # the field a JSON refusal names (the tablet's photo: "image")
@@ -85,13 +87,21 @@ def body_limits() -> list[BodyLimit]:
     upload = Limits.from_settings().max_bytes + UPLOAD_FORM_OVERHEAD_BYTES
     photo = int(getattr(settings, "PHOTO_MAX_BYTES", 15 * MB)) + MULTIPART_OVERHEAD_BYTES
     return [
-        BodyLimit("foto från plattan", r"/api/v1/observations/[^/]+/photos/", photo, "image"),
-        BodyLimit("gps-spår från plattan", r"/api/v1/walks/[0-9]+/track/", GEOMETRY_BODY_BYTES),
-        BodyLimit("import av händelser", r"/import/", upload),
-        BodyLimit("import av detaljplan", r"/plan/importera/", upload),
-        BodyLimit("import av stadsmiljö", r"/plan/kontext/importera/", upload),
-        BodyLimit("planritning", r"/plan/(ny|[0-9]+/redigera)/spara/", GEOMETRY_BODY_BYTES),
-        BodyLimit("administration", r"/admin/.*", GEOMETRY_BODY_BYTES),
+        BodyLimit(
+            gettext_lazy("foto från plattan"), r"/api/v1/observations/[^/]+/photos/", photo, "image"
+        ),
+        BodyLimit(
+            gettext_lazy("gps-spår från plattan"),
+            r"/api/v1/walks/[0-9]+/track/",
+            GEOMETRY_BODY_BYTES,
+        ),
+        BodyLimit(gettext_lazy("import av händelser"), r"/import/", upload),
+        BodyLimit(gettext_lazy("import av detaljplan"), r"/plan/importera/", upload),
+        BodyLimit(gettext_lazy("import av stadsmiljö"), r"/plan/kontext/importera/", upload),
+        BodyLimit(
+            gettext_lazy("planritning"), r"/plan/(ny|[0-9]+/redigera)/spara/", GEOMETRY_BODY_BYTES
+        ),
+        BodyLimit(gettext_lazy("administrationen"), r"/admin/.*", GEOMETRY_BODY_BYTES),
     ]
 
 
@@ -99,7 +109,7 @@ def body_limit_for(path: str) -> BodyLimit:
     for limit in body_limits():
         if limit.matches(path):
             return limit
-    return BodyLimit("övriga adresser", r"/.*", DEFAULT_BODY_BYTES)
+    return BodyLimit(gettext_lazy("denna adress"), r"/.*", DEFAULT_BODY_BYTES)
 
 
 def _megabytes(n: int) -> str:
@@ -130,12 +140,13 @@ class RequestSizeLimitMiddleware:
         if declared <= limit.max_bytes:
             return self.get_response(request)
         message = _("Förfrågan är större än gränsen %(max)s MB för %(what)s") % {
-            "max": _megabytes(limit.max_bytes), "what": limit.name
+            "max": _megabytes(limit.max_bytes),
+            "what": limit.name,
         }
         wants_json = (
             request.path_info.startswith(("/api/", "/ogc", "/tiles/", "/export/"))
             or "json" in request.headers.get("Accept", "")
-            or "json" in request.content_type
+            or "json" in (request.content_type or "")
         )
         if wants_json:
             body: dict[str, object] = {"error": message}

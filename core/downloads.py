@@ -44,7 +44,7 @@ def attachment(
     ``spool_dir``: a private folder for files over ``SPOOL_BYTES`` (the system's temporary folder when
     None); the file there is unlinked at once, so it goes when the answer is closed.
     """
-    spooled = tempfile.SpooledTemporaryFile(  # noqa: SIM115  (the response closes it)
+    spooled = tempfile.SpooledTemporaryFile(
         max_size=SPOOL_BYTES, mode="w+b", dir=os.fspath(spool_dir) if spool_dir else None
     )
     try:
@@ -55,9 +55,7 @@ def attachment(
         spooled.close()
         raise
     # FileResponse sets Content-Length from the file's size.
-    return FileResponse(
-        spooled, content_type=content_type, as_attachment=True, filename=filename
-    )
+    return FileResponse(spooled, content_type=content_type, as_attachment=True, filename=filename)
 
 
 class RangeNotSatisfiable(ValueError):
@@ -107,7 +105,11 @@ def ranged(request: HttpRequest, data: bytes, *, content_type: str, filename: st
     if_range = request.headers.get("If-Range")
     try:
         # An If-Range of another version: the client's parts are stale, so it gets the whole file.
-        wanted = None if if_range not in (None, etag) else byte_range(request.headers.get("Range"), len(data))
+        wanted = (
+            None
+            if if_range not in (None, etag)
+            else byte_range(request.headers.get("Range"), len(data))
+        )
     except RangeNotSatisfiable:
         response = HttpResponse(status=416)
         response["Content-Range"] = f"bytes */{len(data)}"

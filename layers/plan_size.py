@@ -46,7 +46,11 @@ def too_large_message(plan: str, count: int) -> str:
     return _(
         "Detaljplanen %(plan)s har %(n)s brytpunkter, fler än gränsen %(max)s för en plan; förenkla "
         "gränserna (t.ex. med en tolerans på några decimeter) och försök igen"
-    ) % {"plan": plan, "n": f"{count:,}".replace(",", " "), "max": f"{MAX_PLAN_VERTICES:,}".replace(",", " ")}
+    ) % {
+        "plan": plan,
+        "n": f"{count:,}".replace(",", " "),
+        "max": f"{MAX_PLAN_VERTICES:,}".replace(",", " "),
+    }
 
 
 def geojson_positions(geometry: Any) -> int:

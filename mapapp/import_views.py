@@ -248,8 +248,12 @@ def rejected_csv(request: HttpRequest, pk: int) -> HttpResponseBase:
     )
     # The id and the reason repeat values from the imported file: the writer keeps them from running
     # as formulas.
-    rows = ([entry.get("row"), entry.get("ref", ""), render_reason(entry)] for entry in batch.rejected)
-    return csvfile.response(f"import-{batch.pk}-avvisade.csv", [_("rad"), _("id"), _("orsak")], rows)
+    rows = (
+        [entry.get("row"), entry.get("ref", ""), render_reason(entry)] for entry in batch.rejected
+    )
+    return csvfile.response(
+        f"import-{batch.pk}-avvisade.csv", [_("rad"), _("id"), _("orsak")], rows
+    )
 
 
 @require_POST

@@ -162,11 +162,12 @@ def plan_areas(request: HttpRequest) -> JsonResponse:
     features = []
     for plan in plans:
         planned = scoring.latest_assessments(plan).get(PlanZone.Scenario.PLANNED)
+        outline: str = plan.outline_geojson  # type: ignore[attr-defined]  # annotated by plan_outlines
         features.append(
             {
                 "type": "Feature",
                 "id": plan.pk,
-                "geometry": json.loads(plan.outline_geojson),
+                "geometry": json.loads(outline),
                 "properties": {
                     "plan_id": plan.plan_id,
                     "name": plan.name,

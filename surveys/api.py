@@ -54,6 +54,7 @@ from surveys.serializers import (
 # falls back to a session.
 SYNC_AUTHENTICATION = [DeviceTokenAuthentication, SessionAuthentication]
 
+
 def _permission(codename: str) -> type[BasePermission]:
     class HasPermission(BasePermission):
         message = f"you need the permission {codename}"

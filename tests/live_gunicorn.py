@@ -258,7 +258,9 @@ class SlowBodies:
             sock.close()
 
 
-def timed_get(url: str, path: str, *, headers: dict[str, str] | None = None, timeout_s: float = 10.0) -> tuple[int, float]:
+def timed_get(
+    url: str, path: str, *, headers: dict[str, str] | None = None, timeout_s: float = 10.0
+) -> tuple[int, float]:
     """(status, seconds) of one GET on a new connection; status 0 when it failed or timed out."""
     host, port = url.removeprefix("http://").split(":")
     started = time.perf_counter()

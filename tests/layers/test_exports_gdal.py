@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.contrib.gis.geos import Point
-from django.contrib.gis.measure import D
 from django.test import Client
 
 from geo.crs import STORAGE_SRID
@@ -132,14 +131,21 @@ def test_every_plans_geopackage_holds_its_layers_and_the_density_raster(
 
         assert counts["planomrade"] == 1
         assert counts["anvandningsomraden"] == plan.zones.count() > 0
-        assert counts["observationer"] == Observation.objects.filter(location__intersects=around).count()
+        assert (
+            counts["observationer"]
+            == Observation.objects.filter(location__intersects=around).count()
+        )
         # Never sensitive points in a package, for anyone (docs/decisions/0403).
         placed = Incident.objects.placed().non_sensitive().filter(location__intersects=around)
         assert counts["handelser"] == placed.count() > 0
-        for kind in ContextFeature.objects.filter(geom__intersects=around).values_list("kind", flat=True).distinct():
+        for kind in (
+            ContextFeature.objects.filter(geom__intersects=around)
+            .values_list("kind", flat=True)
+            .distinct()
+        ):
             expected = ContextFeature.objects.filter(kind=kind, geom__intersects=around).count()
             assert counts[f"stadsmiljo_{kind.replace('-', '_')}"] == expected, kind
-        assert "Size is" in raster and "EPSG\",3006" in raster.replace(" ", "")
+        assert "Size is" in raster and 'EPSG",3006' in raster.replace(" ", "")
 
 
 @pytest.mark.django_db(transaction=True)

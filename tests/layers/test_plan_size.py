@@ -95,8 +95,13 @@ def test_the_largest_legal_plans_keep_the_overviews_plan_layer_under_a_megabyte_
         outline = shapely.geometry.shape(features[plan.plan_id]["geometry"])
         assert shapely.get_num_coordinates(outline) <= OUTLINE_MAX_VERTICES, plan.plan_id
         # Still the plan's place: the outline's centre lies within 100 m of the area's (WGS 84 -> SWEREF).
-        x, y = transform_xy([outline.centroid.x], [outline.centroid.y], from_srid=4326, to_srid=STORAGE_SRID)
-        assert plan.area.centroid.distance(GEOSGeometry(f"POINT({x[0]} {y[0]})", srid=STORAGE_SRID)) < 100
+        x, y = transform_xy(
+            [outline.centroid.x], [outline.centroid.y], from_srid=4326, to_srid=STORAGE_SRID
+        )
+        assert (
+            plan.area.centroid.distance(GEOSGeometry(f"POINT({x[0]} {y[0]})", srid=STORAGE_SRID))
+            < 100
+        )
 
 
 def test_an_ordinary_plans_outline_follows_its_area_to_within_a_metre() -> None:
@@ -150,19 +155,28 @@ def test_a_two_million_vertex_plan_is_refused_at_import_naming_the_file_and_the_
     message = response.json()["error"]
     assert "jatteplan.geojson" in message and "DP JÄTTE" in message
     assert "2 000 000" in message and "100 000" in message
-    assert not Detaljplan.objects.exists() and not ImportBatch.objects.filter(kind="detaljplan").exists()
+    assert (
+        not Detaljplan.objects.exists()
+        and not ImportBatch.objects.filter(kind="detaljplan").exists()
+    )
 
 
-def test_the_editor_refuses_a_plan_over_the_limit_naming_it_and_saves_nothing(client: Client) -> None:
+def test_the_editor_refuses_a_plan_over_the_limit_naming_it_and_saves_nothing(
+    client: Client,
+) -> None:
     MunicipalityFactory()
     client.force_login(user_with_role(Role.PLANNER))
     ring = wiggly_ring(MAX_PLAN_VERTICES + 1)
     lon, lat = transform_xy(ring[:, 0], ring[:, 1], from_srid=STORAGE_SRID, to_srid=4326)
     area = {
         "type": "Polygon",
-        "coordinates": [[[round(float(a), 7), round(float(b), 7)] for a, b in zip(lon, lat, strict=True)]],
+        "coordinates": [
+            [[round(float(a), 7), round(float(b), 7)] for a, b in zip(lon, lat, strict=True)]
+        ],
     }
-    payload = json.dumps({"plan": {"plan_id": "RITAD-STOR", "name": "Stor"}, "area": area, "zones": []})
+    payload = json.dumps(
+        {"plan": {"plan_id": "RITAD-STOR", "name": "Stor"}, "area": area, "zones": []}
+    )
 
     response = client.post("/plan/ny/spara/", payload, content_type="application/json")
 

@@ -314,7 +314,9 @@ def test_the_action_list_filters_by_status_and_exports_csv(
     exported = field_client.get("/atgarder/atgarder.csv", {"status": "pagar"})
 
     assert page.context["actions"].count() == 1
-    rows = list(csv.reader(io.StringIO(exported.getvalue().decode().lstrip("\ufeff")), delimiter=";"))
+    rows = list(
+        csv.reader(io.StringIO(exported.getvalue().decode().lstrip("\ufeff")), delimiter=";")
+    )
     assert len(rows) == 2 and rows[1][2] == "Pågår"
 
 

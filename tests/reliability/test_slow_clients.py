@@ -49,8 +49,15 @@ def test_sixty_slow_uploads_leave_healthz_and_a_map_tile_answering(tmp_path: Pat
             time.sleep(HOLD_S)
             answers = []
             for _ in range(5):
-                answers.append(("healthz", *timed_get(proxy.url, "/healthz", timeout_s=LIVENESS_TIMEOUT_S)))
-                answers.append(("tile", *timed_get(proxy.url, tile, headers=bearer, timeout_s=LIVENESS_TIMEOUT_S)))
+                answers.append(
+                    ("healthz", *timed_get(proxy.url, "/healthz", timeout_s=LIVENESS_TIMEOUT_S))
+                )
+                answers.append(
+                    (
+                        "tile",
+                        *timed_get(proxy.url, tile, headers=bearer, timeout_s=LIVENESS_TIMEOUT_S),
+                    )
+                )
                 time.sleep(0.5)
             still_sending = slow.still_sending()
     finally:

@@ -32,7 +32,12 @@ pytestmark = pytest.mark.django_db
 
 SAMPLE = {"int": "1", "uuid": str(uuid.UUID(int=1)), "str": "x", "slug": "x", "path": "x"}
 # Addresses given by regular expressions, which cannot be filled in mechanically.
-REGEX_SAMPLES = ["/export/incidents.geojson", "/admin/", "/admin/login/", "/admin/layers/detaljplan/1/change/"]
+REGEX_SAMPLES = [
+    "/export/incidents.geojson",
+    "/admin/",
+    "/admin/login/",
+    "/admin/layers/detaljplan/1/change/",
+]
 
 
 class Untouchable(io.RawIOBase):
@@ -113,7 +118,9 @@ def test_every_address_refuses_a_body_above_its_limit_before_reading_it(path: st
         ("api-observation-create", {}, 1),
     ],
 )
-def test_each_address_has_the_limit_its_content_needs(name: str, kwargs: dict[str, Any], expected_mb: int) -> None:
+def test_each_address_has_the_limit_its_content_needs(
+    name: str, kwargs: dict[str, Any], expected_mb: int
+) -> None:
     assert round(body_limit_for(reverse(name, kwargs=kwargs)).max_bytes / MB) == expected_mb
 
 

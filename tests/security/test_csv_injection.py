@@ -102,7 +102,11 @@ def hostile(db: None) -> User:
         area=square(CX, CY, 100),
     )
     PlanZone.objects.create(
-        municipality=municipality, plan=plan, use_code="B", label=PAYLOADS[5], area=square(CX, CY, 50)
+        municipality=municipality,
+        plan=plan,
+        use_code="B",
+        label=PAYLOADS[5],
+        area=square(CX, CY, 50),
     )
     layer = context_layer(municipality, name=PAYLOADS[0])
     ContextFeature.objects.create(
@@ -202,7 +206,9 @@ def test_the_rejected_rows_of_an_import_neutralise_the_files_values(client: Clie
     vasby()
     analyst = user_with_role("analytiker", username="anna")
     login_verified(client, analyst)
-    source = list(csv.reader(io.StringIO(MUNICIPAL_SAMPLE.read_bytes().decode("cp1252")), delimiter=";"))
+    source = list(
+        csv.reader(io.StringIO(MUNICIPAL_SAMPLE.read_bytes().decode("cp1252")), delimiter=";")
+    )
     header, records = source[0], source[1 : 1 + len(PAYLOADS)]
     for record, payload in zip(records, PAYLOADS, strict=True):
         record[0] = payload  # Ärendenr: the row's id in the report
@@ -211,7 +217,9 @@ def test_the_rejected_rows_of_an_import_neutralise_the_files_values(client: Clie
     csv.writer(hostile_file, delimiter=";", lineterminator="\r\n").writerows([header, *records])
     upload = SimpleUploadedFile("larm.csv", hostile_file.getvalue().encode("cp1252"), "text/csv")
 
-    client.post("/import/", {"municipality": "0114", "profile": "kommun_incidentrapport", "file": upload})
+    client.post(
+        "/import/", {"municipality": "0114", "profile": "kommun_incidentrapport", "file": upload}
+    )
     batch = ImportBatch.objects.get(kind=ImportBatch.Kind.INCIDENTS)
     rows = rows_of(body(client.get(f"/import/{batch.pk}/avvisade.csv")))
 

@@ -23,7 +23,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--access-log", default="off", help='a file, "/dev/stdout" or "off"')
         parser.add_argument("--error-log", default=None, help="a file or /dev/stderr")
-        parser.add_argument("--output", default="-", help="the file to write, - for standard output")
+        parser.add_argument(
+            "--output", default="-", help="the file to write, - for standard output"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         run_dir = Path(options["run_dir"]).resolve()
