@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('layers', '0012_api_tokens'),
+        ('layers', '0013_audit_calibration_decisions'),
     ]
 
     operations = [
