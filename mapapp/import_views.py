@@ -37,9 +37,10 @@ from layers.importers.incidents import (
 )
 from layers.importers.mapping import MappingError
 from layers.importers.profiles import available, save_profile
-from layers.models import ImportBatch, IncidentCategory, Municipality
+from layers.models import ImportBatch, IncidentCategory
 from layers.queries import default_municipality
 from layers.roles import can_import
+from layers.tenancy import own_municipality_or_404
 from layers.uploads import UploadRejected
 from mapapp.import_forms import ImportForm
 
@@ -69,9 +70,9 @@ def _wants_json(request: HttpRequest) -> bool:
 
 
 def _form(request: HttpRequest, data: Any = None, files: Any = None) -> ImportForm:
-    municipalities = list(Municipality.objects.order_by("pk"))
-    profiles = available(municipalities[0] if len(municipalities) == 1 else default_municipality())
-    return ImportForm(data, files, municipalities=municipalities, profiles=profiles)
+    municipality = own_municipality_or_404()
+    # One choice: another municipality's code is refused by the form (400 naming the field).
+    return ImportForm(data, files, municipalities=[municipality], profiles=available(municipality))
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -83,7 +84,7 @@ def upload(request: HttpRequest) -> HttpResponseBase:
     if not form.is_valid():
         return _refuse(request, form, _("Formuläret är inte fullständigt ifyllt."), status=400)
     data = form.cleaned_data
-    municipality = Municipality.objects.get(kommunkod=data["municipality"])
+    municipality = own_municipality_or_404()
     profile = data["resolved_profile"]
     upload_file = data["file"]
     job = data.get("job")
@@ -133,7 +134,9 @@ def _upload_page(
     request: HttpRequest, form: ImportForm, *, error: str = "", status: int = 200
 ) -> HttpResponse:
     batches = (
-        ImportBatch.objects.filter(kind=ImportBatch.Kind.INCIDENTS)
+        ImportBatch.objects.filter(
+            kind=ImportBatch.Kind.INCIDENTS, municipality=default_municipality()
+        )
         .select_related("created_by", "municipality")
         .order_by("-created_at")[:RECENT_BATCHES]
     )

@@ -38,6 +38,7 @@ from layers.models import (
     PlanZone,
 )
 from layers.queries import default_municipality
+from layers.tenancy import own_municipality_or_404
 
 SRID_CHOICES = [("", gettext_lazy("Enligt filen"))] + [
     (str(srid), f"{SRID_LABELS[srid]} (EPSG:{srid})") for srid in sorted(ACCEPTED_SRIDS)
@@ -108,7 +109,11 @@ def _import_context(form: forms.Form, **extra: Any) -> dict[str, Any]:
 
 
 def _recent(kind: str) -> list[ImportBatch]:
-    return list(ImportBatch.objects.filter(kind=kind).select_related("created_by")[:10])
+    return list(
+        ImportBatch.objects.filter(kind=kind, municipality=default_municipality()).select_related(
+            "created_by"
+        )[:10]
+    )
 
 
 def _upload(
@@ -153,7 +158,7 @@ def plan_import(request: HttpRequest) -> HttpResponse:
         return detaljplan.import_detaljplan(
             path,
             original_name=name,
-            municipality=default_municipality(),
+            municipality=own_municipality_or_404(),
             plan_id=data["plan_id"],
             name=data["name"],
             kind=data["kind"],
@@ -226,7 +231,7 @@ def context_import(request: HttpRequest) -> HttpResponse:
         return context.import_context(
             path,
             original_name=name,
-            municipality=default_municipality(),
+            municipality=own_municipality_or_404(),
             layer_name=data["layer_name"],
             mapping=context.parse_mapping(data["mapping"]),
             source_layers=[s.strip() for s in data["source_layers"].split(",") if s.strip()],
