@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from layers import audit, models
 from layers.queries import incidents_for_admin
-from layers.roles import can_view_sensitive
+from layers.roles import can_change_sensitivity, can_view_sensitive
 from layers.tenancy import USERS, scoped
 from layers.widgets import LeafletGeometryWidget
 
@@ -66,7 +66,7 @@ class ScopedAdmin(admin.ModelAdmin[Any]):
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
     ) -> Any:
-        return _scoped_form(super().get_form(request, obj, change, **kwargs))
+        return _scoped_form(super().get_form(request, obj, change=change, **kwargs))
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         self._limit_choices(db_field, request, kwargs)
@@ -162,12 +162,26 @@ class OfficeAdmin(ScopedAdmin):
     search_fields = ["name"]
 
 
+class SensitivityAdmin(ScopedAdmin):
+    """What is sensitive is shown read-only to everyone but administrators (layers/sensitivity.py);
+    a new row's values may be set by whoever may add it (no incident has it yet)."""
+
+    sensitivity_fields: tuple[str, ...] = ()
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not can_change_sensitivity(request.user):
+            readonly += [f for f in self.sensitivity_fields if f not in readonly]
+        return readonly
+
+
 @admin.register(models.FocusArea)
-class FocusAreaAdmin(ScopedAdmin):
+class FocusAreaAdmin(SensitivityAdmin):
     """Focus areas are shared by every municipality; their offices belong to one each, so a user who is
     not a superuser sees and sets only their own municipality's, and the others' stay as they were."""
 
     municipality_path = None
+    sensitivity_fields = ("sensitive",)
     list_display = ["number", "name", "sensitive"]
     filter_horizontal = ["offices"]
 
@@ -182,8 +196,9 @@ class FocusAreaAdmin(ScopedAdmin):
 
 
 @admin.register(models.IncidentCategory)
-class IncidentCategoryAdmin(ScopedAdmin):
+class IncidentCategoryAdmin(SensitivityAdmin):
     municipality_path = None
+    sensitivity_fields = ("sensitive", "focus_area")
     list_display = ["code", "label", "focus_area", "sensitive"]
     list_filter = ["focus_area", "sensitive"]
     search_fields = ["code", "label"]

@@ -7,7 +7,10 @@ class LayersConfig(AppConfig):
     verbose_name = "Lager"
 
     def ready(self) -> None:
+        from layers import sensitivity
         from layers.roles import ensure_roles
+
+        sensitivity.connect()
 
         # After every app's post_migrate (including the test database's): permissions of an app exist
         # only once its own post_migrate has run, and surveys migrates after layers.

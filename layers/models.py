@@ -190,6 +190,11 @@ class IncidentCategory(models.Model):
         verbose_name = "händelsekategori"
         verbose_name_plural = "händelsekategorier"
         ordering = ["code"]
+        # Whether a category or a focus area is sensitive decides who sees incidents as points: only
+        # administrators change it (layers/sensitivity.py, decision 0621).
+        permissions = [
+            ("change_sensitivity", "Får ändra vad som är känsligt (kategorier och fokusområden)")
+        ]
 
     def __str__(self) -> str:
         return self.label
@@ -653,6 +658,7 @@ class AuditEvent(models.Model):
         DEVICE_TOKEN = "device_token", "Enhetsnyckel utfärdad eller återkallad"
         API_TOKEN = "api_token", "Personlig API-nyckel skapad eller återkallad"
         IMPORT_UNDONE = "import_undone", "Import ångrad"
+        SENSITIVITY_CHANGE = "sensitivity_change", "Ändrat vad som är känsligt"
 
     at = models.DateTimeField("tidpunkt (UTC)", auto_now_add=True, db_index=True)
     # No database constraint and no cascade: deleting a user must not rewrite the log (it is append-only,

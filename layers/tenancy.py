@@ -160,6 +160,12 @@ def current_municipality() -> Municipality | None:
     return municipality
 
 
+def current_request() -> HttpRequest | None:
+    """The request being answered, or None outside a request (a command)."""
+    user = _request_user.get()
+    return user.request if isinstance(user, _LazyUser) else None
+
+
 class MunicipalityMiddleware:
     """Makes the request's user known to ``current_municipality`` for the length of the request."""
 

@@ -146,8 +146,12 @@ def test_permission_changes_are_in_the_audit_log() -> None:
     changes = AuditEvent.objects.filter(
         action=AuditEvent.Action.PERMISSION_CHANGE, pk__gt=before
     ).order_by("pk")
-    assert [e.detail.get("what") or "flags" for e in changes] == ["Group", "flags"]
+    assert [e.detail.get("what") or "flags" for e in changes] == ["roles", "flags"]
+    assert changes.first().detail["before"] == [] and changes.first().detail["after"] == [
+        "analytiker"
+    ]
     assert changes.last().detail["changed"] == {"is_staff": [False, True]}
+    assert changes.last().detail["before"] == {"is_staff": False}
 
 
 def test_the_audit_log_cannot_be_changed_or_deleted_even_with_sql() -> None:

@@ -134,8 +134,11 @@ def test_changing_a_users_municipality_is_in_the_audit_log() -> None:
     assert changes.count() == 2  # created, then changed
     assert changes.order_by("pk").last().detail == {
         "what": "Membership",
+        "target": "birgitta",
         "municipality": "0114",
         "action": "changed",
+        "before": "0163",  # the bulk update sent no signal, but the row said so when saved
+        "after": "0114",
     }
 
 
