@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core.http import wants_json
 from layers import uploads
 from layers.importers.incidents import (
     StrictImportFailed,
@@ -63,10 +64,6 @@ def import_permission_required(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return wrapped
-
-
-def _wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
 
 
 def _form(request: HttpRequest, data: Any = None, files: Any = None) -> ImportForm:
@@ -119,7 +116,7 @@ def upload(request: HttpRequest) -> HttpResponseBase:
         except MappingError as e:
             return _refuse(request, form, str(e), status=422)
     url = reverse("import:report", args=[batch.pk])
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"report_url": url, "batch": batch.pk}, status=201)
     return _see_other(url)
 
@@ -155,7 +152,7 @@ def _upload_page(
 
 
 def _refuse(request: HttpRequest, form: ImportForm, message: str, *, status: int) -> HttpResponse:
-    if _wants_json(request):
+    if wants_json(request):
         fields = form.errors.get_json_data() if form.errors else {}
         return JsonResponse({"error": message, "fields": fields}, status=status)
     return _upload_page(request, form, error=message, status=status)
@@ -163,7 +160,7 @@ def _refuse(request: HttpRequest, form: ImportForm, message: str, *, status: int
 
 def _strict_failed(request: HttpRequest, e: StrictImportFailed) -> HttpResponse:
     report = e.report
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse(
             {
                 "error": str(e),

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.http import wants_json
 from geo.crs import STORAGE_SRID, WEB_SRID
 from geo.crs_detect import ACCEPTED_SRIDS, SRID_LABELS
 from layers import plan_edit as editing
@@ -92,14 +93,10 @@ class ContextImportForm(forms.Form):
     licence = forms.CharField(label=gettext_lazy("Licens"), max_length=200, required=False)
 
 
-def _wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
-
-
 def _refused(
     request: HttpRequest, template: str, form: forms.Form, message: str, status: int
 ) -> HttpResponse:
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"error": message}, status=status)
     return render(request, template, _import_context(form, error=message), status=status)
 
@@ -141,7 +138,7 @@ def _upload(
     except uploads.UploadRejected as e:
         return _refused(request, template, form, str(e), e.status)
     url = reverse(report, args=[batch.pk])
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"report_url": url, "batch": batch.pk}, status=201)
     return redirect(url)
 

@@ -16,12 +16,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from core.http import wants_html
 from geo.crs import WEB_SRID
 from layers import audit
 from layers.models import AuditEvent, Detaljplan, Municipality
 from layers.ogc import crs as ogc_crs
 from layers.ogc import openapi, registry
-from layers.ogc.auth import login_or_basic, wants_html
+from layers.ogc.auth import login_or_basic
 from layers.ogc.params import COMMON_PARAMETERS, BadRequest, ItemQuery, parse_items_query
 from layers.ogc.registry import Collection
 from layers.ogc.sources import Page
