@@ -55,15 +55,15 @@ class SlowDown(Exception):
 def delay_s(failures: int) -> float:
     """Seconds between password checks of an account after ``failures`` recent failures.
 
-    >>> [delay_s(n) for n in (0, 3, 4, 5, 6, 9, 40)]  # with 3 free failures, 1 s first, 60 s at most
-    [0.0, 0.0, 1.0, 2.0, 4.0, 32.0, 60.0]
+    >>> [delay_s(n) for n in (0, 2, 3, 4, 5, 8, 9, 40)]  # 3 free failures, then 1 s, at most 60 s
+    [0.0, 0.0, 1.0, 2.0, 4.0, 32.0, 60.0, 60.0]
     """
     free = int(getattr(settings, "LOGIN_SLOWDOWN_FREE", 3))
     first = float(getattr(settings, "LOGIN_SLOWDOWN_FIRST_S", 1.0))
     most = float(getattr(settings, "LOGIN_SLOWDOWN_MAX_S", 60.0))
-    if failures <= free:
+    if failures < free:
         return 0.0
-    return min(most, first * 2.0 ** min(failures - free - 1, 30))
+    return min(most, first * 2.0 ** min(failures - free, 30))
 
 
 def recent_failures(username: str, now: datetime) -> tuple[int, datetime | None]:
