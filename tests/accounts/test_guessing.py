@@ -40,7 +40,7 @@ def at(address: str, **headers: str) -> Client:
     return Client(REMOTE_ADDR=address, headers=headers)
 
 
-def attempt(client: Client, username: str, password: str = "fel-losenord") -> Any:
+def attempt(client: Client, username: str, password: str = "fel-losenord") -> Any:  # noqa: S107
     return client.post(LOGIN, {"username": username, "password": password})
 
 
