@@ -168,9 +168,7 @@ def known_device(request: HttpRequest, username: str) -> bool:
     if not raw:
         return False
     try:
-        names = signing.loads(
-            raw, salt=_DEVICE_SALT, max_age=DEVICE_COOKIE_MAX_AGE.total_seconds()
-        )
+        names = signing.loads(raw, salt=_DEVICE_SALT, max_age=DEVICE_COOKIE_MAX_AGE)
     except signing.BadSignature:
         return False
     return isinstance(names, list) and username in names
@@ -182,9 +180,7 @@ def remember_device(request: HttpRequest, response: HttpResponse, username: str)
     raw = request.COOKIES.get(DEVICE_COOKIE)
     if raw:
         try:
-            loaded = signing.loads(
-                raw, salt=_DEVICE_SALT, max_age=DEVICE_COOKIE_MAX_AGE.total_seconds()
-            )
+            loaded = signing.loads(raw, salt=_DEVICE_SALT, max_age=DEVICE_COOKIE_MAX_AGE)
             names = [str(n) for n in loaded] if isinstance(loaded, list) else []
         except signing.BadSignature:
             names = []

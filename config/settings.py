@@ -277,5 +277,21 @@ THROTTLE_SYNC_BURST = env_int("TRYGG_THROTTLE_SYNC_BURST", 400)
 THROTTLE_READ_CONCURRENCY = env_int("TRYGG_THROTTLE_READ_CONCURRENCY", 3)
 THROTTLE_READ_WAITERS = env_int("TRYGG_THROTTLE_READ_WAITERS", 18)
 THROTTLE_READ_QUEUE_MS = env_int("TRYGG_THROTTLE_READ_QUEUE_MS", 500)
+# Gallring: how many days each kind of personal data is kept before `manage.py gallra` removes it
+# (core/retention.py; what each is and why in docs/security.md). The municipality's information management
+# plan (informationshanteringsplan) decides; these are the defaults. The audit log is kept at least a year.
+RETENTION_DAYS = {
+    "incidents": env_int("TRYGG_RETAIN_INCIDENTS_DAYS", 5 * 365),
+    "import_rejections": env_int("TRYGG_RETAIN_IMPORT_REJECTIONS_DAYS", 90),
+    "audit_log": env_int("TRYGG_RETAIN_AUDIT_LOG_DAYS", 5 * 365),
+    "working_files": env_int("TRYGG_RETAIN_WORKING_FILES_DAYS", 1),
+    "observation_photos": env_int("TRYGG_RETAIN_PHOTOS_DAYS", 2 * 365),
+    "walk_free_text": env_int("TRYGG_RETAIN_WALK_TEXT_DAYS", 3 * 365),
+    "device_tokens": env_int("TRYGG_RETAIN_DEVICE_TOKENS_DAYS", 365),
+    "api_tokens": env_int("TRYGG_RETAIN_API_KEYS_DAYS", 365),
+    "login_records": env_int("TRYGG_RETAIN_LOGIN_RECORDS_DAYS", 90),
+    "sessions": env_int("TRYGG_RETAIN_SESSIONS_DAYS", 1),
+}
+
 # The largest photo a tablet may upload (surveys/photos.py); larger ones get a 413 naming the limit.
 PHOTO_MAX_BYTES = env_int("TRYGG_PHOTO_MAX_MB", 15) * 1024 * 1024

@@ -110,7 +110,8 @@ def client_address(request: HttpRequest) -> str:
     """The client's IP address (see the module's docstring for the reverse proxy)."""
     peer = str(request.META.get("REMOTE_ADDR", "") or "")
     if getattr(settings, "BEHIND_PROXY", False):
-        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        header = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
+        forwarded = [a.strip() for a in header.split(",")]
         if forwarded and forwarded[-1]:
             return forwarded[-1]
     return peer

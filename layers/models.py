@@ -659,6 +659,7 @@ class AuditEvent(models.Model):
         API_TOKEN = "api_token", "Personlig API-nyckel skapad eller återkallad"
         IMPORT_UNDONE = "import_undone", "Import ångrad"
         SENSITIVITY_CHANGE = "sensitivity_change", "Ändrat vad som är känsligt"
+        RETENTION = "gallring", "Gallring"
 
     at = models.DateTimeField("tidpunkt (UTC)", auto_now_add=True, db_index=True)
     # No database constraint and no cascade: deleting a user must not rewrite the log (it is append-only,
