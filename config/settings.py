@@ -245,6 +245,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # The document needs a login like every API call (docs/decisions/0002).
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Every operation also documents the answers of the layers around it (401, 403, 404, 429, 413).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "layers.api_schema.add_error_responses",
+    ],
 }
 
 LOGGING = {

@@ -31,6 +31,7 @@ from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
+from django.utils.cache import patch_vary_headers
 
 from accounts import api_tokens, guessing
 from core.http import json_error, wants_html
@@ -136,10 +137,18 @@ def login_or_basic(view: View) -> View:
 
     Without a login: a browser asking for HTML goes to the login page; a program gets 401 with a
     ``WWW-Authenticate`` challenge, which QGIS and GDAL answer with the credentials they hold.
+
+    Every answer, refusals included, varies on ``Cookie`` and ``Authorization``: it depends on who asks,
+    so no cache may give one user's answer to another.
     """
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = _answer(request, *args, **kwargs)
+        patch_vary_headers(response, ("Cookie", "Authorization"))
+        return response
+
+    def _answer(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         key = None if request.user.is_authenticated else presented_api_key(request)
         if key is not None:
             # A key was made from a session that gave its second factor: it stands in for that session.

@@ -390,7 +390,7 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
     _audit_sensitive(request, found, page)
     links = [
         {
-            "href": _page_url(request, query.offset),
+            "href": _page_url(request, query.offset, query.limit),
             "rel": "self",
             "type": GEOJSON,
             "title": "Den här sidan",
@@ -405,7 +405,7 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
     if query.offset + len(page.features) < page.number_matched:
         links.append(
             {
-                "href": _page_url(request, query.offset + query.limit),
+                "href": _page_url(request, query.offset + query.limit, query.limit),
                 "rel": "next",
                 "type": GEOJSON,
                 "title": "Nästa sida",
@@ -414,7 +414,7 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
     if query.offset > 0:
         links.append(
             {
-                "href": _page_url(request, max(0, query.offset - query.limit)),
+                "href": _page_url(request, max(0, query.offset - query.limit), query.limit),
                 "rel": "prev",
                 "type": GEOJSON,
                 "title": "Föregående sida",
@@ -431,8 +431,11 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
     return _geojson(body, query.crs)
 
 
-def _page_url(request: HttpRequest, offset: int) -> str:
+def _page_url(request: HttpRequest, offset: int, limit: int) -> str:
+    """The page at ``offset``; a ``limit`` asked above the maximum is written as the capped one."""
     params = request.GET.copy()
+    if "limit" in params:
+        params["limit"] = str(limit)
     params["offset"] = str(offset)
     if offset == 0:
         params.pop("offset")
