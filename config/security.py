@@ -54,9 +54,9 @@ class RequestSizeLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from django.http import JsonResponse
         from django.utils.translation import gettext as _
 
+        from core.http import error_response
         from layers.uploads import Limits
 
         limit = Limits.from_settings().max_bytes
@@ -68,7 +68,5 @@ class RequestSizeLimitMiddleware:
             message = _("Förfrågan är större än gränsen %(max)s MB") % {
                 "max": limit // (1024 * 1024)
             }
-            if request.path.startswith("/api/") or "json" in request.headers.get("Accept", ""):
-                return JsonResponse({"error": message}, status=413)
-            return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+            return error_response(request, 413, message)
         return self.get_response(request)
