@@ -31,7 +31,7 @@ class Command(BaseCommand):
         verb = "skulle gallras" if dry_run else "gallrade"
         for o in outcomes:
             self.stdout.write(
-                f"{o.rule.what}: {o.count} {verb} (sparas {o.days} dagar, "
+                f"{o.rule.what}: {o.count} {verb} (sparas {o.days} {'dag' if o.days == 1 else 'dagar'}, "
                 f"äldre än {o.cutoff:%Y-%m-%d %H:%M} UTC)"
             )
         if not dry_run:
