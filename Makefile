@@ -10,6 +10,10 @@ STAMPS := .make
 export TRYGG_DB_NAME ?= trygg
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The demo runs without debug (config/demo_settings.py): its secret key is made once, kept out of git
+# (var/ is ignored) with mode 600, and handed to Django in the environment.
+SECRET_KEY_FILE ?= var/secret_key
+DEMO_ENV = DJANGO_SETTINGS_MODULE=config.demo_settings TRYGG_SECRET_KEY="$$(cat $(SECRET_KEY_FILE))"
 
 .PHONY: help demo test check bench system db deps assets serve prod clean totp
 
@@ -46,7 +50,7 @@ mapapp/static/vendor/.stamp: node_modules/.package-lock.json scripts/vendor_asse
 assets: mapapp/static/vendor/.stamp
 
 # The English catalogue is build output: Swedish ids from the code, English from locale/en/translations/.
-I18N_SOURCES := $(shell find config geo layers surveys mapapp templates locale/en/translations \
+I18N_SOURCES := $(shell find config core geo layers surveys mapapp accounts templates locale/en/translations \
 	-name '*.py' -o -name '*.html' -o -name '*.json' -o -name '*.txt' 2>/dev/null)
 locale/en/LC_MESSAGES/django.mo: $(I18N_SOURCES) scripts/build_locale.sh scripts/po_fill.py | $(STAMPS)/venv
 	@PY=$(PY) scripts/build_locale.sh
@@ -57,14 +61,19 @@ deps: $(STAMPS)/venv assets locale/en/LC_MESSAGES/django.mo
 db: $(STAMPS)/system
 	@scripts/ensure_db.sh
 
-demo: deps db
-	@TRYGG_DEBUG=1 $(PY) manage.py migrate --no-input -v 0
-	@TRYGG_DEBUG=1 $(PY) manage.py load_demo
+$(SECRET_KEY_FILE):
+	@mkdir -p $(@D)
+	@(umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@.tmp)
+	@chmod 600 $@.tmp && mv $@.tmp $@
+
+demo: deps db $(SECRET_KEY_FILE)
+	@$(DEMO_ENV) $(PY) manage.py migrate --no-input -v 0
+	@$(DEMO_ENV) $(PY) manage.py load_demo
 	@$(MAKE) --no-print-directory serve
 
-serve:
+serve: $(SECRET_KEY_FILE)
 	@echo "Trygg runs on http://$(HOST):$(PORT)/  (stop with Ctrl-C)"
-	@TRYGG_DEBUG=1 $(VENV)/bin/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 24 \
+	@$(DEMO_ENV) $(VENV)/bin/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 24 \
 		--access-logfile - --log-level warning
 
 # As in production: nginx (deploy/nginx.conf) on $(HOST):$(PORT) in front of gunicorn, which nginx
@@ -73,8 +82,8 @@ prod: deps db
 	@HOST=$(HOST) PORT=$(PORT) PY=$(PY) scripts/serve_prod.sh
 
 # The current two-factor code of a demo user: make totp USER=admin
-totp: deps
-	@TRYGG_DEBUG=1 $(PY) manage.py demo_totp $(USER)
+totp: deps $(SECRET_KEY_FILE)
+	@$(DEMO_ENV) $(PY) manage.py demo_totp $(USER)
 
 test: deps db
 	$(VENV)/bin/pytest

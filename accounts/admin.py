@@ -1,17 +1,50 @@
-"""Administrators see every personal API key and can revoke one (the key itself is never shown here)."""
+"""Users and personal API keys in the admin.
+
+Administrators see every personal API key of their municipality's users and can revoke one (the key
+itself is never shown here). Users are listed per municipality like every other row (``ScopedAdmin``); a
+user added by an administrator who is not a superuser works in that administrator's municipality, and only
+superusers may make or unmake a superuser.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts import api_tokens
 from accounts.models import ApiToken
+from layers.admin import ScopedAdmin
+from layers.models import Membership
+from layers.tenancy import USERS, municipality_for
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(ScopedAdmin, DjangoUserAdmin[User]):
+    municipality_path = USERS
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly.append("is_superuser")  # no one grants themselves or others every permission
+        return readonly
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        home = municipality_for(request.user)
+        if not change and not request.user.is_superuser and home is not None:
+            Membership.objects.get_or_create(user=obj, defaults={"municipality": home})
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
+class ApiTokenAdmin(ScopedAdmin):
+    municipality_path = USERS + "user"
     list_display = [
         "name",
         "user",

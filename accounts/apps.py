@@ -6,4 +6,9 @@ class AccountsConfig(AppConfig):
     verbose_name = "Konton och säkerhet"
 
     def ready(self) -> None:
-        from accounts import signals  # noqa: F401  (connects the audit-log receivers)
+        from accounts import (
+            retention,
+            signals,  # noqa: F401  (connects the audit-log receivers)
+        )
+
+        retention.connect()

@@ -11,7 +11,9 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import guessing
 from accounts.policy import ABSOLUTE_TIMEOUT, SESSION_REFRESH, requires_two_factor
+from core.http import wants_json
 
 LOGIN_AT = "trygg_login_at"
 SEEN_AT = "trygg_seen_at"
@@ -63,13 +65,40 @@ class RequireTwoFactorMiddleware:
             and not user.is_verified()  # type: ignore[attr-defined]  # set by django_otp's middleware
             and requires_two_factor(user)
         ):
-            if _wants_json(request):
+            if wants_json(request):
                 return JsonResponse(
                     {"error": "two-factor verification required", "verify": reverse("otp-verify")},
                     status=403,
                 )
             return redirect(f"{reverse('otp-verify')}?next={request.get_full_path()}")
         return self.get_response(request)
+
+
+class LoginGuardMiddleware:
+    """The login forms (the pages' and the admin's) pass ``accounts.guessing`` before any password is
+    checked; a successful login marks the browser as a known device of that user."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self._paths: frozenset[str] | None = None
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method != "POST" or request.path not in self._login_paths():
+            return self.get_response(request)
+        username = str(request.POST.get("username", ""))[:150]
+        try:
+            guessing.before_password_check(request, username)
+        except guessing.SlowDown as e:
+            return guessing.too_many(request, e.message, e.wait_s)
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            guessing.remember_device(request, response, request.user.get_username())
+        return response
+
+    def _login_paths(self) -> frozenset[str]:
+        if self._paths is None:
+            self._paths = frozenset({reverse("login"), reverse("admin:login")})
+        return self._paths
 
 
 def _read_time(value: object) -> datetime | None:
@@ -81,14 +110,7 @@ def _read_time(value: object) -> datetime | None:
         return None
 
 
-def _wants_json(request: HttpRequest) -> bool:
-    return not request.path.startswith(("/admin/",)) and (
-        request.path.startswith(("/api/", "/ogc/", "/tiles/"))
-        or "application/json" in request.headers.get("Accept", "")
-    )
-
-
 def _expired(request: HttpRequest) -> HttpResponse:
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"error": "the session has expired; log in again"}, status=401)
     return redirect(f"{reverse('login')}?next={request.get_full_path()}")

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from accounts.middleware import LOGIN_AT
 from layers import audit
 from layers.models import AuditEvent
+from layers.tenancy import current_request
 
 
 @receiver(user_logged_in, dispatch_uid="accounts.audit_login")
@@ -46,7 +47,6 @@ def _login_failed(
     )
 
 
-@receiver(m2m_changed, sender=User.groups.through, dispatch_uid="accounts.audit_groups")
 @receiver(
     m2m_changed, sender=User.user_permissions.through, dispatch_uid="accounts.audit_user_perms"
 )
@@ -60,6 +60,7 @@ def _permissions_changed(
         return
     audit.record(
         AuditEvent.Action.PERMISSION_CHANGE,
+        request=current_request(),
         object_type=f"{type(instance).__name__}:{instance.pk}",
         count=len(pk_set or ()),
         detail={
@@ -69,6 +70,44 @@ def _permissions_changed(
             "target": str(instance),
         },
     )
+
+
+def _roles_of(user_id: int) -> list[str]:
+    return sorted(Group.objects.filter(user__id=user_id).values_list("name", flat=True))
+
+
+@receiver(m2m_changed, sender=User.groups.through, dispatch_uid="accounts.audit_groups")
+def _roles_changed(
+    sender: Any,
+    instance: Any,
+    action: str,
+    reverse: bool,
+    pk_set: set[int] | None,
+    **kwargs: Any,
+) -> None:
+    """Granting or removing a role (a group), from either side: each user's roles before and after."""
+    if action.startswith("pre_"):
+        if not reverse:
+            users = [instance.pk]
+        elif pk_set:
+            users = sorted(pk_set)
+        else:  # group.user_set.clear()
+            users = list(instance.user_set.values_list("pk", flat=True))
+        instance._roles_before = {pk: _roles_of(pk) for pk in users}
+        return
+    before_by_user: dict[int, list[str]] = instance.__dict__.pop("_roles_before", {})
+    names = dict(User.objects.filter(pk__in=before_by_user).values_list("pk", "username"))
+    for pk, before in before_by_user.items():
+        after = _roles_of(pk)
+        if after == before:
+            continue
+        audit.record(
+            AuditEvent.Action.PERMISSION_CHANGE,
+            request=current_request(),
+            object_type=f"User:{pk}",
+            count=1,
+            detail={"what": "roles", "target": names.get(pk, ""), "before": before, "after": after},
+        )
 
 
 @receiver(pre_save, sender=User, dispatch_uid="accounts.audit_user_flags")
@@ -84,22 +123,50 @@ def _user_flags_changed(sender: Any, instance: User, **kwargs: Any) -> None:
     if changed:
         audit.record(
             AuditEvent.Action.PERMISSION_CHANGE,
+            request=current_request(),
             object_type=f"User:{instance.pk}",
-            detail={"changed": changed, "target": instance.username},
+            detail={
+                "changed": changed,
+                "target": instance.username,
+                "before": {k: v[0] for k, v in changed.items()},
+                "after": {k: v[1] for k, v in changed.items()},
+            },
         )
+
+
+@receiver(pre_save, sender="layers.Membership", dispatch_uid="accounts.audit_membership_before")
+def _membership_before(sender: Any, instance: Any, **kwargs: Any) -> None:
+    instance._municipality_before = (
+        sender.objects.filter(pk=instance.pk)
+        .values_list("municipality__kommunkod", flat=True)
+        .first()
+        if instance.pk is not None
+        else None
+    )
 
 
 @receiver(post_save, sender="layers.Membership", dispatch_uid="accounts.audit_membership_saved")
 @receiver(post_delete, sender="layers.Membership", dispatch_uid="accounts.audit_membership_deleted")
 def _membership_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A user placed in, moved to or taken out of a municipality: its kommunkod before and after."""
+    deleted = "created" not in kwargs
+    if deleted:
+        before, after = instance.municipality.kommunkod, None
+    else:
+        before = instance.__dict__.pop("_municipality_before", None)
+        after = instance.municipality.kommunkod
+        if before == after:
+            return
     audit.record(
         AuditEvent.Action.PERMISSION_CHANGE,
+        request=current_request(),
         object_type=f"User:{instance.user_id}",
         detail={
             "what": "Membership",
+            "target": str(instance.user),
             "municipality": instance.municipality.kommunkod,
-            "action": "deleted"
-            if "created" not in kwargs
-            else ("created" if kwargs["created"] else "changed"),
+            "action": "deleted" if deleted else ("created" if kwargs["created"] else "changed"),
+            "before": before,
+            "after": after,
         },
     )

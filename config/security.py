@@ -14,6 +14,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.http import error_response
+
 # No 'unsafe-inline' anywhere: templates carry no inline <script>, <style> or style="" attributes; data
 # goes to scripts in data-* attributes or <script type="application/json"> (json_script), which never runs.
 # Leaflet's inline positioning is set through the CSSOM (element.style.x), which CSP allows.
@@ -143,17 +145,8 @@ class RequestSizeLimitMiddleware:
             "max": _megabytes(limit.max_bytes),
             "what": limit.name,
         }
-        wants_json = (
-            request.path_info.startswith(("/api/", "/ogc", "/tiles/", "/export/"))
-            or "json" in request.headers.get("Accept", "")
-            or "json" in (request.content_type or "")
-        )
-        if wants_json:
-            body: dict[str, object] = {"error": message}
-            if limit.field:
-                body["fields"] = {limit.field: [message]}
-            return JsonResponse(body, status=413)
-        return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        fields = {limit.field: [message]} if limit.field else None
+        return error_response(request, 413, message, fields=fields)
 
 
 class ForwardedClientMiddleware:

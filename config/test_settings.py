@@ -7,6 +7,9 @@ from pathlib import Path
 os.environ.setdefault("TRYGG_SECRET_KEY", "test-only-secret-key-" + "x" * 40)
 os.environ.setdefault("TRYGG_HTTPS", "0")  # the test client and live server speak plain http
 os.environ.setdefault("TRYGG_THROTTLE", "0")  # on in production; its own tests turn it on
+# Every test logs in from 127.0.0.1: the per-address login budget would refuse the suite's logins. Its own
+# tests set it low (tests/accounts/test_guessing.py).
+os.environ.setdefault("TRYGG_LOGIN_PER_ADDRESS_PER_MIN", "1000000")
 
 from config.settings import *  # noqa: F403
 

@@ -7,7 +7,11 @@ class LayersConfig(AppConfig):
     verbose_name = "Lager"
 
     def ready(self) -> None:
+        from layers import retention, sensitivity
         from layers.roles import ensure_roles
+
+        sensitivity.connect()
+        retention.connect()
 
         # After every app's post_migrate (including the test database's): permissions of an app exist
         # only once its own post_migrate has run, and surveys migrates after layers.

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from core.http import client_address
 from layers.models import AuditEvent
 from layers.roles import AnyUser
 
@@ -32,5 +33,5 @@ def record(
         object_type=object_type,
         count=count,
         detail=detail or {},
-        ip=request.META.get("REMOTE_ADDR") if request is not None else None,
+        ip=(client_address(request) or None) if request is not None else None,
     )

@@ -201,6 +201,11 @@ class IncidentCategory(models.Model):
         verbose_name = "händelsekategori"
         verbose_name_plural = "händelsekategorier"
         ordering = ["code"]
+        # Whether a category or a focus area is sensitive decides who sees incidents as points: only
+        # administrators change it (layers/sensitivity.py, decision 0621).
+        permissions = [
+            ("change_sensitivity", "Får ändra vad som är känsligt (kategorier och fokusområden)")
+        ]
 
     def __str__(self) -> str:
         return self.label
@@ -685,6 +690,8 @@ class AuditEvent(models.Model):
             "calibration_override",
             "Kalibrerade vikter använda trots att en enkel prognos var bättre",
         )
+        SENSITIVITY_CHANGE = "sensitivity_change", "Ändrat vad som är känsligt"
+        RETENTION = "gallring", "Gallring"
 
     at = models.DateTimeField("tidpunkt (UTC)", auto_now_add=True, db_index=True)
     # No database constraint and no cascade: deleting a user must not rewrite the log (it is append-only,

@@ -13,6 +13,8 @@ from django.contrib.auth.models import AnonymousUser, Group, Permission, User
 from django.db.models import Q
 
 SENSITIVE_PERMISSION = "layers.view_sensitive_incident"
+# Changing whether a category or focus area is sensitive: administrators only (layers/sensitivity.py).
+SENSITIVITY_PERMISSION = "layers.change_sensitivity"
 # Importing incidents, and undoing an import, needs both (analysts and administrators).
 IMPORT_PERMISSIONS = ("layers.add_incident", "layers.add_importbatch")
 
@@ -114,6 +116,11 @@ def ensure_roles(**_: Any) -> None:
 def can_view_sensitive(user: AnyUser) -> bool:
     """True when ``user`` may see sensitive incidents as points (analysts and administrators)."""
     return bool(user.is_active and user.has_perm(SENSITIVE_PERMISSION))
+
+
+def can_change_sensitivity(user: AnyUser) -> bool:
+    """True when ``user`` may change what is sensitive (administrators; analysts may not)."""
+    return bool(user.is_active and user.has_perm(SENSITIVITY_PERMISSION))
 
 
 def can_import(user: AnyUser) -> bool:

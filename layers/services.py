@@ -10,7 +10,7 @@ from django.contrib.gis.gdal import DataSource
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.db import transaction
 
-from layers import reference
+from layers import reference, sensitivity
 from layers.geometry import as_multipolygon
 from layers.models import (
     District,
@@ -20,6 +20,7 @@ from layers.models import (
     Office,
     StatisticalArea,
 )
+from layers.roles import AnyUser
 
 # Upplands Väsby's three local BRÅ councils and the first digit of their NYKO codes.
 VASBY_DISTRICTS: tuple[tuple[str, str, str], ...] = (
@@ -70,8 +71,25 @@ def save_category(
     label_en: str = "",
     focus_area: FocusArea | None,
     sensitive: bool = False,
+    by: AnyUser | None = None,
 ) -> IncidentCategory:
-    """Create or update a category; a category in a sensitive focus area is always sensitive."""
+    """Create or update a category; a category in a sensitive focus area is always sensitive.
+
+    ``by``: the user making the change. Changing whether an existing category is sensitive, or its focus
+    area, needs an administrator (``core.errors.NotAllowed`` otherwise, nothing written) and is written to
+    the audit log (layers/sensitivity.py); without ``by`` (the reference data of a command) it is audited
+    as the system's.
+    """
+    with sensitivity.acting_as(by):
+        return _save_category(
+            code=code, label=label, label_en=label_en, focus_area=focus_area, sensitive=sensitive
+        )
+
+
+@transaction.atomic
+def _save_category(
+    *, code: str, label: str, label_en: str, focus_area: FocusArea | None, sensitive: bool
+) -> IncidentCategory:
     category, _ = IncidentCategory.objects.update_or_create(
         code=code,
         defaults={

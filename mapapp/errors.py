@@ -9,21 +9,17 @@ from __future__ import annotations
 import sys
 
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.template import loader
+
+from core.http import json_error, wants_json
 
 RETRY_AFTER_S = 30
 
 
-def _wants_json(request: HttpRequest) -> bool:
-    return request.path.startswith(
-        ("/api/", "/ogc/", "/tiles/")
-    ) or "application/json" in request.headers.get("Accept", "")
-
-
 def _page(request: HttpRequest, template: str, status: int, message: str) -> HttpResponse:
-    if _wants_json(request):
-        return JsonResponse({"error": message}, status=status)
+    if wants_json(request):
+        return json_error(message, status)
     try:
         body = str(loader.render_to_string(template, {"request_path": request.path}))
     except Exception:

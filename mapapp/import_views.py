@@ -26,6 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core import csvfile
+from core.http import wants_json
 from layers import uploads
 from layers.importers.incidents import (
     StrictImportFailed,
@@ -36,9 +37,10 @@ from layers.importers.incidents import (
 )
 from layers.importers.mapping import MappingError
 from layers.importers.profiles import available, save_profile
-from layers.models import ImportBatch, IncidentCategory, Municipality
+from layers.models import ImportBatch, IncidentCategory
 from layers.queries import default_municipality
 from layers.roles import can_import
+from layers.tenancy import own_municipality_or_404
 from layers.uploads import UploadRejected
 from mapapp.import_forms import ImportForm
 
@@ -63,14 +65,10 @@ def import_permission_required(view: View) -> View:
     return wrapped
 
 
-def _wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
-
-
 def _form(request: HttpRequest, data: Any = None, files: Any = None) -> ImportForm:
-    municipalities = list(Municipality.objects.order_by("pk"))
-    profiles = available(municipalities[0] if len(municipalities) == 1 else default_municipality())
-    return ImportForm(data, files, municipalities=municipalities, profiles=profiles)
+    municipality = own_municipality_or_404()
+    # One choice: another municipality's code is refused by the form (400 naming the field).
+    return ImportForm(data, files, municipalities=[municipality], profiles=available(municipality))
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -82,7 +80,7 @@ def upload(request: HttpRequest) -> HttpResponseBase:
     if not form.is_valid():
         return _refuse(request, form, _("Formuläret är inte fullständigt ifyllt."), status=400)
     data = form.cleaned_data
-    municipality = Municipality.objects.get(kommunkod=data["municipality"])
+    municipality = own_municipality_or_404()
     profile = data["resolved_profile"]
     upload_file = data["file"]
     job = data.get("job")
@@ -117,7 +115,7 @@ def upload(request: HttpRequest) -> HttpResponseBase:
         except MappingError as e:
             return _refuse(request, form, str(e), status=422)
     url = reverse("import:report", args=[batch.pk])
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"report_url": url, "batch": batch.pk}, status=201)
     return _see_other(url)
 
@@ -132,7 +130,9 @@ def _upload_page(
     request: HttpRequest, form: ImportForm, *, error: str = "", status: int = 200
 ) -> HttpResponse:
     batches = (
-        ImportBatch.objects.filter(kind=ImportBatch.Kind.INCIDENTS)
+        ImportBatch.objects.filter(
+            kind=ImportBatch.Kind.INCIDENTS, municipality=default_municipality()
+        )
         .select_related("created_by", "municipality")
         .order_by("-created_at")[:RECENT_BATCHES]
     )
@@ -151,7 +151,7 @@ def _upload_page(
 
 
 def _refuse(request: HttpRequest, form: ImportForm, message: str, *, status: int) -> HttpResponse:
-    if _wants_json(request):
+    if wants_json(request):
         fields = form.errors.get_json_data() if form.errors else {}
         return JsonResponse({"error": message, "fields": fields}, status=status)
     return _upload_page(request, form, error=message, status=status)
@@ -159,7 +159,7 @@ def _refuse(request: HttpRequest, form: ImportForm, message: str, *, status: int
 
 def _strict_failed(request: HttpRequest, e: StrictImportFailed) -> HttpResponse:
     report = e.report
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse(
             {
                 "error": str(e),

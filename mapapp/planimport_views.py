@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.http import wants_json
 from geo.crs import STORAGE_SRID, WEB_SRID
 from geo.crs_detect import ACCEPTED_SRIDS, SRID_LABELS
 from layers import plan_edit as editing
@@ -38,6 +39,7 @@ from layers.models import (
     PlanZone,
 )
 from layers.queries import default_municipality
+from layers.tenancy import own_municipality_or_404
 
 SRID_CHOICES = [("", gettext_lazy("Enligt filen"))] + [
     (str(srid), f"{SRID_LABELS[srid]} (EPSG:{srid})") for srid in sorted(ACCEPTED_SRIDS)
@@ -91,14 +93,10 @@ class ContextImportForm(forms.Form):
     licence = forms.CharField(label=gettext_lazy("Licens"), max_length=200, required=False)
 
 
-def _wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
-
-
 def _refused(
     request: HttpRequest, template: str, form: forms.Form, message: str, status: int
 ) -> HttpResponse:
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"error": message}, status=status)
     return render(request, template, _import_context(form, error=message), status=status)
 
@@ -108,7 +106,11 @@ def _import_context(form: forms.Form, **extra: Any) -> dict[str, Any]:
 
 
 def _recent(kind: str) -> list[ImportBatch]:
-    return list(ImportBatch.objects.filter(kind=kind).select_related("created_by")[:10])
+    return list(
+        ImportBatch.objects.filter(kind=kind, municipality=default_municipality()).select_related(
+            "created_by"
+        )[:10]
+    )
 
 
 def _upload(
@@ -136,7 +138,7 @@ def _upload(
     except uploads.UploadRejected as e:
         return _refused(request, template, form, str(e), e.status)
     url = reverse(report, args=[batch.pk])
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"report_url": url, "batch": batch.pk}, status=201)
     return redirect(url)
 
@@ -153,7 +155,7 @@ def plan_import(request: HttpRequest) -> HttpResponse:
         return detaljplan.import_detaljplan(
             path,
             original_name=name,
-            municipality=default_municipality(),
+            municipality=own_municipality_or_404(),
             plan_id=data["plan_id"],
             name=data["name"],
             kind=data["kind"],
@@ -226,7 +228,7 @@ def context_import(request: HttpRequest) -> HttpResponse:
         return context.import_context(
             path,
             original_name=name,
-            municipality=default_municipality(),
+            municipality=own_municipality_or_404(),
             layer_name=data["layer_name"],
             mapping=context.parse_mapping(data["mapping"]),
             source_layers=[s.strip() for s in data["source_layers"].split(",") if s.strip()],

@@ -1,5 +1,6 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
@@ -7,7 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
-from layers.admin import MapAdmin
+from layers.admin import MapAdmin, ScopedAdmin
+from layers.tenancy import may_work_in
 from surveys import models
 from surveys.auth import issue_device_token, revoke_device_token
 
@@ -27,7 +29,8 @@ class TrygghetsvandringAdmin(MapAdmin):
 
 
 @admin.register(models.WalkParticipants)
-class WalkParticipantsAdmin(admin.ModelAdmin[models.WalkParticipants]):
+class WalkParticipantsAdmin(ScopedAdmin):
+    municipality_path = "walk__municipality"
     list_display = ["walk", "gender", "age_group", "count"]
 
 
@@ -47,7 +50,8 @@ class ObservationAdmin(MapAdmin):
 
 
 @admin.register(models.ObservationPhoto)
-class ObservationPhotoAdmin(admin.ModelAdmin[models.ObservationPhoto]):
+class ObservationPhotoAdmin(ScopedAdmin):
+    municipality_path = "observation__municipality"
     list_display = ["client_uuid", "observation", "width", "height", "uploaded_at"]
     exclude = ["image", "thumbnail"]  # files are served only through the permission-checked view
     readonly_fields = ["client_uuid", "observation", "width", "height", "sha256", "uploaded_at"]
@@ -61,7 +65,7 @@ class ActionEventInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(models.Action)
-class ActionAdmin(admin.ModelAdmin[models.Action]):
+class ActionAdmin(ScopedAdmin):
     list_display = ["title", "office", "status", "due_date", "generated"]
     list_filter = ["status", "office"]
     search_fields = ["title", "description"]
@@ -97,19 +101,41 @@ class ActionAdmin(admin.ModelAdmin[models.Action]):
 
 
 @admin.register(models.ActionEvent)
-class ActionEventAdmin(admin.ModelAdmin[models.ActionEvent]):
+class ActionEventAdmin(ScopedAdmin):
+    municipality_path = "action__municipality"
     list_display = ["action", "at", "from_status", "to_status", "by"]
 
 
 @admin.register(models.CitizenSurveyResponse)
-class CitizenSurveyResponseAdmin(admin.ModelAdmin[models.CitizenSurveyResponse]):
+class CitizenSurveyResponseAdmin(ScopedAdmin):
     list_display = ["survey", "row_number", "area_name", "statistical_area", "age_band", "gender"]
     list_filter = ["survey", "statistical_area"]
 
 
+class DeviceTokenForm(forms.ModelForm[models.DeviceToken]):
+    class Meta:
+        model = models.DeviceToken
+        fields = ["municipality", "name", "user", "expires_at"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        user, municipality = data.get("user"), data.get("municipality")
+        if user is not None and municipality is not None and not may_work_in(user, municipality):
+            self.add_error(
+                "user",
+                _("%(user)s arbetar inte i %(muni)s: enhetsnyckeln kan inte gälla där")
+                % {"user": user.username, "muni": municipality},
+            )
+        return data
+
+
 @admin.register(models.DeviceToken)
-class DeviceTokenAdmin(admin.ModelAdmin[models.DeviceToken]):
-    """Issue and revoke tablets' device tokens. The token is shown once, on the page after "Spara"."""
+class DeviceTokenAdmin(ScopedAdmin):
+    """Issue and revoke tablets' device tokens. The token is shown once, on the page after "Spara".
+
+    A token works only in the municipality its user works in (``layers.tenancy.may_work_in``)."""
+
+    form = DeviceTokenForm
 
     list_display = [
         "name",

@@ -6,4 +6,9 @@ class SurveysConfig(AppConfig):
     verbose_name = "Trygghetsvandringar och åtgärder"
 
     def ready(self) -> None:
-        from surveys import schema  # noqa: F401  registers the device token with drf-spectacular
+        from surveys import (
+            retention,
+            schema,  # noqa: F401  registers the device token with drf-spectacular
+        )
+
+        retention.connect()

@@ -15,11 +15,14 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from core.errors import NotInMunicipality
 from layers import audit
 from layers.models import AuditEvent, Municipality
+from layers.tenancy import may_work_in, municipality_for
 from surveys.models import DeviceToken
 
 TOKEN_PREFIX = "trygg_"  # noqa: S105  (a public prefix, not a secret)
@@ -42,7 +45,17 @@ def issue_device_token(
     expires_at: datetime | None = None,
     request: HttpRequest | None = None,
 ) -> tuple[DeviceToken, str]:
-    """Create a token for a device; returns the row and the token, which is never stored or shown again."""
+    """Create a token for a device; returns the row and the token, which is never stored or shown again.
+
+    The token works only in ``municipality``, which must be the one ``user`` works in
+    (``layers.tenancy.may_work_in``); otherwise ``core.errors.NotInMunicipality`` is raised and nothing
+    is stored.
+    """
+    if not may_work_in(user, municipality):
+        raise NotInMunicipality(
+            _("%(user)s arbetar inte i %(muni)s: enhetsnyckeln kan inte gälla där")
+            % {"user": user.username, "muni": municipality}
+        )
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = DeviceToken.objects.create(
         municipality=municipality,
@@ -114,6 +127,12 @@ class DeviceTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("the device token has expired")
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed("the device's user is deactivated")
+        if not may_work_in(token.user, token.municipality):
+            # The user moved to another municipality (or the token predates this check): the token
+            # must not keep writing where its user no longer works.
+            raise exceptions.AuthenticationFailed(
+                "the device's user does not work in the token's municipality"
+            )
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
             DeviceToken.objects.filter(pk=token.pk).update(last_used_at=now)
@@ -127,7 +146,5 @@ def request_municipality(request: Request | Any) -> Municipality | None:
     """The municipality a device token is bound to; for a session, the user's own (layers.tenancy)."""
     auth = getattr(request, "auth", None)
     if isinstance(auth, DeviceToken):
-        return auth.municipality
-    from layers.tenancy import municipality_for
-
+        return auth.municipality  # checked against the user's own at authentication
     return municipality_for(request.user)

@@ -143,7 +143,13 @@ class WalkOut(serializers.Serializer[dict[str, Any]]):
     id = serializers.IntegerField()
     name = serializers.CharField()
     walked_on = serializers.DateField()
-    start_time = serializers.TimeField(allow_null=True)
+    # Local (Swedish) time as the walk page shows it, "19:00": typed as a string with its pattern, since
+    # OpenAPI's format "time" would promise seconds and an offset.
+    start_time = serializers.RegexField(
+        r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+        allow_null=True,
+        help_text="Start time, local time (Europe/Stockholm), HH:MM",
+    )
     light = serializers.CharField()
     status = serializers.CharField()
     district = serializers.CharField(allow_null=True)

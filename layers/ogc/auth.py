@@ -31,8 +31,10 @@ from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
+from django.utils.cache import patch_vary_headers
 
-from accounts import api_tokens
+from accounts import api_tokens, guessing
+from core.http import json_error, wants_html
 from layers import audit
 from layers.models import AuditEvent
 from layers.roles import needs_second_factor
@@ -97,7 +99,11 @@ def presented_api_key(request: HttpRequest) -> tuple[str, str | None] | None:
 
 
 def basic_user(request: HttpRequest) -> User | None:
-    """The user named by a valid ``Authorization: Basic`` header, or None."""
+    """The user named by a valid ``Authorization: Basic`` header, or None.
+
+    A password is checked only when ``accounts.guessing`` allows it now; otherwise ``SlowDown`` is raised
+    (a remembered login is not a new check and is not slowed).
+    """
     header = request.headers.get("Authorization", "")
     scheme, _, encoded = header.partition(" ")
     if scheme.lower() != "basic" or not encoded:
@@ -113,6 +119,7 @@ def basic_user(request: HttpRequest) -> User | None:
     remembered = _from_memory(digest)
     if remembered is not None:
         return remembered
+    guessing.before_password_check(request, username)  # raises SlowDown
     user = authenticate(request, username=username, password=password)
     if not isinstance(user, User) or not user.is_active:
         # authenticate() has sent user_login_failed: accounts.signals writes it to the audit log.
@@ -125,24 +132,23 @@ def _second_factor_required(user: User) -> bool:
     return bool(getattr(settings, "REQUIRE_TWO_FACTOR", True)) and needs_second_factor(user)
 
 
-def wants_html(request: HttpRequest) -> bool:
-    if request.GET.get("f") == "html":
-        return True
-    if request.GET.get("f"):
-        return False
-    accept = request.headers.get("Accept", "")
-    return "text/html" in accept and "json" not in accept.split("text/html")[0]
-
-
 def login_or_basic(view: View) -> View:
     """Like login_required, but a program may send HTTP Basic instead of a session cookie.
 
     Without a login: a browser asking for HTML goes to the login page; a program gets 401 with a
     ``WWW-Authenticate`` challenge, which QGIS and GDAL answer with the credentials they hold.
+
+    Every answer, refusals included, varies on ``Cookie`` and ``Authorization``: it depends on who asks,
+    so no cache may give one user's answer to another.
     """
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = _answer(request, *args, **kwargs)
+        patch_vary_headers(response, ("Cookie", "Authorization"))
+        return response
+
+    def _answer(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         key = None if request.user.is_authenticated else presented_api_key(request)
         if key is not None:
             # A key was made from a session that gave its second factor: it stands in for that session.
@@ -153,7 +159,10 @@ def login_or_basic(view: View) -> View:
                 )
             request.user = key_user
         if not request.user.is_authenticated:
-            user = basic_user(request)
+            try:
+                user = basic_user(request)
+            except guessing.SlowDown as e:
+                return guessing.too_many(request, e.message, e.wait_s)
             if user is not None and _second_factor_required(user):
                 audit.record(
                     AuditEvent.Action.LOGIN_FAILED,
@@ -187,8 +196,9 @@ def login_or_basic(view: View) -> View:
 
 
 def _unauthenticated(message: str) -> JsonResponse:
-    response = JsonResponse(
-        {"code": "NotAuthenticated", "description": message, "error": message}, status=401
+    return json_error(
+        message,
+        401,
+        headers={"WWW-Authenticate": f'Basic realm="{REALM}", charset="UTF-8"'},
+        extra={"code": "NotAuthenticated", "description": message},
     )
-    response["WWW-Authenticate"] = f'Basic realm="{REALM}", charset="UTF-8"'
-    return response

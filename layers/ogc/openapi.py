@@ -63,6 +63,8 @@ def _responses(ok: dict[str, Any], *, not_found: bool = True) -> dict[str, Any]:
         "200": ok,
         "400": {"$ref": "#/components/responses/BadRequest"},
         "401": {"$ref": "#/components/responses/NotAuthenticated"},
+        "403": {"$ref": "#/components/responses/Forbidden"},
+        "429": {"$ref": "#/components/responses/TooManyRequests"},
     }
     if not_found:
         responses["404"] = {"$ref": "#/components/responses/NotFound"}
@@ -260,6 +262,14 @@ def _components(collections: list[Collection]) -> dict[str, Any]:
     schemas: dict[str, Any] = {
         "link": link,
         "exception": exception,
+        "error": {
+            "type": "object",
+            "required": ["error"],
+            "properties": {
+                "error": {"type": "string"},
+                "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+        },
         "geometry": {
             "type": "object",
             "nullable": True,
@@ -314,7 +324,14 @@ def _components(collections: list[Collection]) -> dict[str, Any]:
             "basicAuth": {
                 "type": "http",
                 "scheme": "basic",
-                "description": "Trygg-användarens eget användarnamn och lösenord (QGIS, GDAL, skript).",
+                "description": "Trygg-användarens eget användarnamn och lösenord, eller en personlig "
+                "API-nyckel som lösenord (QGIS, GDAL, skript).",
+            },
+            "bearerAuth": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "En personlig API-nyckel (/konto/api-nycklar/): "
+                "Authorization: Bearer tryggapi_…",
             },
             "sessionCookie": {
                 "type": "apiKey",
@@ -348,7 +365,8 @@ def _components(collections: list[Collection]) -> dict[str, Any]:
                 "name": "limit",
                 "in": "query",
                 "required": False,
-                "description": f"Högst så många objekt per sida (standard {DEFAULT_LIMIT}, högst {MAX_LIMIT}).",
+                "description": f"Högst så många objekt per sida (standard {DEFAULT_LIMIT}); ett större "
+                f"värde än {MAX_LIMIT} ger {MAX_LIMIT} (OGC API – Features).",
                 "schema": {
                     "type": "integer",
                     "minimum": 1,
@@ -415,6 +433,17 @@ def _components(collections: list[Collection]) -> dict[str, Any]:
             "NotFound": {
                 "description": "Finns inte, eller syns inte för användaren.",
                 "content": error_content,
+            },
+            "Forbidden": {
+                "description": "Kontot måste logga in med en andra faktor (använd webbläsaren eller "
+                "en personlig API-nyckel).",
+                "content": error_content,
+            },
+            "TooManyRequests": {
+                "description": "För många förfrågningar eller inloggningsförsök; försök igen efter "
+                "Retry-After sekunder.",
+                "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+                "content": {JSON: {"schema": {"$ref": "#/components/schemas/error"}}},
             },
         },
         "schemas": schemas,
@@ -501,7 +530,7 @@ def document(*, server_url: str, collections: list[Collection]) -> dict[str, Any
             "endast för behöriga; övriga ser dem som rutor (sensitive-incident-cells).",
         },
         "servers": [{"url": server_url}],
-        "security": [{"basicAuth": []}, {"sessionCookie": []}],
+        "security": [{"basicAuth": []}, {"bearerAuth": []}, {"sessionCookie": []}],
         "tags": [
             {"name": "tjänst"},
             *({"name": c.id, "description": c.title} for c in collections),

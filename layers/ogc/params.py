@@ -77,7 +77,7 @@ def parse_items_query(
     if "bbox-crs" in query and "bbox" not in query:
         raise BadRequest("bbox-crs", "is only meaningful together with bbox")
     return ItemQuery(
-        limit=parse_int(query.get("limit"), "limit", DEFAULT_LIMIT, 1, max_limit),
+        limit=parse_limit(query.get("limit"), max_limit),
         offset=parse_int(query.get("offset"), "offset", 0, 0, MAX_OFFSET),
         bbox=parse_bbox(bbox, bbox_crs) if (bbox := query.get("bbox")) is not None else None,
         interval=parse_datetime_param(when)
@@ -97,14 +97,29 @@ def _crs(value: str | None, param: str) -> ogc_crs.OutputCrs:
         raise BadRequest(param, str(e)) from e
 
 
-def parse_int(value: str | None, param: str, default: int, low: int, high: int) -> int:
+def parse_limit(value: str | None, high: int = MAX_LIMIT) -> int:
+    """``limit``: a whole number of at least 1; above ``high`` it is capped to ``high``, not refused
+    (OGC API – Features, Part 1, /req/core/fc-limit-response-1: the server uses its maximum instead).
+
+    >>> parse_limit(None), parse_limit("25"), parse_limit("10001"), parse_limit("9" * 40)
+    (100, 25, 10000, 10000)
+    """
+    if value is None:
+        return DEFAULT_LIMIT
+    return min(parse_int(value, "limit", DEFAULT_LIMIT, 1, None), high)
+
+
+def parse_int(value: str | None, param: str, default: int, low: int, high: int | None) -> int:
     if value is None:
         return default
     try:
         number = int(value.strip())
     except ValueError as e:
         raise BadRequest(param, f"must be a whole number, got {value[:40]!r}") from e
-    if not low <= number <= high:
+    if high is None:
+        if number < low:
+            raise BadRequest(param, f"must be at least {low}")
+    elif not low <= number <= high:
         raise BadRequest(param, f"must be between {low} and {high}")
     return number
 

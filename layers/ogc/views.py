@@ -16,12 +16,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from core.http import wants_html
 from geo.crs import WEB_SRID
 from layers import audit
 from layers.models import AuditEvent, Detaljplan, Municipality
 from layers.ogc import crs as ogc_crs
 from layers.ogc import openapi, registry
-from layers.ogc.auth import login_or_basic, wants_html
+from layers.ogc.auth import login_or_basic
 from layers.ogc.params import COMMON_PARAMETERS, BadRequest, ItemQuery, parse_items_query
 from layers.ogc.registry import Collection
 from layers.ogc.sources import Page
@@ -393,7 +394,7 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
     _audit_sensitive(request, found, page)
     links = [
         {
-            "href": _page_url(request, query.offset),
+            "href": _page_url(request, query.offset, query.limit),
             "rel": "self",
             "type": GEOJSON,
             "title": "Den här sidan",
@@ -408,7 +409,7 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
     if query.offset + len(page.features) < page.number_matched:
         links.append(
             {
-                "href": _page_url(request, query.offset + query.limit),
+                "href": _page_url(request, query.offset + query.limit, query.limit),
                 "rel": "next",
                 "type": GEOJSON,
                 "title": "Nästa sida",
@@ -417,7 +418,7 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
     if query.offset > 0:
         links.append(
             {
-                "href": _page_url(request, max(0, query.offset - query.limit)),
+                "href": _page_url(request, max(0, query.offset - query.limit), query.limit),
                 "rel": "prev",
                 "type": GEOJSON,
                 "title": "Föregående sida",
@@ -434,8 +435,11 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
     return _geojson(body, query.crs)
 
 
-def _page_url(request: HttpRequest, offset: int) -> str:
+def _page_url(request: HttpRequest, offset: int, limit: int) -> str:
+    """The page at ``offset``; a ``limit`` asked above the maximum is written as the capped one."""
     params = request.GET.copy()
+    if "limit" in params:
+        params["limit"] = str(limit)
     params["offset"] = str(offset)
     if offset == 0:
         params.pop("offset")

@@ -220,7 +220,7 @@ def test_properties_filter_by_queryables(bra_client: Client) -> None:
     "query",
     [
         "limit=0",
-        "limit=10001",
+        "limit=-5",
         "limit=many",
         "offset=-1",
         "bbox=1,2,3",
@@ -406,11 +406,61 @@ def test_basic_is_refused_for_users_who_must_give_a_second_factor(role: str) -> 
     IncidentFactory(category=sensitive_category(), source_ref="S-1")
     user_with_role(role, username="ali")
 
-    for path in ("/ogc/collections/incidents/items", "/tiles/incidents/14/9010/4680.mvt",
-                 "/export/incidents.geojson"):
+    for path in (
+        "/ogc/collections/incidents/items",
+        "/tiles/incidents/14/9010/4680.mvt",
+        "/export/incidents.geojson",
+    ):
         response = Client().get(path, headers=basic("ali", "x-test-password-1"))
 
         assert response.status_code == 403, path
         assert "second factor" in response.json()["error"]
     refused = AuditEvent.objects.filter(action=AuditEvent.Action.LOGIN_FAILED, channel="basic")
     assert refused.count() == 3 and refused.first().detail["reason"].startswith("second factor")
+
+
+# --- conformance details (issue 10) ---------------------------------------------------------------
+
+
+def test_a_limit_above_the_maximum_is_capped_to_it_not_refused(bra_client: Client) -> None:
+    for _ in range(3):
+        IncidentFactory()
+
+    page = bra_client.get("/ogc/collections/incidents/items", {"limit": "20000"})
+    huge = bra_client.get("/ogc/collections/incidents/items", {"limit": "9" * 30})
+
+    assert page.status_code == 200 and huge.status_code == 200
+    assert page.json()["numberReturned"] == 3
+    self_link = next(lk["href"] for lk in page.json()["links"] if lk["rel"] == "self")
+    assert "limit=10000" in self_link  # the link says the limit used
+
+
+def test_every_ogc_answer_varies_on_authorization_and_cookie(bra_client: Client) -> None:
+    IncidentFactory()
+    user_with_role("bra_ledamot", username="birgitta")
+
+    answers = {
+        "items": bra_client.get("/ogc/collections/incidents/items"),
+        "landing": bra_client.get("/ogc/", {"f": "json"}),
+        "api": bra_client.get("/ogc/api"),
+        "not found": bra_client.get("/ogc/collections/no-such-layer"),
+        "bad request": bra_client.get("/ogc/collections/incidents/items", {"limit": "0"}),
+        "basic": Client().get(
+            "/ogc/collections/incidents/items", headers=basic("birgitta", "x-test-password-1")
+        ),
+        "401": Client().get("/ogc/collections", headers={"Accept": "application/json"}),
+    }
+
+    for name, response in answers.items():
+        vary = {v.strip().lower() for v in response.get("Vary", "").split(",")}
+        assert {"authorization", "cookie"} <= vary, (name, response.status_code, vary)
+
+
+def test_the_ogc_document_offers_a_personal_api_key_as_bearer(bra_client: Client) -> None:
+    document = bra_client.get("/ogc/api").json()
+
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["bearerAuth"]["type"] == "http" and schemes["bearerAuth"]["scheme"] == "bearer"
+    assert {"bearerAuth": []} in document["security"]
+    items_responses = document["paths"]["/collections/incidents/items"]["get"]["responses"]
+    assert {"400", "401", "404"} <= set(items_responses)

@@ -109,6 +109,35 @@ def test_an_analysts_personal_api_key_lets_ogr2ogr_copy_the_sensitive_points(
     assert len(DataSource(str(target))[0]) == Incident.objects.count() == 136
 
 
+def test_ogrinfo_reads_a_layer_with_a_personal_api_key_sent_as_bearer(
+    live_server: Any, incidents: list[Incident]
+) -> None:
+    # As docs/api.md shows: GDAL_HTTP_HEADERS (GDAL ≥ 3.6) carries the key; PAGE_SIZE=1000 as advised.
+    from accounts import api_tokens
+
+    birgitta = User.objects.get(username="birgitta")
+    _token, key = api_tokens.issue(birgitta, name="GDAL")
+    result = subprocess.run(
+        [
+            "ogrinfo", "-ro", "-so", "-oo", "PAGE_SIZE=1000", f"OAPIF:{live_server.url}/ogc",
+            "incidents", "--config", "GDAL_HTTP_HEADERS", f"Authorization: Bearer {key}",
+            "--config", "GDAL_HTTP_TIMEOUT", "60",
+        ],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    refused = subprocess.run(
+        [
+            "ogrinfo", "-ro", "-so", f"OAPIF:{live_server.url}/ogc", "incidents",
+            "--config", "GDAL_HTTP_HEADERS", "Authorization: Bearer tryggapi_revoked_or_made_up",
+        ],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert "Feature Count: 130" in result.stdout  # the BRÅ member's view: no sensitive incident
+    assert refused.returncode != 0
+
+
 def test_ogrinfo_reads_the_feature_count_and_a_filter(
     live_server: Any, incidents: list[Incident]
 ) -> None:

@@ -6,6 +6,7 @@ import base64
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import time
 from typing import Any
 
 import pytest
@@ -18,14 +19,17 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from openapi_spec_validator import validate
 from schemathesis import GenerationMode
+from schemathesis.core.failures import FailureGroup
 
 from layers.models import Detaljplan
 from layers.ogc import auth as ogc_auth
+from layers.services import ensure_reference_data
 from tests.factories import (
     VASBY_CENTRUM,
     DistrictFactory,
     IncidentFactory,
     ObservationFactory,
+    WalkFactory,
     sensitive_category,
     square,
     user_with_role,
@@ -42,7 +46,12 @@ def data() -> None:
     incident = IncidentFactory()
     for _ in range(5):
         IncidentFactory(category=sensitive_category())
-    ObservationFactory()
+    observation = ObservationFactory()
+    ensure_reference_data(observation.municipality)  # offices: a new observation proposes an action
+    # a walk with a start time, which the JSON API sends as "19:00" (local time, no seconds)
+    WalkFactory(
+        municipality=observation.municipality, name="Kvällsvandring", start_time=time(19, 0)
+    )
     DistrictFactory(municipality=incident.municipality)
     Detaljplan.objects.create(
         municipality=incident.municipality,
@@ -170,3 +179,73 @@ def test_schemathesis_finds_no_server_error_in_the_json_api(data: None) -> None:
         statuses
     )  # reads got through; bad writes were refused
     assert statuses[403] == 0, statuses  # the login and its CSRF token held for every call
+
+
+# --- the documents say what the server sends (issue 10) -------------------------------------------
+
+CONFORMANCE = [
+    schemathesis.checks.status_code_conformance,
+    schemathesis.checks.content_type_conformance,
+    schemathesis.checks.response_schema_conformance,
+    schemathesis.checks.response_headers_conformance,
+]
+
+
+def _conformance(schema: Any, **call: Any) -> list[str]:
+    """Every operation, positive and negative examples: each answer must be one the document lists,
+    in the content type it lists, with a body that validates against its schema."""
+    failures: list[str] = []
+    with connections_kept_open():
+        for result in schema.get_all_operations():
+            operation = result.ok()
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+
+                @given(case=operation.as_strategy(generation_mode=mode))
+                @settings(
+                    max_examples=EXAMPLES,
+                    deadline=None,
+                    database=None,
+                    derandomize=True,
+                    suppress_health_check=list(HealthCheck),
+                )
+                def check(case: Any) -> None:
+                    response = case.call(**call)
+                    try:
+                        case.validate_response(response, checks=CONFORMANCE)
+                    except FailureGroup as e:
+                        first = str(e).strip().splitlines()[:6]
+                        failures.append(
+                            f"{response.status_code} {case.method} {case.formatted_path}: "
+                            + " | ".join(first)
+                        )
+
+                check()
+    return failures
+
+
+def test_every_ogc_answer_is_one_the_ogc_document_describes(data: None, planner: User) -> None:
+    document = logged_in(planner).get("/ogc/api").json()
+    schema = schemathesis.openapi.from_dict(document)
+    schema.app = get_wsgi_application()
+    token = base64.b64encode(b"petra:x-test-password-1").decode()
+
+    failures = _conformance(schema, headers={"Authorization": f"Basic {token}"})
+
+    assert failures == [], "\n".join(sorted(set(failures))[:40])
+
+
+def test_every_json_api_answer_is_one_the_json_api_document_describes(data: None) -> None:
+    client = logged_in(user_with_role("faltpersonal", username="fredrik"))
+    client.get("/")
+    csrf = client.cookies["csrftoken"].value
+    document = client.get("/api/v1/schema/", {"format": "json"}).json()
+    schema = schemathesis.openapi.from_dict(document)
+    schema.app = get_wsgi_application()
+
+    failures = _conformance(
+        schema,
+        cookies={"sessionid": client.cookies["sessionid"].value, "csrftoken": csrf},
+        headers={"X-CSRFToken": csrf},
+    )
+
+    assert failures == [], "\n".join(sorted(set(failures))[:40])

@@ -7,7 +7,8 @@ import pytest
 from django.http import HttpResponse
 from django.test import Client, RequestFactory, override_settings
 
-from config.throttle import Bucket, Limiter, classify
+from config.throttle import classify
+from core.ratelimit import Bucket, Limiter
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from layers.models import Municipality
+from layers.models import Membership, Municipality
 from surveys.models import Action, ActionEvent, Observation, Trygghetsvandring
 from tests.factories import MunicipalityFactory, WalkFactory
 from tests.surveys.conftest import lon_lat, observation_payload
@@ -249,8 +249,10 @@ def test_an_unknown_walk_is_422(field_client: Client, walk: Trygghetsvandring) -
 
 
 def test_a_device_token_cannot_reach_another_municipalitys_walk(
-    walk: Trygghetsvandring, device_token: str
+    walk: Trygghetsvandring, device_token: str, field_user: User
 ) -> None:
+    # With two municipalities a user works only where they are a member (layers.tenancy).
+    Membership.objects.create(user=field_user, municipality=walk.municipality)
     other = MunicipalityFactory(kommunkod="0115", name="Vallentuna")
     other_walk = WalkFactory(municipality=other)
 
@@ -259,6 +261,17 @@ def test_a_device_token_cannot_reach_another_municipalitys_walk(
     )
 
     assert response.status_code == 422
+    assert response.json()["fields"]["walk"] == [f"no walk with id {other_walk.pk}"]
+
+
+def test_a_device_token_of_a_user_of_no_municipality_stops_when_a_second_one_arrives(
+    walk: Trygghetsvandring, device_token: str
+) -> None:
+    MunicipalityFactory(kommunkod="0115", name="Vallentuna")  # now the user works in none
+
+    response = post(Client(), observation_payload(walk), Authorization=f"Bearer {device_token}")
+
+    assert response.status_code == 401
 
 
 def test_a_corrected_position_keeps_the_gps_fix_too(

@@ -13,12 +13,14 @@ from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from core.errors import NotInMunicipality
 from layers.importers.incidents import StrictImportFailed, import_incidents, render_reason
 from layers.importers.mapping import Mapping, MappingError, parse_pairs
 from layers.importers.profiles import Profile, resolve
 from layers.models import ImportBatch, Municipality
 from layers.queries import default_municipality
 from layers.roles import can_import
+from layers.tenancy import municipality_to_write
 from layers.uploads import UploadRejected
 
 SHOWN_REJECTIONS = 20
@@ -54,9 +56,9 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        municipality = self._municipality(options["municipality"])
-        profile = self._profile(options["profile"], options["mapping"], municipality)
         user = self._user(options["user"])
+        municipality = self._municipality(options["municipality"], user)
+        profile = self._profile(options["profile"], options["mapping"], municipality)
         failures = 0
         for path in options["files"]:
             if not path.is_file():
@@ -138,12 +140,20 @@ class Command(BaseCommand):
             listed = ", ".join(f"{value} ({n})" for value, n in unknown.items())
             self.stdout.write(f"  okända kategorier: {listed}")
 
-    def _municipality(self, kommunkod: str) -> Municipality:
+    def _municipality(self, kommunkod: str, user: User | None) -> Municipality:
+        """``--municipality``, else the installation's; with ``--user``, it must be the user's own."""
+        named = None
         if kommunkod:
-            found = Municipality.objects.filter(kommunkod=kommunkod).first()
-            if found is None:
+            named = Municipality.objects.filter(kommunkod=kommunkod).first()
+            if named is None:
                 raise CommandError(f"kommunkoden {kommunkod} finns inte")
-            return found
+        if user is not None:
+            try:
+                return municipality_to_write(user, named)
+            except NotInMunicipality as e:
+                raise CommandError(e.message) from e
+        if named is not None:
+            return named
         default = default_municipality()
         if default is None:
             raise CommandError("ingen kommun är inläst (kör make demo eller ange --municipality)")
