@@ -73,7 +73,7 @@ def test_guessing_from_many_addresses_is_slowed_per_account_and_measured(setting
     settings.LOGIN_SLOWDOWN_MAX_S = 0.6
     user_with_role(Role.BRA_MEMBER, username="bra")
 
-    def hammer(seconds: float, first: int) -> tuple[int, int]:
+    def hammer(seconds: float, first: int) -> tuple[int, int]:  # (checked, refused at once)
         checked = refused = 0
         end = time.monotonic() + seconds
         n = first
@@ -86,7 +86,7 @@ def test_guessing_from_many_addresses_is_slowed_per_account_and_measured(setting
         return checked, refused
 
     settings.LOGIN_GUARD_ENABLED = False
-    unguarded, _ = hammer(3.0, 0)
+    unguarded, unguarded_refused = hammer(3.0, 0)
     AccessAttempt.objects.all().delete()  # the account starts afresh
     settings.LOGIN_GUARD_ENABLED = True
     checked, refused = hammer(3.0, 100_000)
@@ -97,7 +97,9 @@ def test_guessing_from_many_addresses_is_slowed_per_account_and_measured(setting
     )
     # 3 free; 0.01 + 0.02 + 0.04 + 0.08 + 0.16 + 0.32 s (6 more); then one each 0.6 s.
     assert checked <= 3 + 6 + 4 + 1
-    assert unguarded >= 2 * checked  # bounded by how fast this machine answers, not by a rule
+    # Without the guard every attempt is checked, however fast this machine answers; with it, most
+    # are refused at once (how many depends on the machine's speed, not on the rule).
+    assert unguarded_refused == 0 and unguarded > 0
     assert refused > checked
 
 
@@ -105,6 +107,8 @@ def test_a_browser_the_user_logged_in_from_is_not_slowed_while_the_account_is_at
     settings: Any,
 ) -> None:
     settings.LOGIN_SLOWDOWN_MAX_S = 600.0  # an attack that keeps the account slowed for long
+    # The first wait long enough that no window opens while this test runs on a slow machine.
+    settings.LOGIN_SLOWDOWN_FIRST_S = 300.0
     user_with_role(Role.BRA_MEMBER, username="bra")
     own_browser = at("192.0.2.10")
     assert logged_in(attempt(own_browser, "bra", PASSWORD))
