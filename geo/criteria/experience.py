@@ -18,7 +18,8 @@ from geo.criteria.inputs import INPUTS, neutral, without_data
 MAINTENANCE_CATEGORIES = {"skotsel"}  # litter, graffiti, vandalism (surveys.Observation.Category)
 SEVERITY_POINTS = 8.0  # points off per severity step of a maintenance observation
 OPEN_ACTION_POINTS = 5.0  # points off per open action (any category) in the area
-SURVEY_MAX = 14.0  # the 2015 survey's priority codes run 0–14
+SURVEY_MIN = 0  # the 2015 survey's priority codes run 0–14 (decision 0354)
+SURVEY_MAX = 14.0
 SURVEY_DECIMALS = 1  # survey means are shown, and compared, with one decimal
 FEELINGS = range(1, 6)  # an observation's feeling: 1 very unsafe … 5 very safe
 OBSERVATION_WEIGHT = 0.7  # walk observations against survey answers, when both exist

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from geo.criteria.base import KOMMUNLEDNING, SAMHALLSBYGGNAD, CriterionResult, Measure
 from geo.criteria.context import Context, Feature
-from geo.swedish import join
+from geo.swedish import join, metres
 
 NEUTRAL = 50.0
 
@@ -34,31 +34,31 @@ INPUTS: dict[str, Input] = {
     for i in (
         Input(
             "paths",
-            "gator och gångvägar i och inom 200 m från området",
+            f"gator och gångvägar i och inom {metres(200)} från området",
             "gatunätet och gång- och cykelvägarna (OSM eller kommunens nätverk)",
             SAMHALLSBYGGNAD,
         ),
         Input(
             "lamps",
-            "gatlampor eller vägar märkta som belysta (lit) inom 800 m",
+            f"gatlampor eller vägar märkta som belysta (lit) inom {metres(800)}",
             "belysningsregistret eller OSM med lit-taggar",
             SAMHALLSBYGGNAD,
         ),
         Input(
             "buildings",
-            "byggnader inom 800 m",
+            f"byggnader inom {metres(800)}",
             "byggnadsytor (OSM eller kommunens baskarta)",
             SAMHALLSBYGGNAD,
         ),
         Input(
             "land_cover",
-            "markanvändning och vegetation inom 800 m",
+            f"markanvändning och vegetation inom {metres(800)}",
             "markanvändning, skog och grönytor (OSM:s landuse/natural eller kommunens grönytor)",
             SAMHALLSBYGGNAD,
         ),
         Input(
             "pois",
-            "verksamheter och målpunkter inom 800 m",
+            f"verksamheter och målpunkter inom {metres(800)}",
             "butiker, service och restauranger med öppettider (OSM)",
             SAMHALLSBYGGNAD,
         ),
@@ -184,7 +184,7 @@ def without_data(
     >>> ctx = Context(area=box(0, 0, 10, 10), study=box(0, 0, 10, 10),
     ...     paths=[(LineString([(0, 5), (10, 5)]), {"highway": "footway"})])
     >>> r = without_data(ctx, "lighting")
-    >>> r.value, r.confidence, r.explanation.split(".")[0]
+    >>> r.value, r.confidence, r.explanation.split(".")[0].replace("\\xa0", " ")
     (50.0, 'låg', 'Underlag saknas: gatlampor eller vägar märkta som belysta (lit) inom 800 m')
     """
     missing = missing_inputs(ctx, criterion)
