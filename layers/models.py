@@ -653,6 +653,7 @@ class AuditEvent(models.Model):
         DEVICE_TOKEN = "device_token", "Enhetsnyckel utfärdad eller återkallad"
         API_TOKEN = "api_token", "Personlig API-nyckel skapad eller återkallad"
         IMPORT_UNDONE = "import_undone", "Import ångrad"
+        IMPORT_PILES_KEPT = "import_piles_kept", "Staplade punkter sparade som platser"
 
     at = models.DateTimeField("tidpunkt (UTC)", auto_now_add=True, db_index=True)
     # No database constraint and no cascade: deleting a user must not rewrite the log (it is append-only,
