@@ -129,3 +129,8 @@ def sentence(source: Source) -> str:
     if source.attribution:
         text += f" {source.attribution}."
     return text
+
+
+def incident_lines(municipality: Municipality) -> list[str]:
+    """The incident sources as lines (what an incident density or export rests on)."""
+    return [sentence(s) for s in incident_sources(municipality)]

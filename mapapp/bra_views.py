@@ -59,6 +59,7 @@ from layers.models import (
     IncidentCategory,
     Municipality,
 )
+from layers.provenance import incident_sources
 from layers.queries import default_municipality, district_features
 from layers.roles import can_view_sensitive
 from mapapp import lagesbild, provenance
@@ -535,7 +536,12 @@ def export_tif(request: HttpRequest) -> HttpResponse:
         return _error(e)
     result = _result(request, municipality, f, params)
     # The same writer as /export/tathet.tif (layers.exports), which programs and QGIS use.
-    data = density_geotiff(result, f, sensitive_included=sees_sensitive(request.user, f))
+    data = density_geotiff(
+        result,
+        f,
+        sensitive_included=sees_sensitive(request.user, f),
+        sources=provenance.lines(incident_sources(municipality)),
+    )
     _audit_sensitive(request, f, result.n_sensitive, what="tathet.tif", export=True)
     response = HttpResponse(data, content_type="image/tiff")
     response["Content-Disposition"] = f'attachment; filename="{density_filename(f)}"'

@@ -11,7 +11,7 @@ from layers.models import Municipality
 from layers.provenance import Source
 from surveys.models import CitizenSurveyResponse, Trygghetsvandring
 
-SURVEY_LABELS = {"medborgarenkat-2015": "Medborgarenkäten 2015"}
+SURVEY_LABELS = {"medborgarenkat-2015": gettext_noop("Medborgarenkäten 2015")}
 
 
 def walk_sources(municipality: Municipality) -> list[Source]:
@@ -21,7 +21,9 @@ def walk_sources(municipality: Municipality) -> list[Source]:
         walks = Trygghetsvandring.objects.filter(
             municipality=municipality, generated=generated, observations__isnull=False
         ).distinct()
-        agg = walks.aggregate(n=Count("id", distinct=True), first=Min("walked_on"), last=Max("walked_on"))
+        agg = walks.aggregate(
+            n=Count("id", distinct=True), first=Min("walked_on"), last=Max("walked_on")
+        )
         if not agg["n"]:
             continue
         out.append(
