@@ -23,7 +23,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
@@ -39,6 +39,7 @@ from numpy.typing import NDArray
 from geo.crs import STORAGE_SRID
 from geo.grids import Grid
 from geo.raster import cog_bytes
+from layers import provenance
 from layers.analysis import HotSpotResult, analyse_filter, parse_analysis
 from layers.filters import IncidentFilter, parse_filter
 from layers.models import Incident, Municipality
@@ -125,10 +126,16 @@ def csv_rows(features: Iterator[dict[str, Any]], columns: list[str]) -> Iterator
 
 
 def density_tags(
-    result: HotSpotResult, f: IncidentFilter, *, sensitive_included: bool
+    result: HotSpotResult,
+    f: IncidentFilter,
+    *,
+    sensitive_included: bool,
+    sources: Sequence[str] = (),
 ) -> dict[str, str]:
-    """What a density raster holds, as metadata a GIS shows (gdalinfo, QGIS's layer properties)."""
+    """What a density raster holds, as metadata a GIS shows (gdalinfo, QGIS's layer properties);
+    ``sources`` are ``layers.provenance`` lines (period, size and latest import of each source)."""
     return {
+        "TRYGG_SOURCES": " | ".join(line.replace("\u00a0", " ") for line in sources),
         "TRYGG_QUANTITY": "kernel density of incidents, per km2 for the period (not per year)",
         "TRYGG_PERIOD": f"{f.date_from.isoformat()}/{f.date_to.isoformat()}",
         "TRYGG_FILTER": f.query_string(),
@@ -145,6 +152,7 @@ def density_geotiff(
     *,
     sensitive_included: bool,
     bounds: tuple[float, float, float, float] | None = None,
+    sources: Sequence[str] = (),
 ) -> bytes:
     """The engine's density surface as a Cloud Optimized GeoTIFF in SWEREF 99 TM (incidents per km² for
     the period), cut to the cells touching ``bounds`` when given; empty bytes when they miss the grid."""
@@ -156,7 +164,7 @@ def density_geotiff(
         values,
         description=f"incidents per km2, bandwidth {result.bandwidth_m:.0f} m, {f.query_string()}",
         units=DENSITY_UNITS,
-        tags=density_tags(result, f, sensitive_included=sensitive_included),
+        tags=density_tags(result, f, sensitive_included=sensitive_included, sources=sources),
     )
 
 
@@ -222,7 +230,13 @@ def plan_density_raster(
     if result.n_points == 0:
         return None
     minx, miny, maxx, maxy = plan_area.buffer(SURROUNDINGS_M).extent
-    data = density_geotiff(result, f, sensitive_included=False, bounds=(minx, miny, maxx, maxy))
+    data = density_geotiff(
+        result,
+        f,
+        sensitive_included=False,
+        bounds=(minx, miny, maxx, maxy),
+        sources=provenance.incident_lines(municipality),
+    )
     if not data:
         return None
     return PackageRaster(

@@ -692,6 +692,7 @@ class AuditEvent(models.Model):
         )
         SENSITIVITY_CHANGE = "sensitivity_change", "Ändrat vad som är känsligt"
         RETENTION = "gallring", "Gallring"
+        IMPORT_PILES_KEPT = "import_piles_kept", "Staplade punkter sparade som platser"
 
     at = models.DateTimeField("tidpunkt (UTC)", auto_now_add=True, db_index=True)
     # No database constraint and no cascade: deleting a user must not rewrite the log (it is append-only,

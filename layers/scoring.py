@@ -37,7 +37,7 @@ from shapely.geometry import LineString, box
 from shapely.geometry.base import BaseGeometry
 
 from geo import criteria
-from geo.criteria import Context, CriterionResult, Feature, IncidentEvidence, SurveyEvidence
+from geo.criteria import Context, CriterionResult, Feature, IncidentEvidence, SurveyEvidence, inputs
 from geo.crs import STORAGE_SRID, WEB_SRID, transformer
 from layers.aggregates import sensitive_cells
 from layers.geometry import from_shapely, to_shapely
@@ -161,6 +161,28 @@ def fetch_context_rows(
             },
         )
         return list(cur.fetchall())
+
+
+def fetch_available_inputs(municipality_id: int, reach: BaseGeometry) -> frozenset[str]:
+    """The criteria inputs the municipality's context holds around the area (``Context.available``).
+
+    The kinds found (``scoring_inputs.sql``) are read as inputs through ``KIND_FIELDS`` and
+    ``geo.criteria.inputs.FIELD_INPUTS``; a street or path with a ``lit`` tag is light data.
+    """
+    with connection.cursor() as cur:
+        cur.execute(
+            sql("scoring_inputs"),
+            {"municipality": municipality_id, "reach": shapely.to_wkb(reach)},
+        )
+        found = list(cur.fetchall())
+    out = {
+        inputs.FIELD_INPUTS[KIND_FIELDS[ContextFeature.Kind(kind)]]
+        for kind, present, _ in found
+        if present
+    }
+    if any(lit for _, _, lit in found):
+        out.add("lamps")
+    return frozenset(out)
 
 
 def fetch_incident_cells(
@@ -334,6 +356,7 @@ def build_context(
     plan_features: Sequence[PlanFeature],
     people: PeopleEvidence,
     incidents: IncidentEvidence | None,
+    available: frozenset[str] = frozenset(),
 ) -> Context:
     area = to_shapely(plan.area)
     study = area.buffer(STUDY_BUFFER_M)
@@ -364,10 +387,11 @@ def build_context(
                 spines.append((_spine(g), {"highway": highway, "plan_zone": z.pk}))
         paths = [*paths, *spines, *_connectors(spines, paths)]
         landuse = _outside(landuse, area) + [
-            (g, {"use_code": z.use_code.upper(), "name": z.label}) for g, z in zone_geoms
+            (g, {"use_code": z.use_code.upper(), "name": z.label, "plan_zone": z.pk})
+            for g, z in zone_geoms
         ]
         zone_parks: list[Feature] = [
-            (g, {**PARK_CODES[z.use_code.upper()], "name": z.label})
+            (g, {**PARK_CODES[z.use_code.upper()], "name": z.label, "plan_zone": z.pk})
             for g, z in zone_geoms
             if z.use_code.upper() in PARK_CODES
         ]
@@ -406,6 +430,7 @@ def build_context(
         walks_nearby=people.walks_nearby,
         incidents=incidents,
         survey=people.survey,
+        available=available,
     )
 
 
@@ -425,6 +450,7 @@ def score_plan(
     else:
         w, source = dict(weights), ScoringWeights.Source.MANUAL
     rows = fetch_context_rows(municipality.pk, study, reach)
+    available = fetch_available_inputs(municipality.pk, reach)
     zones = list(plan.zones.all())
     features = list(plan.features.all())
     evidence_people = people(municipality, study) if people else PeopleEvidence()
@@ -440,6 +466,7 @@ def score_plan(
             plan_features=features,
             people=evidence_people,
             incidents=incidents,
+            available=available,
         )
         results = criteria.score_all(ctx)
         total = criteria.overall({k: r.value for k, r in results.items()}, w)

@@ -23,6 +23,8 @@ import folium
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from core import numbers
+
 VENDOR = Path(settings.BASE_DIR) / "mapapp" / "static" / "vendor"
 NAMESPACE_URIS = ("http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink")
 CLASS_COLOURS = {
@@ -66,8 +68,16 @@ def _assets() -> str:
         ".trygg-legend{background:#fff;padding:8px 10px;border:1px solid #555;font-size:14px;"
         "line-height:1.4;max-width:260px}.trygg-legend i{display:inline-block;width:18px;height:12px;"
         "margin-right:6px;vertical-align:middle;border:1px solid #333}"
-        ".trygg-title{position:absolute;z-index:1000;top:10px;left:60px;background:#fff;padding:6px 10px;"
-        "border:1px solid #555;font-size:16px}</style>",
+        ".trygg-legend .dot{border-radius:50%;width:12px;height:12px}"
+        ".trygg-legend .dashed{border:2px dashed #5b2c83;background:transparent}"
+        ".trygg-sources{font-size:11px;color:#333;margin:4px 0 0;padding-left:14px}"
+        ".trygg-ramp{display:flex;gap:2px;margin:2px 0 4px}.trygg-ramp span{display:inline-block;"
+        "width:30px;height:12px;border:1px solid #333}.trygg-ramp-labels{display:flex;gap:2px;"
+        "font-size:11px}.trygg-ramp-labels span{width:32px}"
+        ".trygg-title{position:absolute;z-index:1000;top:10px;left:60px;right:260px;background:#fff;"
+        "padding:6px 10px;border:1px solid #555;font-size:14px;max-width:640px}"
+        ".trygg-title h1{font-size:17px;margin:0 0 2px}.trygg-title p{margin:2px 0}"
+        ".trygg-title .note{color:#7a0000}</style>",
     ]
     return "\n".join(parts)
 
@@ -81,6 +91,9 @@ def bra_map(
     *,
     title: str,
     centre: tuple[float, float],
+    filter_lines: list[str] | None = None,
+    notes: list[str] | None = None,
+    source_lines: list[str] | None = None,
     districts: dict[str, Any],
     overlay: dict[str, Any] | None,
     overlay_png: bytes | None,
@@ -89,16 +102,32 @@ def bra_map(
     incidents: dict[str, Any],
     observations: dict[str, Any],
 ) -> str:
-    """The whole map as HTML text. ``centre`` is (lat, lon), Leaflet order; the GeoJSON is WGS 84."""
+    """The whole map as HTML text. ``centre`` is (lat, lon), Leaflet order; the GeoJSON is WGS 84.
+
+    ``title`` names the map and its period, ``filter_lines`` what the filter chose, ``notes`` what the
+    reader must know (privacy, demo data), ``source_lines`` the sources and how fresh they are.
+    """
+    # No folium scale control: it is Leaflet's default, miles and feet beside metres; ours is metric.
     fmap = folium.Map(
-        location=list(centre), zoom_start=12, tiles=None, prefer_canvas=True, control_scale=True
+        location=list(centre), zoom_start=12, tiles=None, prefer_canvas=True, control_scale=False
     )
     _strip_defaults(fmap)
     root: Any = fmap.get_root()  # a branca Figure: header, html and script sections
     _strip_defaults(root)
     root.header.add_child(folium.Element(_assets()), name="trygg_assets")
+    heading = [f"<h1>{html.escape(title)}</h1>"]
+    if filter_lines:
+        heading.append(f"<p>{html.escape(_('Urval'))}: {html.escape('; '.join(filter_lines))}</p>")
+    heading += [f"<p class='note'>{html.escape(n)}</p>" for n in notes or []]
+    if source_lines:
+        heading.append(
+            f"<ul class='trygg-sources' data-testid='sources' aria-label='{html.escape(_('Källor och aktualitet'))}'>"
+            + "".join(f"<li>{html.escape(line)}</li>" for line in source_lines)
+            + "</ul>"
+        )
     root.html.add_child(
-        folium.Element(f'<div class="trygg-title">{html.escape(title)}</div>'), name="trygg_title"
+        folium.Element(f'<div class="trygg-title" data-testid="title">{"".join(heading)}</div>'),
+        name="trygg_title",
     )
 
     folium.GeoJson(
@@ -178,15 +207,29 @@ def bra_map(
         f"<div class='trygg-legend'><strong>{html.escape(_('Teckenförklaring'))}</strong><br>"
     ]
     if overlay is not None:
-        legend.append(html.escape(_("Täthet: händelser per km² under perioden")) + "<br>")
-        for stop, colour in zip(
-            overlay["legend"]["stops"], overlay["legend"]["colors"], strict=True
-        ):
-            legend.append(f"<i style='background:{colour}'></i>{stop:.0f}<br>")
-    for cls in (3, 2, 1):
+        legend.append(html.escape(_("Täthet: händelser per km² under perioden")))
+        stops = list(zip(overlay["legend"]["stops"], overlay["legend"]["colors"], strict=True))
         legend.append(
-            f"<i style='background:{CLASS_COLOURS[cls]}'></i>{html.escape(_('Hot spot'))} {[0, 90, 95, 99][cls]} %<br>"
+            "<div class='trygg-ramp'>"
+            + "".join(f"<span style='background:{colour}'></span>" for _stop, colour in stops)
+            + "</div><div class='trygg-ramp-labels'>"
+            + "".join(f"<span>{numbers.number(stop)}</span>" for stop, _colour in stops)
+            + "</div>"
         )
+    for cls in (3, 2, 1, -1, -2, -3):
+        kind = _("Hot spot") if cls > 0 else _("Cold spot")
+        legend.append(
+            f"<i style='background:{CLASS_COLOURS[cls]}'></i>{html.escape(kind)} "
+            f"{[0, 90, 95, 99][abs(cls)]} %<br>"
+        )
+    legend.append(
+        f"<i class='dashed'></i>{html.escape(_('Känsliga händelser: antal i fasta rutor'))}<br>"
+        f"<i class='dot' style='background:#7a0177'></i>{html.escape(_('Händelse'))}<br>"
+        f"<i class='dot' style='background:#ef8a62'></i>"
+        f"{html.escape(_('Observation från trygghetsvandring: otryggt'))}<br>"
+        f"<i class='dot' style='background:#67a9cf'></i>"
+        f"{html.escape(_('Observation från trygghetsvandring: tryggt eller neutralt'))}<br>"
+    )
     legend.append("</div>")
     legend_control = folium.Element(
         "<div id='trygg-legend-src' hidden>" + "".join(legend) + "</div>"
@@ -215,7 +258,8 @@ def bra_map(
             "window.addEventListener('load',function(){var src=document.getElementById('trygg-legend-src');"
             "var c=L.control({position:'bottomleft'});c.onAdd=function(){var d=L.DomUtil.create('div');"
             f"d.innerHTML=src.innerHTML;return d;}};c.addTo({name});"
-            f"{name}.attributionControl.setPrefix('Leaflet');}});"
+            f"{name}.attributionControl.setPrefix('Leaflet');"
+            f"L.control.scale({{metric:true,imperial:false,position:'bottomright'}}).addTo({name});}});"
         ),
         name="trygg_legend_control",
     )

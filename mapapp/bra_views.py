@@ -24,9 +24,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from core import numbers
 from geo.crs import STORAGE_SRID, WEB_SRID, transform_xy
 from layers import audit
-from layers.aggregates import cells_as_geojson, sensitive_cells
+from layers.aggregates import cells_as_geojson, min_count, sensitive_cells
 from layers.analysis import (
     AnalysisParams,
     HotSpotResult,
@@ -58,9 +59,10 @@ from layers.models import (
     IncidentCategory,
     Municipality,
 )
+from layers.provenance import incident_sources
 from layers.queries import default_municipality, district_features
 from layers.roles import can_view_sensitive
-from mapapp import lagesbild
+from mapapp import lagesbild, provenance
 from mapapp.pdf import PdfError, render_pdf
 from surveys.models import Observation
 
@@ -86,7 +88,7 @@ def _setup(request: HttpRequest) -> tuple[Municipality, IncidentFilter, Analysis
     if municipality is None:
         raise NoMunicipality
     f = parse_filter(request.GET)
-    if request.GET.get("presentation") == "1":
+    if _presenting(request):
         # The room is not the analyst: presentation mode never shows sensitive incidents as points.
         f = replace(f, include_sensitive=False)
     check_references(f, municipality)
@@ -119,7 +121,21 @@ def _result(
     return analyse_filter(request.user, f, municipality, params)
 
 
-def _query(request: HttpRequest, f: IncidentFilter, params: AnalysisParams, **extra: str) -> str:
+def filter_query(
+    f: IncidentFilter, params: AnalysisParams, *, presentation: bool = False, **extra: str
+) -> str:
+    """The query string of a BRÅ filter and its analysis settings: the one place that writes them.
+
+    Every link, mode switch, export and chart URL of the BRÅ pages is built here from the parsed
+    filter, never from ``request.GET`` key by key: a ``QueryDict`` read with ``.items()`` or
+    ``dict()`` keeps only the last of repeated keys (two categories chosen, one kept). Lists are
+    written canonically, comma-joined (``category=klotter,ran``), which ``parse_filter`` reads back.
+
+    >>> from datetime import date
+    >>> f = IncidentFilter(date(2025, 1, 1), date(2025, 3, 31), categories=("klotter", "ran"), weekdays=(5, 6))
+    >>> filter_query(f, AnalysisParams(), presentation=True)
+    'from=2025-01-01&to=2025-03-31&category=klotter%2Cran&weekdays=5%2C6&presentation=1'
+    """
     q = f.params()
     if params.bandwidth_m is None:
         q["bandwidth"] = "auto"
@@ -127,10 +143,18 @@ def _query(request: HttpRequest, f: IncidentFilter, params: AnalysisParams, **ex
         q["bandwidth"] = f"{params.bandwidth_m:g}"
     if params.gi_cell_m != AnalysisParams().gi_cell_m:
         q["gi_cell"] = f"{params.gi_cell_m:g}"
-    if request.GET.get("presentation") == "1":
+    if presentation:
         q["presentation"] = "1"
     q.update(extra)
     return urlencode(q)
+
+
+def _presenting(request: HttpRequest) -> bool:
+    return request.GET.get("presentation") == "1"
+
+
+def _query(request: HttpRequest, f: IncidentFilter, params: AnalysisParams, **extra: str) -> str:
+    return filter_query(f, params, presentation=_presenting(request), **extra)
 
 
 @require_safe
@@ -158,13 +182,17 @@ def _page_context(
     data: dict[str, Any],
 ) -> dict[str, Any]:
     query = _query(request, f, params)
-    presentation = request.GET.get("presentation") == "1"
-    toggle = dict(request.GET.items())
-    if presentation:
-        toggle.pop("presentation", None)
-    else:
-        toggle["presentation"] = "1"
+    presentation = _presenting(request)
+    # The user's own filter, before presentation mode hid sensitive incidents: leaving the mode
+    # gives back exactly what was chosen (the request was checked by _setup already).
+    own = parse_filter(request.GET)
+    toggle = filter_query(own, params, presentation=not presentation)
+    share = data["hours"].get("inside_share")
     return {
+        "filter_description": lagesbild.describe_filter(f, municipality),
+        "source_lines": provenance.lines(provenance.for_bra(municipality)),
+        "filter_hours_text": lagesbild.chosen_times_text(f),
+        "inside_share_text": numbers.percent(share) if share is not None else "",
         "municipality": municipality,
         "f": f,
         "params": params,
@@ -181,7 +209,7 @@ def _page_context(
         ],
         "hours": list(range(24)),
         "presentation": presentation,
-        "presentation_toggle": "?" + urlencode(toggle),
+        "presentation_toggle": "?" + toggle,
         "can_view_sensitive": can_view_sensitive(request.user),
         "sees_sensitive": sees_sensitive(request.user, f),
         "focus_areas": FocusArea.objects.order_by("number"),
@@ -466,8 +494,24 @@ def export_html(request: HttpRequest) -> HttpResponse:
     centre = municipality.boundary.centroid
     lon, lat = transform_xy([centre.x], [centre.y], from_srid=STORAGE_SRID, to_srid=WEB_SRID)
     incidents, n_sensitive = incident_collection(request, municipality, f)
+    notes = [
+        _("Innehåller känsliga händelser som punkter: dela bara med den som har behörighet.")
+        if sees_sensitive(request.user, f)
+        else _(
+            "Känsliga händelser (våld i nära relationer, hedersrelaterat våld, extremism, hot mot "
+            "medarbetare, sexualbrott) finns bara som antal i fasta rutor om 500 m, och bara där de "
+            "är minst %(k)s."
+        )
+        % {"k": min_count()}
+    ]
+    if Incident.objects.filter(municipality=municipality, generated=True).exists():
+        notes.append(_("Demodata: en del händelser och vandringar är genererade, inte verkliga."))
     text = bra_map(
-        title=_("Lägesbild %(from)s – %(to)s") % {"from": f.date_from, "to": f.date_to},
+        title=_("Lägesbild %(name)s %(from)s – %(to)s")
+        % {"name": municipality.name, "from": f.date_from, "to": f.date_to},
+        filter_lines=lagesbild.describe_filter(f, municipality),
+        notes=notes,
+        source_lines=provenance.lines(provenance.for_bra(municipality)),
         centre=(float(lat[0]), float(lon[0])),
         districts=district_features(municipality),
         overlay=summary_json(result, overlay, png_url=""),
@@ -492,7 +536,12 @@ def export_tif(request: HttpRequest) -> HttpResponse:
         return _error(e)
     result = _result(request, municipality, f, params)
     # The same writer as /export/tathet.tif (layers.exports), which programs and QGIS use.
-    data = density_geotiff(result, f, sensitive_included=sees_sensitive(request.user, f))
+    data = density_geotiff(
+        result,
+        f,
+        sensitive_included=sees_sensitive(request.user, f),
+        sources=provenance.lines(incident_sources(municipality)),
+    )
     _audit_sensitive(request, f, result.n_sensitive, what="tathet.tif", export=True)
     response = HttpResponse(data, content_type="image/tiff")
     response["Content-Disposition"] = f'attachment; filename="{density_filename(f)}"'

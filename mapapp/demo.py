@@ -223,6 +223,7 @@ INTERVAL_CATEGORIES = {"inbrott", "fordonsstold"}  # known only as "between … 
 class DemoSummary:
     municipality: Municipality
     counts: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # rows an importer refused, with file and row
 
 
 def load_demo(*, today: date | None = None) -> DemoSummary:
@@ -233,7 +234,7 @@ def load_demo(*, today: date | None = None) -> DemoSummary:
     )
     ensure_reference_data(municipality)
     _load_police_events(municipality)
-    load_vasby_survey_2015(FIXTURES / "medborgarenkat_2015.csv", municipality)
+    survey = load_vasby_survey_2015(FIXTURES / "medborgarenkat_2015.csv", municipality)
     _generate_incidents(municipality, today)
     field_demo.load_land_owners(municipality)  # before the walks: actions follow the land owner
     _generate_walks(municipality, today)
@@ -241,7 +242,9 @@ def load_demo(*, today: date | None = None) -> DemoSummary:
     _generate_detaljplan(municipality)
     generate_context(municipality, *_hotspot_xy(municipality, HOTSPOTS[1]))
     _create_demo_users(municipality)
-    return DemoSummary(municipality=municipality, counts=demo_counts(municipality))
+    return DemoSummary(
+        municipality=municipality, counts=demo_counts(municipality), notes=survey.messages()
+    )
 
 
 def demo_counts(municipality: Municipality) -> dict[str, int]:

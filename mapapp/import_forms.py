@@ -38,6 +38,12 @@ class ImportForm(forms.Form):
     strict = forms.BooleanField(
         label=gettext_lazy("Strikt: spara ingenting om någon rad avvisas"), required=False
     )
+    keep_piles = forms.BooleanField(
+        label=gettext_lazy(
+            "Staplade punkter är verkliga platser: spara dem som punkter (loggas i granskningsloggen)"
+        ),
+        required=False,
+    )
     # The own column mapping (used when no profile is chosen).
     source = forms.CharField(
         label=gettext_lazy("Källa (systemets namn)"), required=False, max_length=60

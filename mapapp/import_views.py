@@ -32,6 +32,7 @@ from layers.importers.incidents import (
     StrictImportFailed,
     UndoRefused,
     import_incidents,
+    pile_sentences,
     render_reason,
     undo_import,
 )
@@ -92,6 +93,7 @@ def upload(request: HttpRequest) -> HttpResponseBase:
                 municipality=municipality,
                 profile=profile,
                 strict=data["strict"],
+                keep_piles=data["keep_piles"],
                 user=request.user,
                 original_name=upload_file.name,
                 progress=_progress_writer(request, job) if job else None,
@@ -211,6 +213,10 @@ def _report_context(batch: ImportBatch, *, error: str = "") -> dict[str, Any]:
         "error": error,
         "details": details,
         "already_present": details.get("already_present", 0),
+        # Batches from before the outcomes were kept: every stored row was stored as mapped.
+        "outcomes": details.get("outcomes")
+        or {"stored": batch.rows_stored, "stored_as_area_counts": 0},
+        "piles": pile_sentences(batch),
         "categories": categories,
         "reasons": reasons,
         "rejected": rejected,

@@ -24,6 +24,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.numbers import join
 from geo.timepatterns import weekday_hour_table
 from layers.aggregates import min_count
 from layers.analysis import (
@@ -38,8 +39,10 @@ from layers.filters import IncidentFilter, apply_filter, sees_sensitive
 from layers.geometry import to_shapely
 from layers.models import (
     SENSITIVE_INCIDENT,
+    District,
     FocusArea,
     Incident,
+    IncidentCategory,
     Municipality,
     StatisticalArea,
 )
@@ -462,7 +465,7 @@ def build(
             "previous": month_series(before_points, previous),
             "police": police_series(municipality, f),
         },
-        "hours": {"weekdays": weekdays(), "table": hour_table(now_points)},
+        "hours": hours_block(f, hour_table(now_points)),
         "top_places": top_places(municipality, now_points, before_points),
         "top_cells": top_cells(municipality, result) if result is not None else [],
         "actions": actions_by_office(municipality, f),
@@ -472,6 +475,101 @@ def build(
         "generated_at": datetime.now(timezone.get_current_timezone()).isoformat(timespec="minutes"),
     }
     return data
+
+
+def hours_block(f: IncidentFilter, table: list[list[float]]) -> dict[str, Any]:
+    """The hour × weekday table with what the chart needs to show an hour or weekday filter.
+
+    The filter keeps incidents that *began* in the chosen hours (and weekdays); one whose time is only
+    known as an interval is spread over the whole interval (aoristic), so part of it lands outside.
+    ``inside_share`` is the part of the table inside the filter, said next to the chart.
+
+    >>> from datetime import date
+    >>> f = IncidentFilter(date(2025, 1, 1), date(2025, 1, 31), hours=(22, 23))
+    >>> t = [[0.0] * 24 for _ in range(7)]
+    >>> t[0][22], t[0][23], t[1][0] = 1.0, 0.5, 0.5
+    >>> hours_block(f, t)["inside_share"]
+    0.75
+    """
+    arr = np.asarray(table, dtype=float)
+    total = float(arr.sum())
+    hours_in = np.ones(24, dtype=bool) if not f.hours else np.isin(np.arange(24), f.hours)
+    days_in = np.ones(7, dtype=bool) if not f.weekdays else np.isin(np.arange(1, 8), f.weekdays)
+    inside = float(arr[np.ix_(days_in, hours_in)].sum()) if arr.size else 0.0
+    filtered = bool(f.hours or f.weekdays)
+    return {
+        "weekdays": weekdays(),
+        "table": table,
+        "filter_hours": list(f.hours),
+        "filter_weekdays": list(f.weekdays),
+        "inside_share": round(inside / total, 3) if filtered and total > 0 else None,
+    }
+
+
+def hours_text(hours: tuple[int, ...] | list[int]) -> str:
+    """Chosen hours as clock ranges, end exclusive and wrapping midnight: (22, 23, 0, 1) → "kl. 22–02".
+
+    >>> hours_text((0, 1, 2, 3, 22, 23)), hours_text((6, 7, 18)), hours_text(())
+    ('kl. 22–04', 'kl. 06–08, 18–19', '')
+    """
+    chosen = sorted(set(hours))
+    if not chosen:
+        return ""
+    runs: list[list[int]] = []
+    for h in chosen:
+        if runs and h == runs[-1][-1] + 1:
+            runs[-1].append(h)
+        else:
+            runs.append([h])
+    if len(runs) > 1 and runs[0][0] == 0 and runs[-1][-1] == 23:
+        runs[0] = runs.pop() + runs[0]  # 22, 23, 0, 1: one run over midnight
+    text = ", ".join(f"{r[0]:02d}–{(r[-1] + 1) % 24:02d}" for r in runs)
+    return _("kl. %(ranges)s") % {"ranges": text}
+
+
+def chosen_times_text(f: IncidentFilter) -> str:
+    """The hours and weekdays chosen, as said next to the hour chart: "kl. 22–04 på fre och lör"."""
+    names = weekdays()
+    days = join([names[d - 1][:3] for d in f.weekdays])
+    if f.hours and f.weekdays:
+        return _("%(hours)s på %(days)s") % {"hours": hours_text(f.hours), "days": days}
+    if f.hours:
+        return hours_text(f.hours)
+    return _("på %(days)s") % {"days": days}
+
+
+def describe_filter(f: IncidentFilter, municipality: Municipality) -> list[str]:
+    """What the filter chose, as short Swedish phrases for a page header, a PDF and a map title."""
+    out: list[str] = []
+    if f.district:
+        name = (
+            District.objects.filter(municipality=municipality, code=f.district)
+            .values_list("name", flat=True)
+            .first()
+        )
+        out.append(_("kommundel %(name)s") % {"name": name or f.district})
+    if f.focus_areas:
+        out.append(
+            _("fokusområde %(list)s") % {"list": join([str(n) for n in f.focus_areas])}
+        )
+    if f.categories:
+        labels = dict(
+            IncidentCategory.objects.filter(code__in=f.categories).values_list("code", "label")
+        )
+        out.append(
+            _("kategori %(list)s") % {"list": join([labels.get(c, c) for c in f.categories])}
+        )
+    if f.weekdays:
+        names = weekdays()
+        out.append(join([names[d - 1][:3] for d in f.weekdays]))
+    if f.hours:
+        out.append(_("händelser som började %(hours)s") % {"hours": hours_text(f.hours)})
+    if f.light:
+        light = {"dagsljus": _("dagsljus"), "skymning": _("skymning"), "morker": _("mörker")}
+        out.append(_("ljus: %(list)s") % {"list": join([str(light[v]) for v in f.light])})
+    if not out:
+        out.append(_("alla händelser med plats"))
+    return out
 
 
 def heat_classes(table: list[list[float]]) -> list[list[int]]:

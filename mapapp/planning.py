@@ -14,7 +14,8 @@ import shapely
 from django.utils.translation import gettext_lazy as _
 from shapely.geometry import box
 
-from geo.criteria import LABELS
+from core import numbers
+from geo.criteria import LABELS, inputs
 from geo.grids import Grid
 from layers import audit, scoring
 from layers.aggregates import cells_as_geojson, sensitive_cells
@@ -61,6 +62,7 @@ EVIDENCE_LABELS = {
     "lamp_reach_m": _("Lampans räckvidd (m)"),
     "dark_gap_threshold_m": _("Gräns för mörk sträcka (m)"),
     "dark_gaps": _("Mörka sträckor"),
+    "dark_gap_length_m": _("Mörka sträckor sammanlagt (m)"),
     "longest_dark_gap_m": _("Längsta mörka sträcka (m)"),
     "overlooked_length_m": _("Med insyn (m)"),
     "overlooked_share": _("Andel med insyn"),
@@ -94,6 +96,9 @@ EVIDENCE_LABELS = {
     "dense_vegetation_areas": _("Områden med tät vegetation"),
     "tunnels": _("Tunnlar och gångtunnlar"),
     "lit_tunnels": _("Belysta tunnlar"),
+    "tunnel_length_m": _("Tunnlar (m)"),
+    "lit_tunnel_length_m": _("Varav belyst (m)"),
+    "hidden_weighted_m": _("Skymt, vägt (m)"),
     "walks_nearby": _("Trygghetsvandringar här"),
     "observations": _("Observationer"),
     "maintenance_observations": _("Observationer om skötsel"),
@@ -119,6 +124,10 @@ EVIDENCE_LABELS = {
     "access": _("Tillgång (0–1)"),
     "route_length_m": _("Gångvägens längd (m)"),
     "route_lit_share": _("Andel belyst gångväg"),
+    "best_stop": _("Bästa hållplats"),
+    "best_distance_m": _("Gångväg till bästa hållplats (m)"),
+    "missing_data": _("Underlag som saknas"),
+    "ignored_values": _("Värden utanför skalan (utelämnade)"),
 }
 
 
@@ -160,22 +169,32 @@ def rows(assessments: dict[str, PlanAssessment]) -> list[CriterionRow]:
     return out
 
 
+def _evidence_text(key: str, value: Any) -> str:
+    if value is None:
+        return "–"
+    if key == "missing_data" and isinstance(value, list):
+        return "; ".join(inputs.INPUTS[k].missing if k in inputs.INPUTS else str(k) for k in value)
+    if isinstance(value, bool):
+        return str(_("ja") if value else _("nej"))
+    if isinstance(value, int):
+        return numbers.number(value)
+    if isinstance(value, float):
+        text = numbers.number(value, 3)
+        return text.rstrip("0").rstrip(",") if "," in text else text
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_evidence_text('', v)}" for k, v in value.items()) or "–"
+    if isinstance(value, list):
+        return ", ".join(_evidence_text("", v) for v in value) or "–"
+    return str(value)
+
+
 def evidence_items(evidence: dict[str, Any]) -> list[tuple[str, str]]:
-    """Evidence as (label, value) pairs for the page, numbers in Swedish form."""
-    out = []
-    for key, value in evidence.items():
-        if value is None:
-            text = "–"
-        elif isinstance(value, float):
-            text = f"{value:,.3f}".rstrip("0").rstrip(".").replace(",", " ").replace(".", ",")
-        elif isinstance(value, dict):
-            text = ", ".join(f"{k}: {v}" for k, v in value.items()) or "–"
-        elif isinstance(value, list):
-            text = ", ".join(str(v) for v in value) or "–"
-        else:
-            text = str(value)
-        out.append((str(EVIDENCE_LABELS.get(key, key)), text))
-    return out
+    """Evidence as (label, value) pairs for the page, numbers in Swedish form (``core.numbers``).
+
+    >>> evidence_items({"lit_share": 0.25, "walkable_length_m": 12345.0, "landuse_shares": {"bostad": 0.5}})
+    [('Andel belyst', '0,25'), ('Gångnät (m)', '12\xa0345'), ('Markanvändning (andelar)', 'bostad: 0,5')]
+    """
+    return [(str(EVIDENCE_LABELS.get(k, k)), _evidence_text(k, v)) for k, v in evidence.items()]
 
 
 def alternatives(plan: Detaljplan) -> list[Detaljplan]:

@@ -17,10 +17,12 @@ from django.views.decorators.http import require_POST, require_safe
 
 from geo.criteria import DEFAULT_WEIGHTS, LABELS
 from layers import audit, calibration, scoring
+from layers.aggregates import min_count
+from layers.geometry import to_shapely
 from layers.models import AuditEvent, Detaljplan, PlanZone, RiskCalibration, ScoringWeights
 from layers.queries import default_municipality, plan_outlines
 from layers.roles import can_view_sensitive
-from mapapp import planning
+from mapapp import planning, provenance
 from mapapp.pdf import PAPER_SIZES, PdfError, render_pdf
 from surveys.evidence import people_evidence
 
@@ -123,6 +125,8 @@ def _detail_context(request: HttpRequest, plan: Detaljplan) -> dict[str, Any]:
         "sees_sensitive": can_view_sensitive(request.user),
         "can_score": request.user.has_perm(SCORE_PERMISSION),
         "layer_labels": {k: str(v) for k, v in planning.MAP_LAYER_LABELS.items()},
+        "source_lines": provenance.lines(provenance.for_plan(plan.municipality)),
+        "k": min_count(),
     }
 
 

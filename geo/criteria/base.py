@@ -76,21 +76,3 @@ def clip01(x: float) -> float:
     (0.0, 0.4, 1.0)
     """
     return max(0.0, min(1.0, float(x)))
-
-
-def pct(share: float) -> str:
-    """A share as a Swedish percentage for sentences.
-
-    >>> pct(0.4567)
-    '46 %'
-    """
-    return f"{round(100 * share):d} %"
-
-
-def metres(length_m: float) -> str:
-    """A length for sentences, with a Swedish thin-space thousands separator.
-
-    >>> metres(1234.4)
-    '1 234 m'
-    """
-    return f"{round(length_m):,d} m".replace(",", " ")

@@ -108,6 +108,9 @@ class Context:
     walks_nearby: int = 0
     incidents: IncidentEvidence | None = None
     survey: SurveyEvidence | None = None
+    # Inputs the data layer found around the area beyond the features given here (e.g. buildings
+    # within 800 m when only the study area's are read); ``geo.criteria.inputs.present`` reads it.
+    available: frozenset[str] = frozenset()
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from geo import swedish as sv
 from geo.criteria.base import (
     KOMMUNLEDNING,
     POLISEN,
@@ -9,13 +10,18 @@ from geo.criteria.base import (
     VASBYHEM,
     CriterionResult,
     Measure,
+    clip01,
 )
 from geo.criteria.context import Context
+from geo.criteria.inputs import INPUTS, neutral, without_data
 
 MAINTENANCE_CATEGORIES = {"skotsel"}  # litter, graffiti, vandalism (surveys.Observation.Category)
 SEVERITY_POINTS = 8.0  # points off per severity step of a maintenance observation
 OPEN_ACTION_POINTS = 5.0  # points off per open action (any category) in the area
-SURVEY_MAX = 14.0  # the 2015 survey's priority codes run 0–14
+SURVEY_MIN = 0  # the 2015 survey's priority codes run 0–14 (decision 0354)
+SURVEY_MAX = 14.0
+SURVEY_DECIMALS = 1  # survey means are shown, and compared, with one decimal
+FEELINGS = range(1, 6)  # an observation's feeling: 1 very unsafe … 5 very safe
 OBSERVATION_WEIGHT = 0.7  # walk observations against survey answers, when both exist
 
 
@@ -43,24 +49,17 @@ def maintenance(ctx: Context) -> CriterionResult:
         "maintenance_severity_sum": severity,
         "open_actions": ctx.open_actions,
     }
-    if ctx.walks_nearby == 0 and not obs:
-        return CriterionResult(
-            "maintenance",
-            50.0,
-            evidence,
-            "Ingen trygghetsvandring har gått genom området ännu, så skötseln är inte bedömd.",
-            [
-                Measure(
-                    "Gör en trygghetsvandring i området, gärna kvällstid och med boende.",
-                    KOMMUNLEDNING,
-                )
-            ],
-            confidence="låg",
-        )
+    missing = without_data(ctx, "maintenance", evidence)
+    if missing is not None:
+        return missing
     value = max(0.0, 100 - SEVERITY_POINTS * severity - OPEN_ACTION_POINTS * ctx.open_actions)
+    open_text = (
+        f"{sv.count(ctx.open_actions, 'åtgärd', 'åtgärder')} som ännu inte "
+        f"{sv.plural(ctx.open_actions, 'är klar', 'är klara')}"
+    )
     why = (
-        f"{len(upkeep)} observationer av nedskräpning, klotter eller skadegörelse och "
-        f"{ctx.open_actions} åtgärder som ännu inte är klara finns i och kring området: "
+        f"{sv.count(len(upkeep), 'observation', 'observationer')} av nedskräpning, klotter eller "
+        f"skadegörelse och {open_text} finns i och kring området: "
         + (
             "platsen ser omhändertagen ut."
             if value >= 70
@@ -98,16 +97,11 @@ def exposure_to_crime(ctx: Context) -> CriterionResult:
     >>> r.value, r.evidence["relative_rate"], r.evidence["hot_cells"]
     (33.3, 2.0, 1)
     """
+    missing = without_data(ctx, "exposure_to_crime", {"incidents": 0})
+    if missing is not None:
+        return missing
     ev = ctx.incidents
-    if ev is None or ev.reference_per_km2_year <= 0 or ev.years <= 0:
-        return CriterionResult(
-            "exposure_to_crime",
-            50.0,
-            {"incidents": 0},
-            "Det finns inga platsbestämda händelser i kommunen att jämföra med.",
-            [],
-            confidence="låg",
-        )
+    assert ev is not None  # present() says so
     km2 = float(ctx.study.area) / 1e6
     rate = ev.count / ev.years / km2 if km2 else 0.0
     rr = rate / ev.reference_per_km2_year
@@ -123,14 +117,21 @@ def exposure_to_crime(ctx: Context) -> CriterionResult:
         "hot_cells": len(hot),
         "hot_threshold": ev.hot_threshold if ev.hot_threshold != float("inf") else None,
     }
-    compare = "fler" if rr > 1.1 else "färre" if rr < 0.9 else "ungefär lika många"
+    # Compared as shown (one decimal), so "ungefär lika många (1,1 gånger)" never becomes "fler (1,1)".
+    shown = round(rr, 1)
+    compare = "fler" if shown > 1.1 else "färre" if shown < 0.9 else "ungefär lika många"
+    hot_text = (
+        f", och {sv.count(len(hot), 'ruta är en brottskoncentration', 'rutor är brottskoncentrationer')}."
+        if hot
+        else "."
+    )
     why = (
-        f"{ev.count:.0f} händelser på {ev.years:.0f} år i och kring området, {rate:.0f} per km² och år: "
-        f"{compare} än i kommunens bebyggda delar ({rr:.1f} gånger)"
-        + (f", och {len(hot)} rutor är brottskoncentrationer." if hot else ".")
+        f"{sv.count(ev.count, 'händelse', 'händelser')} på {sv.count(ev.years, 'år', 'år')} i och kring "
+        f"området, {sv.unit(rate, 'per km² och år')}: {compare} än i kommunens bebyggda delar "
+        f"({sv.number(rr, 1)} gånger){hot_text}"
     )
     measures: list[Measure] = []
-    if rr > 1.1 or hot:
+    if shown > 1.1 or hot:
         measures.append(
             Measure(
                 "Analysera brottskoncentrationerna med polisen och planera platsens utformning därefter.",
@@ -155,65 +156,108 @@ def exposure_to_crime(ctx: Context) -> CriterionResult:
     )
 
 
+def survey_score(area_mean: float, municipality_mean: float) -> float:
+    """The survey's safety priority in the area against the whole municipality, as 0–100.
+
+    50 when the area is as the municipality, 100 at priority 0 and 0 at the scale's top (14),
+    linear on each side. The survey asks what to invest in, so it is read against the municipality,
+    not as a fear measure (docs/decisions/0682).
+
+    >>> survey_score(9.9, 9.9), survey_score(0, 9.9), survey_score(14, 9.9)
+    (50.0, 100.0, 0.0)
+    >>> round(survey_score(10.5, 9.8), 2)  # 50 − 50 × 0.7 / 4.2
+    41.67
+    """
+    if area_mean <= municipality_mean:
+        if municipality_mean <= 0:
+            return 50.0
+        return 50.0 + 50.0 * (municipality_mean - area_mean) / municipality_mean
+    return 50.0 - 50.0 * (area_mean - municipality_mean) / (SURVEY_MAX - municipality_mean)
+
+
 def perceived_safety(ctx: Context) -> CriterionResult:
     """How safe people feel: walk observations' feeling (1–5) and the survey's safety priorities.
 
-    observations: 100 × (mean feeling − 1) / 4; survey: 100 × (1 − mean priority of X9a–X9c / 14);
-    value = 0.7 × observations + 0.3 × survey when both exist, else the one that exists, else 50.
+    observations: 100 × (mean feeling − 1) / 4; survey: ``survey_score`` of the area's mean priority
+    of X9a–X9c against the municipality's, both as shown (one decimal); value = 0.7 × observations +
+    0.3 × survey when both exist, else the one that exists, else 50. Feelings outside 1–5 and survey
+    means outside 0–14 cannot come from the importers; should they reach here they are left out and
+    counted (``ignored_values``), never a crash.
 
     >>> from shapely.geometry import box, Point
     >>> from geo.criteria.context import SurveyEvidence
     >>> ctx = Context(area=box(0, 0, 100, 100), study=box(0, 0, 100, 100),
     ...     observations=[(Point(10, 10), {"feeling": 2}), (Point(20, 20), {"feeling": 4})],
     ...     survey=SurveyEvidence(area_mean=10.5, municipality_mean=9.8, responses=40))
-    >>> perceived_safety(ctx).value  # 0.7 × 100 × (3 − 1) / 4 + 0.3 × 100 × (1 − 10.5 / 14) = 35 + 7.5
-    42.5
+    >>> perceived_safety(ctx).value  # 0.7 × 100 × (3 − 1) / 4 + 0.3 × 41.67 = 35 + 12.5
+    47.5
     """
-    feelings = [
-        int(p["feeling"])
-        for g, p in ctx.observations
-        if ctx.study.covers(g) and p.get("feeling") is not None
-    ]
+    ignored = 0
+    feelings: list[int] = []
+    for g, p in ctx.observations:
+        if not ctx.study.covers(g) or p.get("feeling") is None:
+            continue
+        try:
+            feeling = int(p["feeling"])
+        except (TypeError, ValueError):
+            ignored += 1
+            continue
+        if feeling in FEELINGS:
+            feelings.append(feeling)
+        else:
+            ignored += 1
+    sv_ev = ctx.survey if ctx.survey and ctx.survey.responses > 0 else None
+    if sv_ev is not None and not all(
+        0 <= m <= SURVEY_MAX for m in (sv_ev.area_mean, sv_ev.municipality_mean)
+    ):
+        ignored += 1
+        sv_ev = None
+    area_shown = round(sv_ev.area_mean, SURVEY_DECIMALS) if sv_ev else 0.0
+    municipality_shown = round(sv_ev.municipality_mean, SURVEY_DECIMALS) if sv_ev else 0.0
+    unsafe = sum(1 for f in feelings if f <= 2)
+    evidence: dict[str, object] = {
+        "observations": len(feelings),
+        "mean_feeling": round(sum(feelings) / len(feelings), 2) if feelings else None,
+        "unsafe_observations": unsafe,
+        "survey_responses": sv_ev.responses if sv_ev else 0,
+        "survey_safety_priority": area_shown if sv_ev else None,
+        "survey_safety_priority_municipality": municipality_shown if sv_ev else None,
+    }
+    if ignored:
+        evidence["ignored_values"] = ignored
+    if not feelings and sv_ev is None:
+        return neutral("perceived_safety", [INPUTS["walks"], INPUTS["survey"]], evidence)
     obs_part = 100 * (sum(feelings) / len(feelings) - 1) / 4 if feelings else None
-    sv = ctx.survey if ctx.survey and ctx.survey.responses > 0 else None
-    survey_part = 100 * (1 - sv.area_mean / SURVEY_MAX) if sv else None
+    survey_part = survey_score(area_shown, municipality_shown) if sv_ev else None
     if obs_part is not None and survey_part is not None:
         value = OBSERVATION_WEIGHT * obs_part + (1 - OBSERVATION_WEIGHT) * survey_part
     elif obs_part is not None:
         value = obs_part
-    elif survey_part is not None:
-        value = survey_part
     else:
-        value = 50.0
-    unsafe = sum(1 for f in feelings if f <= 2)
-    evidence = {
-        "observations": len(feelings),
-        "mean_feeling": round(sum(feelings) / len(feelings), 2) if feelings else None,
-        "unsafe_observations": unsafe,
-        "survey_responses": sv.responses if sv else 0,
-        "survey_safety_priority": round(sv.area_mean, 2) if sv else None,
-        "survey_safety_priority_municipality": round(sv.municipality_mean, 2) if sv else None,
-    }
+        assert survey_part is not None
+        value = survey_part
+    value = 100 * clip01(value / 100)
     parts = []
     if feelings:
         parts.append(
-            f"{unsafe} av {len(feelings)} observationer från trygghetsvandringar upplevdes "
-            f"som otrygga (medel {sum(feelings) / len(feelings):.1f} på skalan 1–5)"
+            f"{sv.number(unsafe)} av {sv.count(len(feelings), 'observation', 'observationer')} från "
+            f"trygghetsvandringar upplevdes som {sv.plural(unsafe, 'otrygg', 'otrygga')} "
+            f"(medel {sv.number(sum(feelings) / len(feelings), 1)} på skalan 1–5)"
         )
-    if sv:
-        more = "högre" if sv.area_mean > sv.municipality_mean else "lägre"
+    if sv_ev:
+        who = (
+            "den enda som svarat"
+            if sv_ev.responses == 1
+            else f"de {sv.number(sv_ev.responses)} som svarat"
+        )
+        relation = sv.compare(area_shown, municipality_shown, SURVEY_DECIMALS)
+        against = "lika högt som" if relation == "lika" else f"{relation} än"
         parts.append(
-            f"de {sv.responses} som svarat på medborgarenkäten här prioriterar trygghet "
-            f"{sv.area_mean:.1f} av 14, {more} än kommunen i stort ({sv.municipality_mean:.1f})"
+            f"{who} på medborgarenkäten här prioriterar trygghet "
+            f"{sv.number(area_shown, SURVEY_DECIMALS)} av 14, {against} kommunen i stort "
+            f"({sv.number(municipality_shown, SURVEY_DECIMALS)})"
         )
-    why = (
-        ("; ".join(parts) + ".")
-        if parts
-        else (
-            "Det finns varken observationer eller enkätsvar från området; upplevd trygghet är inte bedömd."
-        )
-    )
-    why = why[0].upper() + why[1:]
+    why = sv.capitalise("; ".join(parts) + ".")
     measures: list[Measure] = []
     if value < 60:
         measures.append(
@@ -228,5 +272,5 @@ def perceived_safety(ctx: Context) -> CriterionResult:
                 "Åtgärda platserna som upplevs otrygga först (se observationerna).", SAMHALLSBYGGNAD
             )
         )
-    confidence = "hög" if len(feelings) >= 5 else ("medel" if feelings or sv else "låg")
+    confidence = "hög" if len(feelings) >= 5 else "medel"
     return CriterionResult("perceived_safety", value, evidence, why, measures, {}, confidence)

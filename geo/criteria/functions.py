@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+from geo import swedish as sv
 from geo.criteria import osm
 from geo.criteria.base import (
     KULTUR_FRITID,
@@ -14,6 +15,7 @@ from geo.criteria.base import (
     clip01,
 )
 from geo.criteria.context import Context
+from geo.criteria.inputs import without_data
 
 EVENING_MINUTE = 20 * 60  # "open in the evening": open at 20:00
 NIGHT_MINUTE = 23 * 60  # "open at night": open at 23:00
@@ -53,6 +55,9 @@ def mix_of_functions(ctx: Context) -> CriterionResult:
     >>> r.value
     38.7
     """
+    neutral = without_data(ctx, "mix_of_functions")
+    if neutral is not None:
+        return neutral
     land: dict[str, float] = {}
     for g, p in ctx.landuse:
         function = osm.landuse_function(p)
@@ -78,8 +83,8 @@ def mix_of_functions(ctx: Context) -> CriterionResult:
     }
     missing = [f for f in osm.FUNCTIONS if f not in land and f not in pois]
     why = (
-        f"{len(present)} av sex funktioner finns i och kring området "
-        f"(markanvändningens jämnhet {e_land:.2f}, målpunkternas {e_poi:.2f})"
+        f"{sv.number(len(present))} av sex funktioner finns i och kring området "
+        f"(markanvändningens jämnhet {sv.number(e_land, 2)}, målpunkternas {sv.number(e_poi, 2)})"
         + (
             ": blandningen ger folk anledning att vara här under dygnets olika timmar."
             if value >= 60
@@ -125,6 +130,9 @@ def life_at_all_hours(ctx: Context) -> CriterionResult:
     >>> r.value  # 100 × (0.35 × 1 + 0.25 × 1 + 0.4 × 47.6 / 100)
     79.0
     """
+    neutral = without_data(ctx, "life_at_all_hours")
+    if neutral is not None:
+        return neutral
     evening = night = 0.0
     counted = 0
     for g, p in ctx.pois:
@@ -152,14 +160,33 @@ def life_at_all_hours(ctx: Context) -> CriterionResult:
         "residents_per_ha": round(r_ha, 1),
         "study_area_ha": round(ha, 2),
     }
-    why = (
-        f"I och kring området är i snitt {evening:.0f} verksamheter öppna kl. 20 och {night:.0f} kl. 23, "
-        f"och omkring {people:.0f} personer bor här ({r_ha:.0f} per hektar): "
-        + (
-            "det finns folk i rörelse även på kvällen."
-            if value >= 60
-            else "kvällar och nätter är platsen glest befolkad, och ingen ser eller hör."
+    quiet = [
+        when
+        for when, per_ha, target in (
+            ("på kvällen", e_ha, EVENING_TARGET_PER_HA),
+            ("på natten", n_ha, NIGHT_TARGET_PER_HA),
         )
+        if per_ha < target
+    ]
+    few_residents = r_ha < RESIDENTS_TARGET_PER_HA / 2
+    if value >= 60:
+        verdict = "det finns folk i rörelse även på kvällen."
+    elif quiet and few_residents:
+        verdict = (
+            f"få verksamheter har öppet {sv.join(quiet)} och få bor här, så platsen är glest "
+            "befolkad kvällar och nätter, och ingen ser eller hör."
+        )
+    elif quiet:
+        verdict = (
+            f"många bor här, men få verksamheter har öppet {sv.join(quiet)}, så gatorna är tomma "
+            "när det är mörkt."
+        )
+    else:
+        verdict = "verksamheter har öppet kvällar och nätter, men få bor här, så platsen är tom när de stänger."
+    why = (
+        f"I och kring området har i snitt {sv.count(evening, 'verksamhet', 'verksamheter')} öppet "
+        f"kl. 20 och {sv.number(night)} kl. 23, och omkring {sv.count(people, 'person', 'personer')} "
+        f"bor här ({sv.unit(r_ha, 'per hektar')}): {verdict}"
     )
     measures: list[Measure] = []
     if e_ha < EVENING_TARGET_PER_HA:

@@ -36,26 +36,69 @@ def length_within(lines: BaseGeometry, cover: BaseGeometry | None) -> float:
     return float(lines.intersection(cover).length)
 
 
+def _line_parts(geom: BaseGeometry) -> list[LineString]:
+    """The non-empty LineStrings of ``geom``, however deeply collected."""
+    out: list[LineString] = []
+    for part in shapely.get_parts(geom):
+        if part.geom_type == "LineString":
+            if part.length > 0:
+                out.append(part)
+        elif part.geom_type in ("MultiLineString", "GeometryCollection"):
+            out.extend(_line_parts(part))
+    return out
+
+
 def stretches_outside(
     lines: BaseGeometry, cover: BaseGeometry | None, min_length_m: float
-) -> list[LineString]:
-    """The connected stretches of ``lines`` outside ``cover`` at least ``min_length_m`` long.
+) -> list[BaseGeometry]:
+    """The connected parts of ``lines`` outside ``cover`` whose length is at least ``min_length_m``.
 
-    Touching pieces are merged first, so a gap over a junction counts once.
+    Pieces that meet, at a junction too, are one stretch, and a stretch is as long as all its pieces.
+    So as ``cover`` grows a stretch can only shrink or split, never lengthen: the total length of the
+    stretches at least ``min_length_m`` long never grows with the cover (the criteria that count dark
+    or blind stretches rely on this to stay monotone; docs/method.md).
 
     >>> from shapely.geometry import box
     >>> line = LineString([(0, 0), (200, 0)])
     >>> [round(s.length) for s in stretches_outside(line, box(-1, -1, 50, 1), 60)]
     [150]
+    >>> t = shapely.unary_union([LineString([(-40, 0), (40, 0)]), LineString([(0, 0), (0, 40)])])
+    >>> [round(s.length) for s in stretches_outside(t, None, 100)]  # a T of three 40 m arms: 120 m
+    [120]
     """
     if lines.is_empty:
         return []
     rest = lines if cover is None or cover.is_empty else lines.difference(cover)
-    if rest.is_empty:
+    pieces = _line_parts(rest)
+    if not pieces:
         return []
-    merged = shapely.line_merge(rest) if rest.geom_type == "MultiLineString" else rest
-    out = [g for g in shapely.get_parts(merged) if g.geom_type == "LineString"]
-    return [g for g in out if g.length >= min_length_m]
+    parent = list(range(len(pieces)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    ends: dict[tuple[int, int], int] = {}
+    for i, piece in enumerate(pieces):
+        for x, y in (piece.coords[0][:2], piece.coords[-1][:2]):
+            key = (round(x / NODE_PRECISION_M), round(y / NODE_PRECISION_M))
+            if key in ends:
+                parent[find(i)] = find(ends[key])
+            else:
+                ends[key] = i
+    groups: dict[int, list[LineString]] = {}
+    for i, piece in enumerate(pieces):
+        groups.setdefault(find(i), []).append(piece)
+    out: list[BaseGeometry] = []
+    for members in groups.values():
+        if sum(m.length for m in members) >= min_length_m:
+            merged = (
+                shapely.line_merge(MultiLineString(members)) if len(members) > 1 else members[0]
+            )
+            out.append(merged)
+    return out
 
 
 @dataclass
@@ -147,6 +190,54 @@ class Graph:
         via_a = float(from_nodes[a]) + along_m
         via_b = float(from_nodes[b]) + float(self.lengths[edge]) - along_m
         return (via_a, a) if via_a <= via_b else (via_b, b)
+
+    def _matrix(self) -> coo_matrix:
+        n = len(self.xy)
+        return coo_matrix(
+            (self.lengths, (self.edges[:, 0], self.edges[:, 1])), shape=(n, n)
+        ).tocsr()
+
+    def _edge_lookup(self) -> dict[tuple[int, int], int]:
+        lookup: dict[tuple[int, int], int] = {}
+        for k, (a, b) in enumerate(self.edges.tolist()):
+            for key in ((a, b), (b, a)):
+                if key not in lookup or self.lengths[k] < self.lengths[lookup[key]]:
+                    lookup[key] = k
+        return lookup
+
+    def forest(self, sources: Sequence[int]) -> tuple[NDArray[np.float64], NDArray[np.int32]]:
+        """Shortest distances from the nearest of ``sources`` to every node, and the predecessor of
+        each node on that route (-9999 at a source or when unreachable): one Dijkstra for all.
+
+        >>> g = Graph.from_lines([LineString([(0, 0), (100, 0)]), LineString([(100, 0), (100, 50)])])
+        >>> dist, pred = g.forest([0])
+        >>> dist.tolist(), g.path(pred, 2)
+        ([0.0, 100.0, 150.0], [0, 1])
+        """
+        n = len(self.xy)
+        if n == 0 or len(self.edges) == 0 or not len(sources):
+            return np.full(n, np.inf), np.full(n, -9999, dtype=np.int32)
+        dist, pred, _ = dijkstra(
+            self._matrix(),
+            directed=False,
+            indices=np.asarray(sources),
+            return_predecessors=True,
+            min_only=True,
+        )
+        return np.asarray(dist, dtype=np.float64), np.asarray(pred, dtype=np.int32)
+
+    def path(self, pred: NDArray[np.int32], target: int) -> list[int]:
+        """Edge indices of the route to ``target`` in a ``forest`` ([] at a source or unreachable)."""
+        if "_lookup" not in self.__dict__:
+            self.__dict__["_lookup"] = self._edge_lookup()
+        lookup: dict[tuple[int, int], int] = self.__dict__["_lookup"]
+        out: list[int] = []
+        j = target
+        while pred[j] >= 0:
+            i = int(pred[j])
+            out.append(lookup[(i, j)])
+            j = i
+        return out[::-1]
 
     def route(self, source: int, target: int) -> list[int]:
         """Edge indices of a shortest route from ``source`` to ``target`` ([] when none)."""

@@ -7,10 +7,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import shapely
-from shapely.geometry import LineString, MultiPolygon, Point
+from shapely.geometry import LineString, MultiPolygon, Point  # noqa: F401  (LineString: doctests)
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
 
+from geo import swedish as sv
 from geo.criteria import osm
 from geo.criteria.base import (
     FASTIGHETSAGARE,
@@ -21,10 +22,9 @@ from geo.criteria.base import (
     CriterionResult,
     Measure,
     clip01,
-    metres,
-    pct,
 )
 from geo.criteria.context import Context, Feature
+from geo.criteria.inputs import without_data
 from geo.criteria.network import (
     NODE_PRECISION_M,
     Graph,
@@ -35,13 +35,16 @@ from geo.criteria.network import (
 
 LAMP_REACH_M = 25.0  # a street lamp lights the walkway within this distance (spacing 30–50 m)
 DARK_GAP_M = 50.0  # an unlit stretch at least this long is a dark gap
-DARK_GAP_PENALTY = 5.0  # points per dark gap per km of walkable network (at least 1 km)
+DARK_GAP_PENALTY = 5.0  # points per 100 m of dark gap per km of walkable network (at least 1 km)
 FRONTAGE_M = 20.0  # a building this close to a path has eyes on it
 BLIND_STRETCH_M = 50.0  # a stretch this long with no building frontage is "blind"
 BLIND_FACADE_M = 20.0  # a stretch this long passing only blind walls (garages, warehouses)
 VEGETATION_M = 5.0  # dense vegetation this close to a path can hide someone
 HIDDEN_STRETCH_M = 20.0
-TUNNEL_PENALTY = 10.0  # points per unlit tunnel per km of network, at least 1 km (half if lit)
+# A metre of tunnel counts as this many metres of path beside dense vegetation (at least 1, so a new
+# tunnel never raises the value): a 25 m underpass unlit costs 10 points in a 1 km network.
+UNLIT_TUNNEL_WEIGHT = 4.0
+LIT_TUNNEL_WEIGHT = 2.0
 INTERSECTIONS_TARGET_PER_KM2 = 100.0  # a fine-meshed town grid (docs/method.md)
 BOUNDARY_TOLERANCE_M = 1.0
 MIN_PAIR_DISTANCE_M = 100.0
@@ -50,6 +53,18 @@ MAX_ROUTING_NODES = 80
 BUS_TARGET_M = 400.0
 STATION_TARGET_M = 1000.0
 STOP_SNAP_M = 60.0
+
+
+def _no_network(key: str) -> CriterionResult:
+    """Neutral, for ways that touch the study area without forming a network in it."""
+    return CriterionResult(
+        key,
+        50.0,
+        {"walkable_length_m": 0.0},
+        "Gatorna och gångvägarna i underlaget bildar inget nät inom området; värdet är neutralt (50).",
+        [],
+        confidence="låg",
+    )
 
 
 def _clip_lines(features: Sequence[Feature], extent: BaseGeometry) -> BaseGeometry:
@@ -71,68 +86,64 @@ def _walk_net(ctx: Context) -> BaseGeometry:
     return net
 
 
-def lit_cover(
-    ctx: Context, reach_m: float = LAMP_REACH_M, extent: BaseGeometry | None = None
+def _lit_cover_of(
+    ctx: Context, target: BaseGeometry, reach_m: float = LAMP_REACH_M
 ) -> BaseGeometry:
-    """Where a walker is lit: within ``reach_m`` of a lamp, or on a way tagged ``lit=yes``.
-
-    Only lamps and ways near ``extent`` (default: the study area) are used; the result is cached.
-    """
-    target = ctx.study if extent is None else extent
-    key = f"lit_cover:{reach_m}:{id(target) if extent is not None else 'study'}"
-    if key in ctx.extra:
-        cached: BaseGeometry = ctx.extra[key]
-        return cached
+    """Where a walker near ``target`` is lit: within ``reach_m`` of a lamp, or on a way tagged lit."""
     near = target.buffer(reach_m + 1, quad_segs=2)
     shapely.prepare(near)
     lamps = [g for g, _ in ctx.lamps if near.intersects(g)]
     lit_ways = [g.intersection(near) for g, p in ctx.paths if osm.is_lit(p) and near.intersects(g)]
     parts = list(shapely.buffer(np.asarray(lamps, dtype=object), reach_m)) if lamps else []
     parts += [g.buffer(0.5) for g in lit_ways if not g.is_empty]
-    cover = shapely.unary_union(parts) if parts else MultiPolygon()
-    ctx.extra[key] = cover
+    return shapely.unary_union(parts) if parts else MultiPolygon()
+
+
+def lit_cover(ctx: Context, reach_m: float = LAMP_REACH_M) -> BaseGeometry:
+    """Where a walker in the study area is lit: within ``reach_m`` of a lamp, or on a way tagged
+    ``lit=yes``. Computed once per context and reach."""
+    key = f"lit_cover:{reach_m}"
+    if key not in ctx.extra:
+        ctx.extra[key] = _lit_cover_of(ctx, ctx.study, reach_m)
+    cover: BaseGeometry = ctx.extra[key]
     return cover
 
 
 def lighting(
     ctx: Context, *, reach_m: float = LAMP_REACH_M, gap_m: float = DARK_GAP_M
 ) -> CriterionResult:
-    """Share of the walkable network in the study area that is lit; dark gaps longer than ``gap_m``.
+    """Share of the walkable network in the study area that is lit, less the length of dark gaps.
 
-    value = 100 × lit share − 5 × dark gaps per km of walkable network (counted as at least 1 km),
-    within 0–100.
+    value = 100 × lit share − 5 × (metres of dark gap / 100) per km of walkable network (counted as
+    at least 1 km), within 0–100. A *dark gap* is a connected unlit part of the network at least
+    ``gap_m`` long. Penalising the gaps' length, not their number, keeps the value monotone: a lamp that
+    splits one gap in two shortens the dark length and never lowers the value (docs/method.md).
 
     >>> from shapely.geometry import box
     >>> ctx = Context(area=box(0, -50, 200, 50), study=box(0, -50, 200, 50),
     ...     paths=[(LineString([(0, 0), (200, 0)]), {"highway": "footway"})],
     ...     lamps=[(Point(25, 0), {})])
-    >>> r = lighting(ctx)  # lit 0–50 m (25 ± 25): share 50 / 200; one dark gap of 150 m: 25 − 5
-    >>> r.value, r.evidence["lit_share"], r.evidence["dark_gaps"]
-    (20.0, 0.25, 1)
+    >>> r = lighting(ctx)  # lit 0–50 m (25 ± 25): share 50 / 200; a dark gap of 150 m: 25 − 7.5
+    >>> r.value, r.evidence["lit_share"], r.evidence["dark_gaps"], r.evidence["dark_gap_length_m"]
+    (17.5, 0.25, 1, 150.0)
     """
     net = _walk_net(ctx)
     total = float(net.length)
     lamps_in = sum(1 for g, _ in ctx.lamps if g.intersects(ctx.study))
+    neutral = without_data(
+        ctx, "lighting", {"walkable_length_m": round(total, 1), "lamps": lamps_in}
+    )
+    if neutral is not None:
+        return neutral
     if total == 0:
-        return CriterionResult(
-            "lighting",
-            50.0,
-            {"walkable_length_m": 0.0, "lamps": lamps_in},
-            "Det finns inga gångvägar eller gator i underlaget för området; belysningen kan inte bedömas.",
-            [
-                Measure(
-                    "Komplettera underlaget med gång- och cykelvägar och belysningsregistret.",
-                    SAMHALLSBYGGNAD,
-                )
-            ],
-            confidence="låg",
-        )
+        return _no_network("lighting")
     cover = lit_cover(ctx, reach_m)
     lit = length_within(net, cover)
     share = lit / total
     gaps = stretches_outside(net, cover, gap_m)
-    per_km = len(gaps) / max(1.0, total / 1000)  # a gap weighs less in a larger network
-    value = max(0.0, min(100.0, 100 * share - DARK_GAP_PENALTY * per_km))
+    dark_m = float(sum(g.length for g in gaps))
+    km = max(1.0, total / 1000)  # a gap weighs less in a larger network
+    value = max(0.0, min(100.0, 100 * share - DARK_GAP_PENALTY * (dark_m / 100) / km))
     longest = max((g.length for g in gaps), default=0.0)
     evidence = {
         "walkable_length_m": round(total, 1),
@@ -142,18 +153,31 @@ def lighting(
         "lamp_reach_m": reach_m,
         "dark_gap_threshold_m": gap_m,
         "dark_gaps": len(gaps),
+        "dark_gap_length_m": round(dark_m, 1),
         "longest_dark_gap_m": round(longest, 1),
     }
+    gap_text = (
+        f"ingen mörk sträcka är längre än {sv.metres(gap_m)}."
+        if not gaps
+        else f"{sv.count(len(gaps), 'mörk sträcka', 'mörka sträckor')} på "
+        + ("sammanlagt " if len(gaps) > 1 else "")
+        + f"{sv.metres(dark_m)} är längre än {sv.metres(gap_m)}"
+        + (f" (den längsta {sv.metres(longest)})." if len(gaps) > 1 else ".")
+    )
     why = (
-        f"{pct(share)} av gångnätets {metres(total)} ligger inom {reach_m:.0f} m från en gatlampa "
-        f"eller är märkt som belyst; {len(gaps)} mörka sträckor är längre än {gap_m:.0f} m"
-        + (f" (den längsta {metres(longest)})." if gaps else ".")
+        f"{sv.percent(share)} av gångnätets {sv.metres(total)} ligger inom {sv.metres(reach_m)} från "
+        f"en gatlampa eller är märkt som belyst; {gap_text}"
     )
     measures: list[Measure] = []
     if gaps:
+        along = (
+            "längs den mörka sträckan"
+            if len(gaps) == 1
+            else f"längs de {sv.count(len(gaps), 'mörk sträcka', 'mörka sträckorna')}"
+        )
         measures.append(
             Measure(
-                f"Sätt upp gatubelysning längs de {len(gaps)} mörka sträckorna (markerade på kartan).",
+                f"Sätt upp gatubelysning {along} (markerade på kartan).",
                 SAMHALLSBYGGNAD,
             )
         )
@@ -172,11 +196,18 @@ def lighting(
 
 
 def _active_buildings(ctx: Context) -> list[bool]:
-    """Which buildings have an active ground floor: by their own tags or a shop/café POI within 5 m."""
+    """Which buildings have an active ground floor: by their own tags or a shop/café POI within 5 m.
+
+    A building with blind walls (garages, warehouses) is never active, whatever stands beside it: so
+    adding a blind building never raises natural surveillance (docs/method.md, monotonicity).
+    """
     poi_geoms = [g for g, p in ctx.pois if osm.poi_function(p) in {"handel", "mat_noje", "service"}]
     tree = shapely.STRtree(poi_geoms) if poi_geoms else None
     out = []
     for g, p in ctx.buildings:
+        if osm.is_blind_building(p):
+            out.append(False)
+            continue
         active = osm.is_active_ground_floor(p)
         if not active and tree is not None:
             active = len(tree.query(g, predicate="dwithin", distance=5.0)) > 0
@@ -202,15 +233,13 @@ def natural_surveillance(
     net = _walk_net(ctx)
     total = float(net.length)
     near = [(g, p) for g, p in ctx.buildings if g.intersects(ctx.study.buffer(frontage_m))]
+    neutral = without_data(
+        ctx, "natural_surveillance", {"walkable_length_m": round(total, 1), "buildings": len(near)}
+    )
+    if neutral is not None:
+        return neutral
     if total == 0:
-        return CriterionResult(
-            "natural_surveillance",
-            50.0,
-            {"walkable_length_m": 0.0, "buildings": len(near)},
-            "Det finns inga gator eller gångvägar i underlaget; den naturliga övervakningen kan inte bedömas.",
-            [],
-            confidence="låg",
-        )
+        return _no_network("natural_surveillance")
     active_flags = _active_buildings(Context(ctx.area, ctx.study, buildings=near, pois=ctx.pois))
     watching = [g for g, p in near if not osm.is_blind_building(p)]
     blind = [g for g, p in near if osm.is_blind_building(p)]
@@ -220,7 +249,7 @@ def natural_surveillance(
     watched = length_within(net, watched_cover) / total
     active_share = length_within(net, active_cover) / total
     blind_stretches = stretches_outside(net, watched_cover, blind_m)
-    blind_facades: list[LineString] = []
+    blind_facades: list[BaseGeometry] = []
     if blind:
         along_blind = net.intersection(_buffer_union(blind, frontage_m))
         blind_facades = stretches_outside(along_blind, watched_cover, BLIND_FACADE_M)
@@ -238,9 +267,11 @@ def natural_surveillance(
         "blind_facades": len(blind_facades),
     }
     why = (
-        f"{pct(watched)} av gatu- och gångnätet har byggnader med fönster inom {frontage_m:.0f} m och "
-        f"{pct(active_share)} passerar aktiva bottenvåningar; {len(blind_stretches)} sträckor längre än "
-        f"{blind_m:.0f} m saknar helt insyn och {len(blind_facades)} går längs blinda fasader."
+        f"{sv.percent(watched)} av gatu- och gångnätet har byggnader med fönster inom "
+        f"{sv.metres(frontage_m)} och {sv.percent(active_share)} passerar aktiva bottenvåningar; "
+        f"{sv.count(len(blind_stretches), 'sträcka', 'sträckor')} längre än {sv.metres(blind_m)} "
+        "saknar helt insyn och "
+        f"{sv.count(len(blind_facades), 'sträcka', 'sträckor')} går längs blinda fasader."
     )
     measures: list[Measure] = []
     if watched < 0.7 or blind_stretches:
@@ -277,42 +308,59 @@ def natural_surveillance(
 def hidden_spots(ctx: Context, *, vegetation_m: float = VEGETATION_M) -> CriterionResult:
     """Paths bordered by dense vegetation, and tunnels and underpasses on the walkable network.
 
-    value = 100 × (1 − share of path length within 5 m of dense vegetation) − 10 per unlit tunnel
-    (5 per lit one) per km of walkable network (counted as at least 1 km), within 0–100.
+    value = 100 × (1 − min(1, hidden / walkable length)), where hidden = path length within 5 m of
+    dense vegetation (outside tunnels) + 4 × unlit tunnel length + 2 × lit tunnel length. A metre of
+    tunnel weighs more than a metre beside bushes, and never less than a metre of path, so more
+    vegetation, a longer tunnel, a new tunnel or two tunnels joined never raise the value; a lamp never
+    lowers it (docs/method.md, monotonicity).
 
     >>> from shapely.geometry import box
     >>> ctx = Context(area=box(0, -50, 200, 50), study=box(0, -50, 200, 50),
     ...     paths=[(LineString([(0, 0), (200, 0)]), {"highway": "footway"}),
     ...            (LineString([(200, 0), (200, 20)]), {"highway": "footway", "tunnel": "yes"})],
     ...     parks=[(box(0, 3, 50, 20), {"natural": "scrub"})])
-    >>> r = hidden_spots(ctx)  # 0 to 50 + √(5² − 3²) = 54 m of 220 m beside scrub; one unlit tunnel
-    >>> r.value, r.evidence["vegetation_share"], r.evidence["tunnels"]  # 100 × (1 − 0.245) − 10
-    (65.5, 0.245, 1)
+    >>> r = hidden_spots(ctx)  # 0 to 50 + √(5² − 3²) = 54 m of 220 m beside scrub; 20 m unlit tunnel
+    >>> r.value, r.evidence["vegetation_share"], r.evidence["tunnels"]  # 100 × (1 − (54 + 80) / 220)
+    (39.1, 0.245, 1)
     """
     walkable = [(g, p) for g, p in ctx.walkable() if g.intersects(ctx.study)]
     net = _walk_net(ctx)
     total = float(net.length)
     veg = [g for g, p in [*ctx.parks, *ctx.landuse] if osm.is_dense_vegetation(p)]
+    neutral = without_data(
+        ctx,
+        "hidden_spots",
+        {"walkable_length_m": round(total, 1), "dense_vegetation_areas": len(veg)},
+    )
+    if neutral is not None:
+        return neutral
+    if total == 0:
+        return _no_network("hidden_spots")
     veg_cover = _buffer_union(veg, vegetation_m)
-    beside = length_within(net, veg_cover)
-    share = beside / total if total else 0.0
     # A tunnel is a connected system of tunnel ways: OSM splits one passage into many ways.
     tunnel_ways = [g.intersection(ctx.study) for g, p in walkable if osm.is_tunnel(p)]
+    tunnel_net = union_lines(tunnel_ways)
+    open_net = union_lines([g.intersection(ctx.study) for g, p in walkable if not osm.is_tunnel(p)])
+    if not tunnel_net.is_empty and not open_net.is_empty:
+        open_net = open_net.difference(tunnel_net.buffer(0.01, quad_segs=1))
+    beside = length_within(open_net, veg_cover)
+    share = beside / total
     tunnels = _connected(tunnel_ways)
     cover = lit_cover(ctx)
+    tunnel_m = float(tunnel_net.length)
+    lit_tunnel_m = length_within(tunnel_net, cover)
+    hidden_m = (
+        beside + UNLIT_TUNNEL_WEIGHT * (tunnel_m - lit_tunnel_m) + LIT_TUNNEL_WEIGHT * lit_tunnel_m
+    )
+    value = 100 * (1 - min(1.0, hidden_m / total))
     lit_tunnels = [
         t
         for t in tunnels
         if not cover.is_empty and t.length > 0 and t.intersection(cover).length >= 0.8 * t.length
     ]
-    km = max(1.0, total / 1000)  # tunnels per km of network (at least 1 km)
-    penalty = (
-        TUNNEL_PENALTY * (len(tunnels) - len(lit_tunnels)) + TUNNEL_PENALTY / 2 * len(lit_tunnels)
-    ) / km
-    value = max(0.0, min(100.0, 100 * (1 - share) - penalty))
     spots: list[BaseGeometry] = []
     if beside > 0:
-        inside = net.intersection(veg_cover)
+        inside = open_net.intersection(veg_cover)
         spots = [
             g
             for g in shapely.get_parts(
@@ -327,10 +375,22 @@ def hidden_spots(ctx: Context, *, vegetation_m: float = VEGETATION_M) -> Criteri
         "dense_vegetation_areas": len(veg),
         "tunnels": len(tunnels),
         "lit_tunnels": len(lit_tunnels),
+        "tunnel_length_m": round(tunnel_m, 1),
+        "lit_tunnel_length_m": round(lit_tunnel_m, 1),
+        "hidden_weighted_m": round(hidden_m, 1),
     }
+    tunnel_text = (
+        "inga tunnlar eller gångtunnlar ligger på gångvägarna"
+        if not tunnels
+        else f"{sv.count(len(tunnels), 'tunnel eller gångtunnel', 'tunnlar eller gångtunnlar')} "
+        f"({sv.metres(tunnel_m)}, {sv.number(len(lit_tunnels))} av dem belysta) ligger på gångvägarna"
+        if len(tunnels) > 1
+        else f"en tunnel eller gångtunnel ({sv.metres(tunnel_m)}, "
+        f"{'belyst' if lit_tunnels else 'inte belyst'}) ligger på gångvägarna"
+    )
     why = (
-        f"{pct(share)} av gångnätet går inom {vegetation_m:.0f} m från tät vegetation där någon kan "
-        f"gömma sig, och {len(tunnels)} tunnlar eller gångtunnlar ({len(lit_tunnels)} belysta) ligger på gångvägarna."
+        f"{sv.percent(share)} av gångnätet går inom {sv.metres(vegetation_m)} från tät vegetation där "
+        f"någon kan gömma sig, och {tunnel_text}."
     )
     measures: list[Measure] = []
     if share > 0.1:
@@ -355,7 +415,6 @@ def hidden_spots(ctx: Context, *, vegetation_m: float = VEGETATION_M) -> Criteri
         why,
         measures,
         {"hidden_spots": [*spots, *tunnels]},
-        confidence="hög" if total else "låg",
     )
 
 
@@ -391,15 +450,9 @@ def connectivity(ctx: Context) -> CriterionResult:
     net_features = [(g, p) for g, p in ctx.walkable() if g.intersects(ctx.study)]
     graph = Graph.from_lines([g.intersection(ctx.study) for g, _ in net_features])
     km2 = float(ctx.study.area) / 1e6
-    if len(graph.edges) == 0:
-        return CriterionResult(
-            "connectivity",
-            50.0,
-            {"intersections": 0, "dead_ends": 0},
-            "Det finns inget gatunät i underlaget; kopplingen kan inte bedömas.",
-            [],
-            confidence="låg",
-        )
+    neutral = without_data(ctx, "connectivity", {"intersections": 0, "dead_ends": 0})
+    if neutral is not None or len(graph.edges) == 0:
+        return neutral or _no_network("connectivity")
     degree = graph.degree()
     boundary = ctx.study.boundary
     on_edge = np.array(
@@ -409,7 +462,9 @@ def connectivity(ctx: Context) -> CriterionResult:
     dead_ends = int(np.sum((degree == 1) & ~on_edge))
     density = intersections / km2 if km2 else 0.0
     cnr = intersections / (intersections + dead_ends) if intersections + dead_ends else 0.0
-    detour = _mean_detour(graph, np.flatnonzero(~on_edge | (degree != 1)))
+    # Routes run between the nodes inside the study area; where a way is cut by its edge is no place.
+    # The set does not depend on the degrees, so a new link between two nodes keeps it (monotonicity).
+    detour = _mean_detour(graph, np.flatnonzero(~on_edge))
     value = 100 * (
         0.4 * clip01(density / INTERSECTIONS_TARGET_PER_KM2) + 0.3 * cnr + 0.3 * clip01(2 - detour)
     )
@@ -422,13 +477,27 @@ def connectivity(ctx: Context) -> CriterionResult:
         "mean_detour": round(detour, 3),
         "study_area_km2": round(km2, 4),
     }
+    weak = []
+    if density < INTERSECTIONS_TARGET_PER_KM2 / 2:
+        weak.append("är glest")
+    if dead_ends:
+        weak.append("har återvändsgränder")
+    if detour > 1.4:
+        weak.append("ger omvägar")
     why = (
-        f"{intersections} korsningar ({density:.0f} per km²), {dead_ends} återvändsgränder och en omväg "
-        f"på i snitt {detour:.2f} gånger fågelvägen: "
+        f"{sv.count(intersections, 'korsning', 'korsningar')} ({sv.unit(density, 'per km²')}), "
+        f"{sv.count(dead_ends, 'återvändsgränd', 'återvändsgränder')} och en omväg på i snitt "
+        f"{sv.number(detour, 2)} gånger fågelvägen: "
         + (
-            "ett finmaskigt, lättorienterat nät."
+            (
+                "ett finmaskigt, lättorienterat nät."
+                if not weak
+                else f"ett finmaskigt nät, men det {sv.join(weak)}."
+            )
             if value >= 70
-            else "nätet är glest eller har återvändor, vilket gör det svårt att välja väg och hitta ut."
+            else f"nätet {sv.join(weak)}, vilket gör det svårt att välja väg och hitta ut."
+            if weak
+            else "nätet kunde vara tätare, med fler korsningar."
         )
     )
     measures: list[Measure] = []
@@ -495,12 +564,13 @@ def _cut_at(area: BaseGeometry, lines: Sequence[BaseGeometry]) -> list[BaseGeome
 
 def transport(ctx: Context) -> CriterionResult:
     """Walking distance along the network from the plan area (its junctions, and where a way crosses
-    its edge) to the nearest bus stop and station (each snapped to the nearest point of the network,
-    at most 60 m away), and how much of that route is lit.
+    its edge) to the bus stops and stations (each snapped to the nearest point of the network, at most
+    60 m away), and how much of the route to them is lit.
 
-    value = 100 × (0.5 × access + 0.5 × lit share of the routes), access = mean over bus and (when a
-    station is within reach) station of clip((2·target − distance) / target, 0, 1), with targets
-    400 m (bus) and 1000 m (station).
+    value = 100 × the best over the reachable stops of (0.5 × access + 0.5 × lit share of the route
+    to it), access = clip((2·target − distance) / target, 0, 1), with targets 400 m (bus) and 1000 m
+    (station). Taking the best stop keeps the value monotone: a new stop or a new lamp never lowers it
+    (docs/method.md).
 
     >>> from shapely.geometry import box
     >>> ctx = Context(area=box(-20, -10, 0, 10), study=box(-100, -100, 100, 100),
@@ -511,87 +581,107 @@ def transport(ctx: Context) -> CriterionResult:
     >>> r.value, r.evidence["bus_distance_m"], r.evidence["route_lit_share"]
     (41.7, 600.0, 0.333)
     """
+    stops = list(ctx.bus_stops)
+    neutral = without_data(ctx, "transport", {"bus_stops": len(stops), "bus_distance_m": None})
+    if neutral is not None:
+        return neutral
     # Ways are cut where they cross the plan area's edge, so a street that runs through the area
     # without a junction inside it still gives a way out of it (the walk starts where it leaves).
     graph = Graph.from_lines(_cut_at(ctx.area, [g for g, _ in ctx.walkable()]))
-    stops = [(g, p) for g, p in ctx.bus_stops]
-    if len(graph.edges) == 0 or not stops:
-        return CriterionResult(
-            "transport",
-            0.0 if not stops else 50.0,
-            {"bus_stops": len(stops), "bus_distance_m": None},
-            "Ingen hållplats finns inom räckhåll i underlaget."
-            if not stops
-            else "Gångnätet saknas i underlaget; vägen till hållplatsen kan inte bedömas.",
-            [Measure("Pröva en hållplats inom 400 m gångväg, med belyst väg dit.", TRAFIKOPERATOR)],
-            confidence="låg" if stops else "medel",
-        )
+    if len(graph.edges) == 0:
+        return _no_network("transport")
+    unreached = CriterionResult(
+        "transport",
+        0.0,
+        {"bus_stops": len(stops), "bus_distance_m": None},
+        "Ingen hållplats eller station nås längs gångnätet från området, fast kommunens hållplatser "
+        "finns i underlaget: området saknar kollektivtrafik på gångavstånd."
+        if not stops
+        else "Ingen hållplats kan nås längs gångnätet i underlaget.",
+        [
+            Measure("Pröva en hållplats inom 400 m gångväg, med belyst väg dit.", TRAFIKOPERATOR),
+            Measure(
+                "Knyt området till närmaste hållplats med en gen, belyst gångväg.", SAMHALLSBYGGNAD
+            ),
+        ],
+        confidence="medel",
+    )
+    if not stops:
+        return unreached
     inside = [i for i, (x, y) in enumerate(graph.xy) if ctx.area.covers(Point(x, y))]
     origins = inside or [graph.nearest_node(ctx.area.representative_point())]
-    dist = graph.distances(origins)
-    best_from_origin = dist.min(axis=0)
-    best_origin = np.asarray(origins)[dist.argmin(axis=0)]
+    dist, pred = graph.forest(origins)
+    targets = {"bus": BUS_TARGET_M, "station": STATION_TARGET_M}
     # Each stop is snapped to the nearest point of the network (not to its nearest node: a stop
     # beside a long street can be far from every junction), and reached through either end of that edge.
-    result: dict[str, tuple[float, list[BaseGeometry]]] = {}
-    for kind, is_station in (("bus", False), ("station", True)):
-        best: tuple[float, int, int, float] | None = None  # distance, edge, end node, metres along
-        for g, p in stops:
-            if osm.is_station(p) != is_station:
-                continue
-            point = g if g.geom_type == "Point" else g.centroid
-            edge, along, offset = graph.snap(point)
-            if offset > STOP_SNAP_M:
-                continue
-            d, via = graph.distance_to(best_from_origin, edge, along)
-            if np.isfinite(d) and (best is None or d + offset < best[0]):
-                best = (d + offset, edge, via, along)
-        if best is not None:
-            d, edge, via, along = best
-            line = graph.geoms[edge]
-            first = int(graph.edges[edge][0]) == via
-            piece = substring(line, 0.0, along) if first else substring(line, along, line.length)
-            route_geoms = [graph.geoms[e] for e in graph.route(int(best_origin[via]), via)]
-            if piece.geom_type == "LineString" and piece.length > 0:
-                route_geoms.append(piece)
-            result[kind] = (d, route_geoms)
-    if "bus" not in result and "station" not in result:
-        return CriterionResult(
-            "transport",
-            0.0,
-            {"bus_stops": len(stops), "bus_distance_m": None},
-            "Ingen hållplats kan nås längs gångnätet i underlaget.",
-            [
-                Measure(
-                    "Knyt området till närmaste hållplats med en gen, belyst gångväg.",
-                    SAMHALLSBYGGNAD,
-                )
-            ],
-            confidence="medel",
-        )
-    targets = {"bus": BUS_TARGET_M, "station": STATION_TARGET_M}
-    access = float(np.mean([_access(result[k][0], targets[k]) for k in result]))
-    route = union_lines([g for _, geoms in result.values() for g in geoms])
-    cover = lit_cover(ctx, extent=route) if not route.is_empty else MultiPolygon()
-    route_len = float(route.length)
-    lit_share = length_within(route, cover) / route_len if route_len else 1.0
-    value = 100 * (0.5 * access + 0.5 * lit_share)
+    candidates: list[tuple[float, float, str, int, int, float]] = []
+    for g, p in stops:
+        kind = "station" if osm.is_station(p) else "bus"
+        point = g if g.geom_type == "Point" else g.centroid
+        edge, along, offset = graph.snap(point)
+        if offset > STOP_SNAP_M:
+            continue
+        d, via = graph.distance_to(dist, edge, along)
+        if np.isfinite(d):
+            candidates.append(
+                (_access(d + offset, targets[kind]), d + offset, kind, edge, via, along)
+            )
+    if not candidates:
+        return unreached
+    nearest = {k: min(c[1] for c in candidates if c[2] == k) for k in {c[2] for c in candidates}}
+    candidates.sort(key=lambda c: (-c[0], c[1]))
+    best: tuple[float, float, float, str, BaseGeometry] | None = (
+        None  # term, access, lit, kind, route
+    )
+    best_distance = 0.0
+    for access, d, kind, edge, via, along in candidates:
+        if best is not None and 0.5 * access + 0.5 <= best[0]:
+            break  # sorted by access: no later stop can do better, even fully lit
+        line = graph.geoms[edge]
+        first = int(graph.edges[edge][0]) == via
+        piece = substring(line, 0.0, along) if first else substring(line, along, line.length)
+        route_geoms: list[BaseGeometry] = [graph.geoms[e] for e in graph.path(pred, via)]
+        if piece.geom_type == "LineString" and piece.length > 0:
+            route_geoms.append(piece)
+        route = union_lines(route_geoms)
+        route_len = float(route.length)
+        cover = _lit_cover_of(ctx, route) if route_len else MultiPolygon()
+        lit_share = length_within(route, cover) / route_len if route_len else 1.0
+        term = 0.5 * access + 0.5 * lit_share
+        if best is None or term > best[0]:
+            best, best_distance = (term, access, lit_share, kind, route), d
+    assert best is not None
+    term, access, lit_share, best_kind, route = best
+    value = 100 * term
     evidence = {
         "bus_stops": sum(1 for _, p in stops if not osm.is_station(p)),
         "stations": sum(1 for _, p in stops if osm.is_station(p)),
-        "bus_distance_m": round(result["bus"][0], 1) if "bus" in result else None,
-        "station_distance_m": round(result["station"][0], 1) if "station" in result else None,
+        "bus_distance_m": round(nearest["bus"], 1) if "bus" in nearest else None,
+        "station_distance_m": round(nearest["station"], 1) if "station" in nearest else None,
+        "best_stop": best_kind,
+        "best_distance_m": round(best_distance, 1),
         "access": round(access, 3),
-        "route_length_m": round(route_len, 1),
+        "route_length_m": round(float(route.length), 1),
         "route_lit_share": round(lit_share, 3),
     }
     bus_text = (
-        f"närmaste hållplats ligger {metres(result['bus'][0])} bort längs gångnätet"
-        if "bus" in result
+        f"närmaste hållplats ligger {sv.metres(nearest['bus'])} bort längs gångnätet"
+        if "bus" in nearest
         else "ingen busshållplats nås längs gångnätet"
     )
-    station_text = f", stationen {metres(result['station'][0])}" if "station" in result else ""
-    why = f"{bus_text[0].upper()}{bus_text[1:]}{station_text}; {pct(lit_share)} av gångvägen dit är belyst."
+    station_text = (
+        f", närmaste station {sv.metres(nearest['station'])}" if "station" in nearest else ""
+    )
+    if best_distance == nearest[best_kind]:
+        where = "dit" if best_kind == "bus" else "till stationen"
+        route_text = f"{sv.percent(lit_share)} av gångvägen {where} är belyst"
+    else:
+        stop = "en station" if best_kind == "station" else "en hållplats"
+        route_text = (
+            f"den bästa vägen, till {stop} {sv.metres(best_distance)} bort, är till "
+            f"{sv.percent(lit_share)} belyst"
+        )
+    why = f"{sv.capitalise(bus_text)}{station_text}; {route_text}."
     measures: list[Measure] = []
     if lit_share < 0.9:
         measures.append(

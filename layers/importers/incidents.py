@@ -17,6 +17,7 @@ All of it runs in one transaction: a broken file, an error or ``strict`` with a 
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -30,14 +31,23 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from geo.crs import STORAGE_SRID
+from core import numbers
+from geo.crs import STORAGE_SRID, WEB_SRID, transform_xy
 from layers import audit, uploads
 from layers.geometry import to_shapely
 from layers.importers import pgcopy, readers, rows
 from layers.importers.mapping import Mapping
-from layers.importers.police import open_police_json
+from layers.importers.police import open_police_csv, open_police_json
 from layers.importers.profiles import POLICE, Profile
-from layers.models import AuditEvent, ImportBatch, Incident, IncidentCategory, Municipality
+from layers.models import (
+    AuditEvent,
+    District,
+    ImportBatch,
+    Incident,
+    IncidentCategory,
+    Municipality,
+    StatisticalArea,
+)
 from layers.uploads import UploadRejected
 
 MAX_REPORTED_REJECTIONS = (
@@ -57,31 +67,70 @@ CREATE TEMP TABLE import_staging (
     location geometry(Point, 3006),
     occurred_from timestamptz,
     occurred_to timestamptz,
-    description text
+    description text,
+    defaulted text,
+    pile boolean NOT NULL DEFAULT false
 ) ON COMMIT DROP
 """
-STAGING_COLUMNS = "rownum, ref, ok, category_id, location, occurred_from, occurred_to, description"
+STAGING_COLUMNS = (
+    "rownum, ref, ok, category_id, location, occurred_from, occurred_to, description, defaulted"
+)
+
+# Piles: points no address plausibly has (docs/decisions/0684). A geocoder that cannot place an
+# address falls back to the centre of the municipality, a district or a NYKO area, or to one fixed
+# point (the police's open events all sit on one point per municipality). A real busy address (a
+# shopping centre, a school) holds many rows too, but not a large share of a whole file.
+PILE_MIN_ROWS = 25  # at one coordinate (to the metre), and
+PILE_MIN_SHARE = 0.10  # at least this share of the file's rows that passed the checks
+CENTRE_MIN_ROWS = 3  # at one coordinate this close to the centre of an area
+CENTRE_RADIUS_M = 25.0
+PILE_CANDIDATES_SQL = """
+SELECT round(ST_X(location))::float8 AS x, round(ST_Y(location))::float8 AS y, count(*) AS n,
+       avg(ST_X(location)) AS mean_x, avg(ST_Y(location)) AS mean_y
+FROM import_staging
+WHERE ok AND location IS NOT NULL
+GROUP BY 1, 2
+HAVING count(*) >= %(min_rows)s
+ORDER BY 3 DESC
+"""
+MARK_PILES_SQL = """
+UPDATE import_staging SET pile = true
+WHERE ok AND (round(ST_X(location))::float8, round(ST_Y(location))::float8) IN (
+    SELECT x, y FROM unnest(%(xs)s::float8[], %(ys)s::float8[]) AS p(x, y)
+)
+"""
 
 # Rows that share a reference in the file get "#2", "#3" … in file order; rejected rows count too, so
-# the numbering is the same when the file is imported again after its bad rows were fixed.
+# the numbering is the same when the file is imported again after its bad rows were fixed. A row on a
+# pile is stored as a count for the municipality (no place) unless the analyst kept the piles.
+# The SELECT gives each stored row's outcome, so the report counts what was stored, row by row.
 INSERT_SQL = """
-INSERT INTO layers_incident (
-    municipality_id, category_id, source, source_ref, precision, location,
-    occurred_from, occurred_to, description, import_batch_id, generated
-)
-SELECT %(municipality)s, category_id, %(source)s, source_ref, %(precision)s, location,
-       occurred_from, occurred_to, coalesce(description, ''), %(batch)s, false
-FROM (
+WITH numbered AS (
     SELECT s.*,
            (CASE WHEN %(hashed)s THEN 'md5:' || md5(s.ref) ELSE s.ref END)
            || CASE WHEN row_number() OVER w > 1 THEN '#' || row_number() OVER w ELSE '' END
-           AS source_ref
+           AS source_ref,
+           s.pile AND NOT %(keep_piles)s AS as_area
     FROM import_staging AS s
     WHERE s.ref IS NOT NULL
     WINDOW w AS (PARTITION BY s.ref COLLATE "C" ORDER BY s.rownum)
-) AS numbered
-WHERE ok
-ON CONFLICT ON CONSTRAINT incident_unique_source_ref DO NOTHING
+), inserted AS (
+    INSERT INTO layers_incident (
+        municipality_id, category_id, source, source_ref, precision, location,
+        occurred_from, occurred_to, description, import_batch_id, generated
+    )
+    SELECT %(municipality)s, category_id, %(source)s, source_ref,
+           CASE WHEN as_area THEN 'kommun' ELSE %(precision)s END,
+           CASE WHEN as_area THEN NULL ELSE location END,
+           occurred_from, occurred_to, coalesce(description, ''), %(batch)s, false
+    FROM numbered
+    WHERE ok
+    ON CONFLICT ON CONSTRAINT incident_unique_source_ref DO NOTHING
+    RETURNING source_ref
+)
+SELECT n.as_area, n.defaulted, count(*)
+FROM numbered AS n JOIN inserted AS i ON i.source_ref = n.source_ref
+GROUP BY 1, 2
 """
 
 CATEGORY_COUNTS_SQL = """
@@ -117,8 +166,12 @@ def import_incidents(
     user: User | AnonymousUser | None = None,
     original_name: str | None = None,
     progress: ProgressFn | None = None,
+    keep_piles: bool = False,
 ) -> ImportBatch:
     """Import the incidents of ``path`` as one batch; see the module docstring.
+
+    Rows on a pile (``find_piles``) are stored as counts for the municipality, without a place, unless
+    ``keep_piles``: the analyst has checked that the places are real; that choice is audited.
 
     Raises ``UploadRejected`` (with an HTTP status) for a file that cannot be read at all, and
     ``StrictImportFailed`` when ``strict`` and a row was rejected.
@@ -133,13 +186,16 @@ def import_incidents(
         sha256 = _sha256(path)
         mapping = profile.mapping
         if profile.reader == POLICE:
-            if fmt != uploads.GEOJSON:
+            if fmt == uploads.GEOJSON:
+                opened = open_police_json(path, municipality, name=name)
+            elif fmt == uploads.CSV:
+                opened = open_police_csv(path, municipality, name=name)
+            else:
                 raise UploadRejected(
-                    _("%(name)s: polisens händelser läses som JSON, filen är %(fmt)s")
+                    _("%(name)s: polisens händelser läses som JSON eller CSV, filen är %(fmt)s")
                     % {"name": name, "fmt": fmt},
                     status=415,
                 )
-            opened = open_police_json(path, municipality, name=name)
         else:
             opened = readers.open_file(path, mapping, name=name, fmt=fmt)
         ctx = _context(mapping, municipality, opened, name)
@@ -155,20 +211,12 @@ def import_incidents(
             )
             with connection.cursor() as cursor:
                 report = _stage(cursor, opened, ctx, name, progress)
+                piles = find_piles(cursor, municipality, report) if mapping.placed else []
                 if strict and report.rejected:
                     batch.pk = (
                         None  # the report of a batch that is rolled back with everything else
                     )
-                    _fill(
-                        batch,
-                        report,
-                        opened,
-                        mapping,
-                        strict,
-                        stored=0,
-                        categories={},
-                        started=started,
-                    )
+                    _fill(batch, report, opened, mapping, strict, _Outcomes(), {}, piles, started)
                     raise StrictImportFailed(batch)
                 if progress:
                     progress("store", 0, 1)
@@ -181,21 +229,24 @@ def import_incidents(
                         "precision": mapping.precision,
                         "batch": batch.pk,
                         "hashed": not mapping.id,
+                        "keep_piles": keep_piles,
                     },
                 )
-                stored = max(cursor.rowcount, 0)
+                outcomes = _Outcomes.from_rows(cursor.fetchall())
                 cursor.execute(CATEGORY_COUNTS_SQL, {"batch": batch.pk})
                 categories = {code: int(count) for code, count in cursor.fetchall()}
-            _fill(
-                batch,
-                report,
-                opened,
-                mapping,
-                strict,
-                stored=stored,
-                categories=categories,
-                started=started,
-            )
+            for pile in piles:
+                pile["kept"] = keep_piles
+            _fill(batch, report, opened, mapping, strict, outcomes, categories, piles, started)
+            if keep_piles and piles:
+                audit.record(
+                    AuditEvent.Action.IMPORT_PILES_KEPT,
+                    user=user,
+                    channel="import",
+                    object_type="ImportBatch",
+                    count=sum(int(p["rows"]) for p in piles),
+                    detail={"batch": batch.pk, "filename": name, "piles": piles},
+                )
             # Where the time went: reading, checking and staging the chunks; the INSERT … SELECT.
             batch.details["phases_s"] = {
                 "read_check_stage": round(staged - started, 2),
@@ -241,12 +292,10 @@ class _Report:
         self.rows: list[dict[str, Any]] = []
         self.reasons: Counter[str] = Counter()
         self.unknown_categories: Counter[str] = Counter()
-        self.stored_as_default: Counter[str] = Counter()
 
     def add(self, checked: rows.Checked) -> None:
         self.read += len(checked.ok)
         self.unknown_categories.update(checked.unknown_categories)
-        self.stored_as_default.update(checked.stored_as_default)
         rejected = checked.rejected()
         self.rejected += len(rejected)
         for row, ref, message, values in rejected:
@@ -258,19 +307,43 @@ class _Report:
                 self.rows.append(entry)
 
 
+class _Outcomes:
+    """What the INSERT did with the rows that passed: stored as mapped, stored as counts for the
+    municipality (a pile), and, per source value, stored under the profile's default category."""
+
+    def __init__(self) -> None:
+        self.stored = 0
+        self.as_area = 0
+        self.defaulted: Counter[str] = Counter()
+
+    @classmethod
+    def from_rows(cls, rows: list[tuple[bool, str | None, int]]) -> _Outcomes:
+        out = cls()
+        for as_area, defaulted, count in rows:
+            out.stored += int(count)
+            if as_area:
+                out.as_area += int(count)
+            if defaulted is not None:
+                out.defaulted[defaulted] += int(count)
+        return out
+
+
 def _fill(
     batch: ImportBatch,
     report: _Report,
     opened: readers.Opened,
     mapping: Mapping,
     strict: bool,
-    *,
-    stored: int,
+    outcomes: _Outcomes,
     categories: dict[str, int],
+    piles: list[dict[str, Any]],
     started: float,
 ) -> ImportBatch:
+    """The batch's counts and details. Every row read has exactly one outcome (``outcomes``):
+    stored as mapped, stored as a count for the municipality, already there, or rejected."""
+    already = report.read - report.rejected - outcomes.stored
     batch.rows_read = report.read
-    batch.rows_stored = stored
+    batch.rows_stored = outcomes.stored
     batch.rows_rejected = report.rejected
     batch.rejected = without_nul(report.rows)
     batch.details = without_nul(
@@ -281,16 +354,82 @@ def _fill(
             "precision": mapping.precision,
             "mapping": mapping.to_dict(),
             "strict": strict,
-            "already_present": report.read - report.rejected - stored,
+            "outcomes": {
+                "stored": outcomes.stored - outcomes.as_area,
+                "stored_as_area_counts": outcomes.as_area,
+                "already_present": already,
+                "rejected": report.rejected,
+            },
+            "already_present": already,
             "reasons": dict(report.reasons.most_common()),
             "unknown_categories": dict(report.unknown_categories.most_common()),
-            "stored_as_default": dict(report.stored_as_default.most_common()),
+            "stored_as_default": dict(outcomes.defaulted.most_common()),
+            "piles": piles,
             "categories": categories,
             "rejected_truncated": report.rejected > len(report.rows),
             "seconds": round(time.perf_counter() - started, 2),
         }
     )
     return batch
+
+
+def area_centres(municipality: Municipality) -> list[tuple[float, float, str]]:
+    """The centroid and the point on surface of the municipality, its districts and NYKO areas:
+    where a geocoder puts an address it cannot find (x, y in SWEREF 99 TM, and the area's name)."""
+    out: list[tuple[float, float, str]] = []
+    areas: list[tuple[str, Any]] = [(municipality.name, municipality.boundary)]
+    areas += [(d.name, d.area) for d in District.objects.filter(municipality=municipality)]
+    areas += [
+        (f"{a.name} ({a.code})", a.area)
+        for a in StatisticalArea.objects.filter(municipality=municipality)
+    ]
+    for name, geom in areas:
+        shape = to_shapely(geom)
+        for point in (shape.centroid, shape.representative_point()):
+            out.append((float(point.x), float(point.y), name))
+    return out
+
+
+def find_piles(cursor: Any, municipality: Municipality, report: _Report) -> list[dict[str, Any]]:
+    """The coordinates of the staged rows no address plausibly has, marked in the staging table.
+
+    A coordinate (to the metre) is a pile when it holds at least ``PILE_MIN_ROWS`` rows and
+    ``PILE_MIN_SHARE`` of the rows that passed, or at least ``CENTRE_MIN_ROWS`` rows within
+    ``CENTRE_RADIUS_M`` of the centre of the municipality, a district or a NYKO area.
+    """
+    passed = report.read - report.rejected
+    cursor.execute(PILE_CANDIDATES_SQL, {"min_rows": min(CENTRE_MIN_ROWS, PILE_MIN_ROWS)})
+    candidates = cursor.fetchall()
+    if not candidates:
+        return []
+    centres = area_centres(municipality)
+    piles: list[dict[str, Any]] = []
+    for x, y, n, mean_x, mean_y in candidates:
+        near = [c for c in centres if math.hypot(c[0] - x, c[1] - y) <= CENTRE_RADIUS_M]
+        if n >= PILE_MIN_ROWS and n >= PILE_MIN_SHARE * passed:
+            why, area = "pile", ""
+        elif near:
+            why, area = "area_centre", near[0][2]
+        else:
+            continue
+        lon, lat = transform_xy([mean_x], [mean_y], from_srid=STORAGE_SRID, to_srid=WEB_SRID)
+        piles.append(
+            {
+                "x": x,
+                "y": y,
+                "lon": round(float(lon[0]), 6),
+                "lat": round(float(lat[0]), 6),
+                "rows": int(n),
+                "share": round(int(n) / passed, 3) if passed else 0.0,
+                "why": why,
+                "area": area,
+            }
+        )
+    if piles:
+        cursor.execute(
+            MARK_PILES_SQL, {"xs": [p["x"] for p in piles], "ys": [p["y"] for p in piles]}
+        )
+    return piles
 
 
 def without_nul(value: Any) -> Any:
@@ -324,6 +463,7 @@ def _copy(cursor: Any, checked: rows.Checked, mapping: Mapping) -> None:
         pgcopy.timestamptz(checked.occurred_from_us, null=~ok),
         pgcopy.timestamptz(checked.occurred_to_us, null=~ok | checked.occurred_to_null),
         pgcopy.text([d if good else None for d, good in zip(checked.description, ok, strict=True)]),
+        pgcopy.text([d if good else None for d, good in zip(checked.defaulted, ok, strict=True)]),
     ]
     buffer = pgcopy.encode(fields)
     raw = cursor.cursor  # the psycopg cursor under Django's wrapper
@@ -461,6 +601,35 @@ def undo_import(
     )
     batch.refresh_from_db()
     return deleted
+
+
+def pile_sentences(batch: ImportBatch) -> list[str]:
+    """One sentence per pile of the batch, for the report page and the command (Swedish numbers)."""
+    out = []
+    for pile in (batch.details or {}).get("piles") or []:
+        where = f"{numbers.number(pile['lat'], 5)}, {numbers.number(pile['lon'], 5)}"
+        if pile.get("why") == "area_centre":
+            why = _("mitt i %(area)s, dit en adress som inte hittas brukar hamna") % {
+                "area": pile.get("area", "")
+            }
+        else:
+            why = _("%(share)s av filens godkända rader, fler än en adress rimligen har") % {
+                "share": numbers.percent(float(pile.get("share", 0)))
+            }
+        if pile.get("kept"):
+            done = _("sparade som platser: analytikern har bekräftat dem")
+        else:
+            done = _("sparade som antal för kommunen, inte som platser")
+        sentence = (
+            _("%(n)s rad på samma punkt (%(where)s), %(why)s: %(done)s.")
+            if int(pile["rows"]) == 1
+            else _("%(n)s rader på samma punkt (%(where)s), %(why)s: %(done)s.")
+        )
+        out.append(
+            sentence
+            % {"n": numbers.number(int(pile["rows"])), "where": where, "why": why, "done": done}
+        )
+    return out
 
 
 def render_reason(entry: dict[str, Any]) -> str:

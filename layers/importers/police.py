@@ -5,9 +5,11 @@ are stored with ``precision=kommun`` and no location: they count in time series 
 as places on a map (docs/decisions/0004-police-events-are-counts.md).
 
 This module reads the feed's JSON (the list the API returns, or a GeoJSON FeatureCollection of the same
-events) into the text columns the common import pipeline takes (``layers.importers.incidents``) under the
-built-in profile ``polisen_handelser_json``: ``id``, ``time`` (the event's own time, from its name),
-``type``, ``summary`` and ``kommun_kod``.
+events), or a CSV with the feed's fields as columns (``event_id``, ``datetime``, ``name``, ``summary``,
+``type``, ``location_name``, ``kommun_kod``: the archive's conversion), into the text columns the common
+import pipeline takes (``layers.importers.incidents``) under the built-in profile
+``polisen_handelser_json``: ``id``, ``time`` (the event's own time, from its name), ``type``, ``summary``
+and ``kommun_kod``. Both read the same fields the same way (``event_row``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 
 from layers import uploads
-from layers.importers.readers import Chunk, Opened
+from layers.importers.mapping import Mapping
+from layers.importers.readers import Chunk, Opened, open_csv
 from layers.models import ImportBatch, Municipality
 from layers.uploads import UploadRejected
 
@@ -180,10 +183,49 @@ def open_police_json(path: Path, municipality: Municipality, *, name: str) -> Op
     )
 
 
+# The feed's fields as CSV columns; ``open_csv`` checks they are there and reads only these.
+CSV_FIELDS = Mapping(
+    source=SOURCE,
+    id=("event_id",),
+    time="datetime",
+    category="type",
+    description=("name", "summary", "location_name"),
+    municipality_column="kommun_kod",
+    precision="kommun",
+)
+
+
+def open_police_csv(path: Path, municipality: Municipality, *, name: str) -> Opened:
+    """The police events of a CSV with the feed's fields as columns (already sniffed as CSV).
+
+    Read in chunks like any CSV (encoding and delimiter told from the content, rows numbered as in the
+    file), each row turned into the pipeline's columns by ``event_row`` as the JSON's are.
+    """
+    inner = open_csv(path, CSV_FIELDS, name=name)
+
+    def chunks() -> Iterator[Chunk]:
+        for chunk in inner.chunks:
+            records = chunk.frame.to_dict("records")
+            frame = pd.DataFrame(
+                [event_row(r, municipality) for r in records], columns=COLUMNS, dtype=object
+            )
+            yield Chunk(first_row=chunk.first_row, frame=frame, done=chunk.done)
+
+    return Opened(
+        fmt=uploads.CSV,
+        name=name,
+        columns=COLUMNS,
+        total=inner.total,
+        chunks=chunks(),
+        details={**inner.details, "reader": "polisen"},
+    )
+
+
 def import_police_events(
     path: Path, municipality: Municipality, *, user: User | None = None
 ) -> ImportBatch:
-    """Import the police events of ``municipality`` from a GeoJSON file or the feed's JSON list.
+    """Import the police events of ``municipality`` from a GeoJSON file, the feed's JSON list or a CSV
+    of the feed's fields.
 
     Events of other municipalities are rejected with a reason; re-importing the same events stores
     nothing new (the event id is the source reference).

@@ -32,10 +32,11 @@ class Profile:
 
 POLICE_PROFILE = Profile(
     name="polisen_handelser_json",
-    label=gettext_noop("Polisens händelser (JSON)"),
+    label=gettext_noop("Polisens händelser (JSON eller CSV)"),
     description=gettext_noop(
-        "Polisens öppna händelser. Positionen är kommunens mitt, inte platsen: händelserna "
-        "sparas som antal för kommunen, aldrig som punkter."
+        "Polisens öppna händelser, som JSON från flödet eller som CSV med flödets fält (event_id, "
+        "datetime, name, summary, type, location_name, kommun_kod). Positionen är kommunens mitt, "
+        "inte platsen: händelserna sparas som antal för kommunen, aldrig som punkter."
     ),
     reader=POLICE,
     mapping=Mapping(

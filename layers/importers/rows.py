@@ -128,8 +128,8 @@ class Checked:
     occurred_to_null: NDArray[np.bool_]
     description: list[str | None]
     reasons: list[Reason | None]
-    unknown_categories: Counter[str]
-    stored_as_default: Counter[str]
+    unknown_categories: Counter[str]  # source values of rows rejected for an unknown category
+    defaulted: list[str | None]  # per row: the source value stored under the profile's default
 
     def rejected(self) -> list[tuple[int, str, str, dict[str, Any]]]:
         """(row, ref, message id, values) for each rejected row, in file order."""
@@ -211,7 +211,7 @@ def check_chunk(chunk: Chunk, ctx: Context) -> Checked:
         description=description,
         reasons=rows.reasons,
         unknown_categories=unknown,
-        stored_as_default=defaulted,
+        defaulted=defaulted,
     )
 
 
@@ -575,20 +575,25 @@ def _km(value: float) -> str:
 
 def _categories(
     frame: pd.DataFrame, ctx: Context, rows: _Rows, col: Callable[[str], pd.Series]
-) -> tuple[NDArray[np.int64], pd.Series, Counter[str], Counter[str]]:
+) -> tuple[NDArray[np.int64], pd.Series, Counter[str], list[str | None]]:
+    """Category ids; the unknown values of rows rejected for them; per row, the source value when
+    the profile's category for unknown values stood in (the report counts those among the rows it
+    actually stores, so a row is never both rejected and stored)."""
     m = ctx.mapping
     n = len(frame)
     raw = col(m.category) if m.category else pd.Series([m.category_value] * n, dtype=object)
     ids = raw.str.casefold().map(ctx.category_ids)
     missing = (raw == "").to_numpy()
     unknown = ids.isna().to_numpy() & ~missing
-    unknown_counts: Counter[str] = Counter(raw[unknown & rows.ok].tolist())
-    defaulted: Counter[str] = Counter()
+    unknown_counts: Counter[str] = Counter()
+    defaulted: list[str | None] = [None] * n
     if ctx.unknown_category_id is not None:
         use_default = (unknown | missing) & rows.ok
-        defaulted = Counter(raw[use_default].replace("", "–").tolist())
+        for i in np.flatnonzero(use_default):
+            defaulted[i] = raw.iat[i] or "–"
         ids = ids.where(~(unknown | missing), ctx.unknown_category_id)
     else:
+        unknown_counts = Counter(raw[unknown & rows.ok].tolist())
         rows.reject(missing, R_CATEGORY_MISSING, lambda i: {"column": m.category})
         rows.reject(unknown, R_CATEGORY_UNKNOWN, lambda i: {"value": raw.iat[i]})
     values = ids.fillna(-1).to_numpy(dtype=np.int64)

@@ -13,7 +13,7 @@ from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_safe
 
 from core import csvfile, downloads
-from layers import audit, exports
+from layers import audit, exports, provenance
 from layers.analysis import hotspots_for
 from layers.filters import FilterError, parse_filter, sees_sensitive
 from layers.models import AuditEvent, Detaljplan, Municipality
@@ -245,7 +245,13 @@ def density_tif(request: HttpRequest) -> HttpResponseBase:
     except FilterError as e:
         return ogc_error(400, "InvalidParameterValue", f"{e.field}: {e}", e.field, str(e))
     included = sees_sensitive(request.user, f)
-    data = exports.density_geotiff(result, f, sensitive_included=included, bounds=bounds)
+    data = exports.density_geotiff(
+        result,
+        f,
+        sensitive_included=included,
+        bounds=bounds,
+        sources=provenance.incident_lines(municipality),
+    )
     if not data:
         return bad_request(BadRequest("bbox", "does not meet the municipality's density grid"))
     if included and result.n_sensitive:

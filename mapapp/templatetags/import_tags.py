@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from django import template
 
+from core import numbers
+
 register = template.Library()
 
 
 @register.filter
 def thousands(value: object) -> str:
-    """13472 → "13 472" (a narrow no-break space between thousands, as Swedish writes numbers)."""
+    """13472 → "13 472": a whole number the Swedish way (``core.numbers``, a no-break space)."""
     try:
-        return f"{int(value):,}".replace(",", "\u202f")  # type: ignore[call-overload]
+        return numbers.number(int(value))  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return str(value)

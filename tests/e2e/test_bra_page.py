@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -78,7 +79,7 @@ def test_the_html_map_export_opens_and_draws_with_the_network_cut(
     client = Client(SERVER_NAME="127.0.0.1")
     client.force_login(User.objects.get(username="bra"))
     path = tmp_path / "karta.html"
-    path.write_bytes(client.get("/bra/export/karta.html").content)
+    path.write_bytes(client.get("/bra/export/karta.html?hours=22-3&weekdays=5,6").content)
     context = chromium.new_context(viewport={"width": 1200, "height": 800}, offline=True)
     page = context.new_page()
     outside: list[str] = []
@@ -98,7 +99,76 @@ def test_the_html_map_export_opens_and_draws_with_the_network_cut(
     page.screenshot(path=str(tmp_path / "karta.png"))
 
     assert page.locator(".marker-cluster").count() > 0
-    assert int(page.evaluate("document.body.dataset.incidents")) > 1000
+    assert int(page.evaluate("document.body.dataset.incidents")) > 100  # Fri and Sat, 22–04
     assert page.locator(".leaflet-bottom .trygg-legend").count() == 1
     assert outside == [] and errors == []
+    # The title says place, period and filter; the notes privacy and demo data (they said neither).
+    title = page.inner_text("[data-testid=title]")
+    assert "Lägesbild Upplands Väsby 20" in title
+    assert "Urval: fre och lör; händelser som började kl. 22–04" in title
+    assert "bara som antal i fasta rutor om 500 m" in title and "Demodata" in title
+    # The legend has cold spots, observations and the sources with their freshness.
+    legend = page.inner_text(".leaflet-bottom .trygg-legend")
+    for words in ("Cold spot 95 %", "Observation från trygghetsvandring: otryggt", "Händelse"):
+        assert words in legend
+    sources = page.inner_text("[data-testid=sources]")
+    assert "Polisens öppna händelser: 20" in sources and "senast importerad" in sources
+    # The scale bar is metric only (it showed miles and feet too).
+    scale = page.inner_text(".leaflet-control-scale")
+    assert re.search(r"\d+ (m|km)\b", scale) and not re.search(r"\b(mi|ft)\b", scale)
     context.close()
+
+
+def test_every_mode_and_link_keeps_a_filter_of_several_categories_and_weekdays(
+    page_as: Any, live_server: Any
+) -> None:
+    # Two categories and two weekdays chosen: "Visningsläge för projektor" kept only the last of
+    # each (49 events became 0), and leaving it kept the damage.
+    from collections import Counter
+
+    from layers.models import Incident
+
+    demo.load_demo()
+    common = Counter(
+        Incident.objects.filter(generated=True, category__sensitive=False).values_list(
+            "category__code", flat=True
+        )
+    ).most_common(2)
+    codes = sorted(code for code, _n in common)
+    page = page_as(User.objects.get(username="bra"))
+
+    page.goto(f"{live_server.url}/bra/")
+    page.wait_for_selector("#map[data-ready='true']", timeout=30000, state="attached")
+    page.select_option("select[name=category]", codes)
+    for day in ("5", "6"):
+        page.check(f"input[name=weekdays][value='{day}']")
+    page.click("[data-testid=filter-form] button[type=submit]")
+    page.wait_for_selector("#map[data-ready='true']", timeout=30000, state="attached")
+    chosen = int(page.get_attribute("#map", "data-incident-count") or 0)
+
+    page.click("[data-testid=presentation-toggle]")
+    page.wait_for_selector(
+        "body.presentation #map[data-ready='true']", timeout=30000, state="attached"
+    )
+    presenting = int(page.get_attribute("#map", "data-incident-count") or 0)
+    links = [
+        page.get_attribute(f"[data-testid={name}]", "href")
+        for name in ("export-pdf", "export-html", "export-tif", "presentation-toggle")
+    ]
+    page.click("[data-testid=presentation-toggle]")
+    page.wait_for_selector(
+        "body:not(.presentation) #map[data-ready='true']", timeout=30000, state="attached"
+    )
+    after = int(page.get_attribute("#map", "data-incident-count") or 0)
+    selected = page.eval_on_selector_all(
+        "select[name=category] option:checked", "os => os.map(o => o.value)"
+    )
+    days = page.eval_on_selector_all(
+        "input[name=weekdays]:checked", "xs => xs.map(x => x.value)"
+    )
+
+    assert chosen > 0
+    assert presenting == chosen == after
+    assert sorted(selected) == codes and days == ["5", "6"]
+    for href in links:
+        assert href and f"category={codes[0]}%2C{codes[1]}" in href and "weekdays=5%2C6" in href

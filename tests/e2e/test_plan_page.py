@@ -103,7 +103,7 @@ def test_the_demo_plan_page_draws_the_generated_town_and_each_criterions_layers(
     criteria_layers = (page.get_attribute("#plan-map", "data-criteria-layers") or "").split(",")
     assert {"dark_gaps", "blind_stretches", "routes", "hot_cells"} <= set(criteria_layers)
     assert page.locator("tbody[data-criterion='transport'] tr.details").is_visible()
-    assert "99 m" in page.inner_text("tbody[data-criterion='transport']")
+    assert "99\xa0m" in page.inner_text("tbody[data-criterion='transport']")  # Swedish: no-break space
     assert screenshot.stat().st_size > 50_000
     assert hosts == {"127.0.0.1"}
     assert errors == []

@@ -32,7 +32,7 @@ def test_lighting_counts_the_lit_share_and_takes_five_points_per_dark_gap() -> N
     assert r.evidence["longest_dark_gap_m"] == pytest.approx(100, abs=0.5)
     assert r.value == pytest.approx(45.0, abs=0.2)
     assert len(r.geometries["dark_gaps"]) == 1
-    assert "mörka sträckor" in r.explanation
+    assert "1\xa0mörk sträcka på 100\xa0m" in r.explanation
     assert {m.office for m in r.measures} == {"Kontoret för samhällsbyggnad"}
 
 
@@ -154,8 +154,8 @@ def test_connectivity_measures_the_detour_around_a_barrier() -> None:
 
 def test_hidden_spots_penalise_vegetation_beside_paths_and_tunnels() -> None:
     # Scrub from x = 50 to 100, 2 m north of the path: within 5 m from 50 − √(5² − 2²) = 45.42 to
-    # 104.58 → 59.17 m of 200 m (0.2958). One lit tunnel (a lamp over it): −5.
-    # Value = 100 × (1 − 0.2958) − 5 = 65.42.
+    # 104.58 → 59.17 m of the 230 m network. The 30 m tunnel is lit (a lamp over it) and weighs
+    # 2 m a metre: hidden = 59.17 + 60 = 119.17. Value = 100 × (1 − 119.17 / 230) = 48.19.
     tunnel = LineString([(200, 0), (200, 30)])
     study = box(0, -50, 210, 50)
     c = Context(
@@ -170,7 +170,8 @@ def test_hidden_spots_penalise_vegetation_beside_paths_and_tunnels() -> None:
 
     assert r.evidence["beside_vegetation_m"] == pytest.approx(59.17, abs=0.3)
     assert (r.evidence["tunnels"], r.evidence["lit_tunnels"]) == (1, 1)
-    assert r.value == pytest.approx(100 * (1 - 59.17 / 230) - 5, abs=0.3)
+    assert r.evidence["lit_tunnel_length_m"] == pytest.approx(30.0)
+    assert r.value == pytest.approx(100 * (1 - (59.17 + 2 * 30) / 230), abs=0.3)
     assert len(r.geometries["hidden_spots"]) == 2
 
 
@@ -194,7 +195,7 @@ def test_maintenance_is_neutral_and_says_so_without_any_walk() -> None:
     r = criteria.maintenance(ctx())
 
     assert (r.value, r.confidence) == (50.0, "låg")
-    assert "Ingen trygghetsvandring" in r.explanation
+    assert r.explanation.startswith("Underlag saknas: trygghetsvandringar")
 
 
 def test_exposure_compares_the_area_rate_with_the_municipality() -> None:
@@ -216,14 +217,14 @@ def test_exposure_compares_the_area_rate_with_the_municipality() -> None:
 
 
 def test_perceived_safety_blends_walk_feelings_and_survey_priorities() -> None:
-    # Feelings 1, 2, 2, 5 → mean 2.5 → 100 × 1.5 / 4 = 37.5. Survey priority 7 of 14 → 50.
-    # Value = 0.7 × 37.5 + 0.3 × 50 = 41.25.
+    # Feelings 1, 2, 2, 5 → mean 2.5 → 100 × 1.5 / 4 = 37.5. Survey priority 7 against the
+    # municipality's 8: 50 + 50 × 1 / 8 = 56.25. Value = 0.7 × 37.5 + 0.3 × 56.25 = 43.125.
     obs = [(Point(10 * i, 0), {"feeling": f}) for i, f in enumerate((1, 2, 2, 5), start=1)]
     c = ctx(observations=obs, survey=SurveyEvidence(area_mean=7, municipality_mean=8, responses=12))
 
     r = criteria.perceived_safety(c)
 
-    assert r.value == pytest.approx(41.2, abs=0.1)
+    assert r.value == pytest.approx(43.1, abs=0.1)
     assert r.evidence["unsafe_observations"] == 3
     assert "lägre än kommunen" in r.explanation
 
@@ -274,7 +275,7 @@ def test_transport_reaches_a_stop_beside_a_long_street_far_from_any_junction() -
     assert r.evidence["bus_distance_m"] == pytest.approx(259.0, abs=0.1)
     assert r.evidence["route_length_m"] == pytest.approx(250.0, abs=0.1)
     assert r.value == 100.0
-    assert "259 m" in r.explanation
+    assert "259\xa0m" in r.explanation
 
 
 def test_transport_walks_through_the_nearer_end_of_the_stops_street() -> None:
@@ -334,7 +335,9 @@ def test_ways_closed_to_pedestrians_are_not_walked_nor_counted_as_tunnels() -> N
                 {"highway": "service", "tunnel": "yes", "foot": "no"},
             ),
             (LineString([(0, -20), (200, -20)]), {"highway": "service", "access": "private"}),
-        ]
+        ],
+        landuse=[(STUDY, {"landuse": "residential"})],
+        lamps=[(Point(100, 0), {})],
     )
 
     hidden = criteria.hidden_spots(c)
@@ -400,3 +403,69 @@ def test_opening_hours_read_the_common_forms(spec: str, minute: int, days: int) 
 def test_opening_hours_that_cannot_be_read_give_none() -> None:
     assert parse("sunrise-sunset") is None
     assert parse("") is None
+
+
+def test_every_criterion_without_its_data_is_neutral_low_and_says_what_to_import() -> None:
+    results = criteria.score_all(ctx())
+
+    for key, r in results.items():
+        assert (r.value, r.confidence) == (50.0, "låg"), key
+        assert r.explanation.startswith("Underlag saknas: "), (key, r.explanation)
+        assert "importera eller ta fram" in r.explanation, key
+        assert r.evidence["missing_data"], key
+        assert any(m.text.startswith("Ta fram underlag") for m in r.measures), key
+
+
+def test_paths_without_lamps_vegetation_or_stops_do_not_look_certain() -> None:
+    # The reported case: a footway and nothing else. Before: Belysning 0 "hög", Skymda platser 100
+    # "hög", Kollektivtrafik 0 "medel".
+    results = criteria.score_all(ctx(paths=[FOOTWAY]))
+
+    for key, words in (
+        ("lighting", "gatlampor eller vägar märkta som belysta"),
+        ("hidden_spots", "markanvändning och vegetation"),
+        ("transport", "hållplatser och stationer"),
+    ):
+        r = results[key]
+        assert (r.value, r.confidence) == (50.0, "låg"), key
+        assert f"Underlag saknas: {words}" in r.explanation, key
+
+
+def test_a_way_tagged_unlit_is_light_data_and_scores_zero() -> None:
+    c = ctx(paths=[(FOOTWAY[0], {"highway": "footway", "lit": "no"})])
+
+    r = criteria.lighting(c)
+
+    assert (r.value, r.confidence) == (0.0, "hög")
+
+
+def test_no_stop_near_a_municipality_that_has_stops_is_a_real_zero() -> None:
+    # The data layer says the municipality has stops (``available``), none is near: no transit.
+    r = criteria.transport(ctx(paths=[FOOTWAY], available=frozenset({"stops"})))
+
+    assert (r.value, r.confidence) == (0.0, "medel")
+    assert "saknar kollektivtrafik på gångavstånd" in r.explanation
+
+
+def test_perceived_safety_calls_equal_shown_survey_means_equal_and_scores_them_fifty() -> None:
+    # 9.94 and 9.86 are both shown as 9,9: the sentence said "lägre än … (9.9)" and scored 29.
+    c = ctx(survey=SurveyEvidence(area_mean=9.86, municipality_mean=9.94, responses=30))
+
+    r = criteria.perceived_safety(c)
+
+    assert r.value == 50.0
+    assert "9,9 av 14, lika högt som kommunen i stort (9,9)" in r.explanation
+    assert r.evidence["survey_safety_priority"] == r.evidence["survey_safety_priority_municipality"]
+
+
+@pytest.mark.parametrize(("feeling", "area_mean"), [(0, 7.0), (6, 7.0), (3, 15.0), ("x", -1.0)])
+def test_perceived_safety_leaves_out_values_off_their_scale_instead_of_crashing(
+    feeling: object, area_mean: float
+) -> None:
+    obs = [(Point(10, 0), {"feeling": feeling}), (Point(20, 0), {"feeling": 4})]
+    c = ctx(observations=obs, survey=SurveyEvidence(area_mean, 8.0, responses=5))
+
+    r = criteria.perceived_safety(c)
+
+    assert 0 <= r.value <= 100
+    assert r.evidence["ignored_values"] >= 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 from pathlib import Path
 
@@ -91,6 +92,9 @@ def test_the_geotiff_reads_in_sweref_99_tm_with_the_engines_values(
     np.testing.assert_allclose(values, surface.values[::-1, :], rtol=1e-6, atol=1e-6)
     assert tags["TRYGG_SENSITIVE_INCLUDED"] == "no" and tags["TRYGG_INCIDENTS"] == "40"
     assert "focus=2" in tags["TRYGG_FILTER"]
+    # Its sources, their period and latest import (gdalinfo lists them too).
+    assert re.search(r": 20\d\d-\d\d-\d\d – 20\d\d-\d\d-\d\d, \d+ händelser", tags["TRYGG_SOURCES"])
+    assert "TRYGG_SOURCES=" in info
 
 
 def test_the_export_and_the_bra_pages_download_are_one_surface(scene: Municipality) -> None:

@@ -21,7 +21,15 @@ from tests.factories import (
     WalkFactory,
     sensitive_category,
 )
-from tests.plan_factories import context_layer, line, point, rebuilt_plan, small_town
+from tests.plan_factories import (
+    context_layer,
+    feature,
+    line,
+    point,
+    rebuilt_plan,
+    rect,
+    small_town,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -200,5 +208,50 @@ def test_stored_assessments_carry_the_criteria_map_layers_in_wgs84() -> None:
     planned = scoring.latest_assessments(plan)["planerat"]
     dark = planned.map_layers["dark_gaps"]
     assert dark["features"], "the unlit streets are dark gaps"
-    lon, lat = dark["features"][0]["geometry"]["coordinates"][0]
+    geometry = dark["features"][0]["geometry"]  # a gap over a junction is a MultiLineString
+    coords = geometry["coordinates"][0]
+    lon, lat = coords[0] if geometry["type"] == "MultiLineString" else coords
     assert 17 < lon < 19 and 59 < lat < 60
+
+
+def test_a_plan_outside_the_mapped_context_gets_neutral_low_values_naming_what_to_import() -> None:
+    # The town's lamps and stop lie 5 km away: around the plan the data holds one street (no lit
+    # tag) and the plan's own zones, which say what is planned inside it, not what is around.
+    municipality = MunicipalityFactory()
+    layer = context_layer(municipality)
+    feature(layer, "street", line((-400, -75), (400, -75)), highway="residential")
+    for x in range(5000, 5400, 50):
+        feature(layer, "lamp", point(x, 0))
+    feature(layer, "bus_stop", point(5000, 10), highway="bus_stop")
+    plan = rebuilt_plan(municipality)
+
+    planned = scoring.score_plan(plan)["planerat"].results
+
+    # Before: Belysning 0 "hög" and Skymda platser near 100 "hög" on the plan's path alone.
+    for key in ("lighting", "hidden_spots", "life_at_all_hours"):
+        assert (planned[key].value, planned[key].confidence) == (50.0, "låg"), key
+        assert planned[key].explanation.startswith("Underlag saknas: "), key
+    # Stops exist in the municipality, none near: a real "no transit on foot", not missing data.
+    assert planned["transport"].value == 0.0
+    assert planned["transport"].confidence == "medel"
+
+
+def test_context_within_800_m_counts_as_data_even_where_the_study_area_has_none() -> None:
+    municipality = MunicipalityFactory()
+    layer = context_layer(municipality)
+    plan = rebuilt_plan(municipality)
+    # Wood and a lamp 600 m out: outside the study area (200 m), inside the reach (800 m).
+    feature(layer, "park", rect(600, 0, 700, 100), natural="wood")
+    feature(layer, "lamp", point(650, 0))
+    feature(layer, "street", line((-500, -500), (500, -500)), highway="residential", lit="no")
+
+    available = scoring.fetch_available_inputs(
+        municipality.pk, scoring.to_shapely(plan.area).buffer(scoring.REACH_BUFFER_M)
+    )
+    planned = scoring.score_plan(plan)["planerat"].results
+
+    assert {"land_cover", "lamps", "paths"} <= available
+    assert "stops" not in available and "buildings" not in available
+    assert planned["lighting"].confidence == "hög"  # the plan's path is dark: a real 0
+    assert planned["lighting"].value == 0.0
+    assert planned["hidden_spots"].confidence == "hög"

@@ -58,7 +58,7 @@ def test_the_demo_plan_reaches_the_bus_stops_on_centralvagen(plan: Detaljplan) -
         assert transport.evidence["bus_distance_m"] == pytest.approx(99.0, abs=1.0), scenario
         assert transport.evidence["route_lit_share"] == 1.0  # Centralvägen is lit=yes
         assert transport.value == 100.0, scenario
-        assert "99 m" in transport.explanation
+        assert "99\xa0m" in transport.explanation
 
 
 def test_the_demo_plans_maintenance_and_life_values_follow_from_the_demo_data(

@@ -66,7 +66,7 @@ def test_an_analyst_sees_the_form_the_profiles_and_the_nav_link(analyst_client: 
     page = text(response)
     assert "Importera händelser" in page
     assert "Kommunens incidentrapportering (CSV-export)" in page
-    assert "Polisens händelser (JSON)" in page
+    assert "Polisens händelser (JSON eller CSV)" in page
     assert f'href="{UPLOAD}"' in page
 
 
@@ -261,3 +261,44 @@ def test_progress_is_read_back_by_the_same_user_only(
 
     assert mine.json() == {"stage": "read", "done": 50, "total": 200}
     assert unknown.status_code == 404
+
+
+def test_an_own_mapping_of_piled_points_is_reported_and_kept_only_when_the_analyst_says_so(
+    analyst_client: Client,
+) -> None:
+    vasby()
+    police_csv = (
+        Path(__file__).resolve().parents[1]
+        / "data"
+        / "polisen_handelser"
+        / "polisen_handelser_urval.csv"
+    )
+    fields = {
+        "profile": "",
+        "source": "polisen_egen",
+        "id_columns": "event_id",
+        "time_column": "datetime",
+        "x_column": "longitude",
+        "y_column": "latitude",
+        "srid": "4326",
+        "category_column": "type",
+        "unknown_category": "ovrigt",
+    }
+
+    first = post(analyst_client, file=sample_upload("polis.csv", police_csv.read_bytes()), **fields)
+    page = text(analyst_client.get(first["Location"]))  # type: ignore[index]
+    second = post(
+        analyst_client,
+        file=sample_upload("polis2.csv", police_csv.read_bytes()),
+        keep_piles="on",
+        **{**fields, "source": "polisen_egen2"},
+    )
+
+    assert 'data-testid="piles"' in page
+    assert "40 rader på samma punkt (59,51961, 17,92834)" in page
+    assert 'data-testid="rows-area">40<' in page and 'data-testid="rows-stored">0<' in page
+    assert "Staplade punkter är verkliga platser" in text(analyst_client.get(UPLOAD))
+    assert second.status_code == 303  # type: ignore[attr-defined]
+    assert Incident.objects.filter(source="polisen_egen", location__isnull=False).count() == 0
+    assert Incident.objects.filter(source="polisen_egen2", location__isnull=False).count() == 40
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.IMPORT_PILES_KEPT).count() == 1

@@ -71,6 +71,24 @@ def test_the_plan_page_shows_both_columns_for_a_rebuilt_area(planner_client: Cli
     assert "style=" not in html  # CSP: no inline styles
 
 
+def test_the_panel_shows_missing_data_as_neutral_low_with_what_to_import(
+    planner_client: Client,
+) -> None:
+    # No context at all: before, Belysning read 0 "säkerhet: hög" on the plan's own path.
+    plan = rebuilt_plan()
+
+    html = planner_client.get(f"/plan/{plan.pk}/").content.decode()
+
+    lighting = html[html.index('data-criterion="lighting"') :]
+    lighting = lighting[: lighting.index("</tbody>")]
+    assert '<span class="value">50</span>' in lighting
+    assert 'class="why">Underlag saknas: gator och gångvägar' in lighting
+    assert "och gatlampor eller vägar märkta som belysta (lit) inom 800\xa0m." in lighting
+    assert "underlagets säkerhet: låg" in lighting
+    assert "säkerhet: hög" not in lighting
+    assert "<dt>Underlag som saknas</dt>" in lighting
+
+
 def test_the_plan_list_links_each_plan_with_its_scores(planner_client: Client) -> None:
     plan = rebuilt_plan()
     planner_client.get(f"/plan/{plan.pk}/")  # scores it

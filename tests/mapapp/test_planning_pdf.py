@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
+from pypdf import PdfReader
 
 from layers.roles import Role
 from tests.factories import user_with_role
@@ -35,3 +38,36 @@ def test_the_plan_report_prints_to_a_pdf_on_a4_and_a3(client: Client, paper: str
     assert (round(float(box.group(1))), round(float(box.group(2)))) == pytest.approx(
         expected, abs=1
     )
+
+
+def _lowest_text_y(page: Any) -> float:
+    ys: list[float] = []
+
+    def visit(text: str, cm: Any, tm: Any, _font: Any, _size: float) -> None:
+        if text.strip():
+            ys.append(tm[5] * cm[3] + cm[5])
+
+    page.extract_text(visitor_text=visit)
+    return min(ys)
+
+
+def test_the_a4_report_is_laid_out_tightly_with_the_500_m_grid_and_the_sources_explained(
+    client: Client,
+) -> None:
+    # Each criterion with both scenarios used to fill a page of its own: ten pages, most half
+    # empty. Now the scenarios sit side by side and a criterion may run on to the next page.
+    small_town(context_layer())
+    plan = rebuilt_plan()
+    client.force_login(user_with_role(Role.PLANNER))
+
+    response = client.get(f"/plan/{plan.pk}/rapport.pdf?paper=A4")
+
+    reader = PdfReader(io.BytesIO(response.content))
+    text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in reader.pages))
+    height = float(reader.pages[0].mediabox.height)
+    assert len(reader.pages) <= 5, len(reader.pages)
+    for number, page in enumerate(reader.pages[:-1], start=1):
+        # Text reaches the last fifth of every page but the last one.
+        assert _lowest_text_y(page) < 0.2 * height, number
+    assert "Känsliga händelser: antal per 500 m-ruta, rutor med färre än 5 visas inte" in text
+    assert "Källor och aktualitet" in text and "Test-OSM" in text

@@ -14,7 +14,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from core.errors import NotInMunicipality
-from layers.importers.incidents import StrictImportFailed, import_incidents, render_reason
+from layers.importers.incidents import (
+    StrictImportFailed,
+    import_incidents,
+    pile_sentences,
+    render_reason,
+)
 from layers.importers.mapping import Mapping, MappingError, parse_pairs
 from layers.importers.profiles import Profile, resolve
 from layers.models import ImportBatch, Municipality
@@ -51,6 +56,12 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--strict", action="store_true", help="store nothing if any row is rejected"
+        )
+        parser.add_argument(
+            "--keep-piles",
+            action="store_true",
+            help="store rows piled on one point (an area's centre, a geocoder's fallback) as places: "
+            "only when you have checked that they are real; the choice is audited",
         )
         parser.add_argument("--user", default="", help="record the batch as imported by this user")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -116,19 +127,25 @@ class Command(BaseCommand):
                 strict=options["strict"],
                 user=user,
                 progress=progress,
+                keep_piles=options["keep_piles"],
             )
         finally:
             bar.close()
 
     def _summary(self, batch: ImportBatch) -> None:
-        already = batch.details.get("already_present", 0)
+        outcomes = batch.details.get("outcomes") or {}
         saved = f"import {batch.pk}" if batch.pk else "inte sparad"
+        area = outcomes.get("stored_as_area_counts", 0)
         self.stdout.write(
             self.style.SUCCESS(
-                f"{batch.filename} ({saved}): {batch.rows_read} rader lästa, {batch.rows_stored} sparade, "
-                f"{already} fanns redan, {batch.rows_rejected} avvisade"
+                f"{batch.filename} ({saved}): {batch.rows_read} rader lästa, "
+                f"{outcomes.get('stored', batch.rows_stored)} sparade"
+                + (f", {area} sparade som antal för kommunen (staplade)" if area else "")
+                + f", {outcomes.get('already_present', 0)} fanns redan, {batch.rows_rejected} avvisade"
             )
         )
+        for sentence in pile_sentences(batch):
+            self.stdout.write(self.style.WARNING(f"  {sentence}"))
         for entry in batch.rejected[:SHOWN_REJECTIONS]:
             ref = f" ({entry['ref']})" if entry.get("ref") else ""
             self.stdout.write(f"  rad {entry['row']}{ref}: {render_reason(entry)}")

@@ -15,6 +15,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demodata för {summary.municipality} är inläst:"))
         for name, count in summary.counts.items():
             self.stdout.write(f"  {name:24} {count:>7}")
+        for note in summary.notes:
+            self.stdout.write(self.style.WARNING(f"  Avvisad: {note}"))
         self.stdout.write(f"\nInloggningar (demo, lösenord för alla: {demo.DEMO_PASSWORD}):")
         for username, full_name, role in demo.DEMO_USERS:
             self.stdout.write(f"  {username:12} {ROLE_LABELS[role]} ({full_name})")

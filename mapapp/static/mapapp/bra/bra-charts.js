@@ -11,6 +11,7 @@
   Chart.defaults.animation = print ? false : Chart.defaults.animation;
   Chart.defaults.color = big ? "#000" : "#333";
 
+  var charts = [];
   var months = document.getElementById("chart-months");
   if (months) {
     var l = months.dataset;
@@ -21,11 +22,11 @@
     if (data.series.police) {
       sets.push({ label: l.labelPolice, data: data.series.police, borderColor: "#2166ac", backgroundColor: "#2166ac", borderWidth: 2 });
     }
-    new Chart(months, {
+    charts.push(new Chart(months, {
       type: "line",
       data: { labels: data.series.months, datasets: sets },
       options: { responsive: true, maintainAspectRatio: false, scales: { y: { beginAtZero: true } } }
-    });
+    }));
   }
 
   var hours = document.getElementById("chart-hours");
@@ -40,14 +41,29 @@
     }
     var labels = [];
     for (var i = 0; i < 24; i++) { labels.push(String(i)); }
-    new Chart(hours, {
+    // With an hour filter, the hours outside it (where incidents known only as an interval spread
+    // to) are drawn pale; the note beside the chart says how much of the selection lies inside.
+    var chosen = data.hours.filter_hours || [];
+    function colours(strong, pale) {
+      var out = [];
+      for (var k = 0; k < 24; k++) { out.push(!chosen.length || chosen.indexOf(k) >= 0 ? strong : pale); }
+      return out;
+    }
+    charts.push(new Chart(hours, {
       type: "bar",
       data: { labels: labels, datasets: [
-        { label: hours.dataset.labelWeekdays, data: weekdays, backgroundColor: "#4393c3" },
-        { label: hours.dataset.labelWeekend, data: weekend, backgroundColor: "#d6604d" }
+        { label: hours.dataset.labelWeekdays, data: weekdays, backgroundColor: colours("#4393c3", "#c6dbef") },
+        { label: hours.dataset.labelWeekend, data: weekend, backgroundColor: colours("#d6604d", "#f4c6bb") }
       ] },
       options: { responsive: true, maintainAspectRatio: false, scales: { y: { beginAtZero: true } } }
-    });
+    }));
   }
+  // Chromium switches to print media after the charts are drawn: draw them again at the printed size.
+  function resizeAll() { charts.forEach(function (c) { c.resize(); }); }
+  if (window.matchMedia) {
+    var printing = window.matchMedia("print");
+    if (printing.addEventListener) { printing.addEventListener("change", resizeAll); }
+  }
+  window.addEventListener("beforeprint", resizeAll);
   document.body.dataset.chartsReady = "true";
 })();
