@@ -18,7 +18,6 @@ from django.views.decorators.http import require_POST, require_safe
 from geo.criteria import DEFAULT_WEIGHTS, LABELS
 from layers import audit, calibration, scoring
 from layers.aggregates import min_count
-from layers.geometry import to_shapely
 from layers.models import AuditEvent, Detaljplan, PlanZone, RiskCalibration, ScoringWeights
 from layers.queries import default_municipality, plan_outlines
 from layers.roles import can_view_sensitive
