@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-READ_PREFIXES = ("/tiles/", "/ogc/", "/api/", "/offentlig/")
+READ_PREFIXES = ("/tiles/", "/ogc/", "/api/", "/offentlig/", "/karta/")
 SYNC_PREFIXES = ("/api/v1/observations", "/api/v1/photos")
 
 
