@@ -28,6 +28,9 @@ class BasemapServiceForm(forms.ModelForm[BasemapService]):
         ),
     )
     forget_key = forms.BooleanField(label="Ta bort den sparade nyckeln", required=False)
+    terms_url = forms.URLField(
+        label="länk till villkoren", required=False, max_length=500, assume_scheme="https"
+    )
 
     class Meta:
         model = BasemapService

@@ -138,21 +138,19 @@ class TileCache:
             "UPDATE total SET bytes = bytes - ? WHERE id = 1 RETURNING bytes",
             (sum(r[0] for r in removed),),
         ).fetchone()[0]
-        target = int(self.max_bytes * EVICT_TO)
-        while total > target:
-            freed = connection.execute(
-                "DELETE FROM tile WHERE key IN (SELECT key FROM tile ORDER BY used_at LIMIT 64) "
-                "RETURNING size"
-            ).fetchall()
-            if not freed:
-                total = connection.execute(
-                    "UPDATE total SET bytes = 0 WHERE id = 1 RETURNING bytes"
-                ).fetchone()[0]
-                break
-            total = connection.execute(
-                "UPDATE total SET bytes = bytes - ? WHERE id = 1 RETURNING bytes",
-                (sum(r[0] for r in freed),),
-            ).fetchone()[0]
+        excess = total - int(self.max_bytes * EVICT_TO)
+        if excess <= 0:
+            return
+        # The least recently used entries whose sizes, added up in that order, first reach the excess.
+        freed = connection.execute(
+            "DELETE FROM tile WHERE key IN (SELECT key FROM (SELECT key, size, sum(size) OVER "
+            "(ORDER BY used_at, key ROWS UNBOUNDED PRECEDING) AS running FROM tile) "
+            "WHERE running - size < ?) RETURNING size",
+            (excess,),
+        ).fetchall()
+        connection.execute(
+            "UPDATE total SET bytes = bytes - ? WHERE id = 1", (sum(r[0] for r in freed),)
+        )
 
     def stored_bytes(self) -> int:
         return int(self._connection().execute("SELECT bytes FROM total WHERE id = 1").fetchone()[0])

@@ -117,6 +117,10 @@ def _request(
             redirect=False,
             preload_content=False,
         )
+    except urllib3.exceptions.NewConnectionError as e:  # refused, no route (a TimeoutError subclass)
+        raise UpstreamError(
+            f"the map service could not be reached ({clean(_short(url))})"
+        ) from e
     except urllib3.exceptions.TimeoutError as e:
         raise UpstreamTimeout(
             f"the map service did not answer in time ({clean(_short(url))})"
