@@ -48,9 +48,9 @@ streets AS (
     -- Segments of one street are merged, so a name has the length it needs along the line.
     SELECT street.name, street.highway AS kind, street.rank, street.generated,
            ST_AsMVTGeom(ST_Transform(ST_Simplify(ST_LineMerge(ST_Collect(street.geom)),
-                                                 min(params.tolerance)), 3857),
-                        min(params.tile), %(extent)s, %(buffer)s, true) AS geom
-    FROM ranked_streets AS street CROSS JOIN params
+                                                 (SELECT tolerance FROM params)), 3857),
+                        (SELECT tile FROM params), %(extent)s, %(buffer)s, true) AS geom
+    FROM ranked_streets AS street
     WHERE street.rank <= CASE WHEN %(z)s >= 14 THEN 4 WHEN %(z)s >= 12 THEN 3 ELSE 2 END
     GROUP BY street.name, street.highway, street.rank, street.generated
     ORDER BY street.rank
@@ -60,9 +60,9 @@ paths AS (
     SELECT path.name, coalesce(path.properties ->> 'highway', '') AS kind,
            coalesce(path.properties ->> 'lit', '') AS lit, path.generated,
            ST_AsMVTGeom(ST_Transform(ST_Simplify(ST_LineMerge(ST_Collect(path.geom)),
-                                                 min(params.tolerance)), 3857),
-                        min(params.tile), %(extent)s, %(buffer)s, true) AS geom
-    FROM context AS path CROSS JOIN params
+                                                 (SELECT tolerance FROM params)), 3857),
+                        (SELECT tile FROM params), %(extent)s, %(buffer)s, true) AS geom
+    FROM context AS path
     WHERE path.kind = 'path' AND %(z)s >= 14
     GROUP BY path.name, 2, 3, path.generated
     LIMIT %(street_cap)s
