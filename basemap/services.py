@@ -144,6 +144,10 @@ def _key_forms(key: str) -> list[str]:
 
 def configure(service: BasemapService) -> None:
     """Check ``service`` and store what its GetCapabilities says (WMTS); raises ``ConfigProblem``."""
+    if service.key_placement in ("header", "query") and not service.key_name:
+        raise ConfigProblem("key_name", "Ange namnet på HTTP-huvudet eller adressparametern.")
+    if service.key_placement and not service.api_key:
+        raise ConfigProblem("api_key", "Ange nyckeln, eller välj ”Ingen nyckel”.")
     if service.kind == BasemapService.Kind.XYZ:
         check_xyz(service.url)
         service.capabilities = {}
@@ -153,10 +157,6 @@ def configure(service: BasemapService) -> None:
         service.url + str(service.capabilities.get("template", ""))
     ):
         raise ConfigProblem("url", "Nyckelns plats är ”i adressen”, men adressen har inget {key}.")
-    if service.key_placement in ("header", "query") and not service.key_name:
-        raise ConfigProblem("key_name", "Ange namnet på HTTP-huvudet eller adressparametern.")
-    if service.key_placement and not service.api_key:
-        raise ConfigProblem("api_key", "Ange nyckeln, eller välj ”Ingen nyckel”.")
     service.checked_at = timezone.now()
 
 
