@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from basemap import services
 from basemap.cache import cache_for
 from basemap.models import BasemapService
+from layers.models import Municipality
 from layers.tenancy import municipality_for
 
 
@@ -34,7 +35,11 @@ class BasemapServiceForm(forms.ModelForm[BasemapService]):
 
     class Meta:
         model = BasemapService
-        exclude = ["capabilities", "checked_at"]
+        fields = [
+            "municipality", "active", "kind", "url", "layer", "style", "tile_matrix_set",
+            "api_key", "key_placement", "key_name", "attribution", "terms_note", "terms_url",
+            "min_zoom", "max_zoom", "cache_max_mb", "refresh_after_days", "keep_days",
+        ]  # fmt: skip
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -46,7 +51,9 @@ class BasemapServiceForm(forms.ModelForm[BasemapService]):
         elif not data.get("api_key"):
             # Left empty: keep the key stored (it is never sent back to the form).
             stored = (
-                BasemapService.objects.filter(pk=service.pk).values_list("api_key", flat=True).first()
+                BasemapService.objects.filter(pk=service.pk)
+                .values_list("api_key", flat=True)
+                .first()
                 if service.pk
                 else None
             )
@@ -101,14 +108,12 @@ class BasemapServiceAdmin(admin.ModelAdmin[BasemapService]):
             qs = qs.filter(municipality=municipality_for(request.user))
         return qs
 
-    def formfield_for_foreignkey(  # type: ignore[override]
-        self, db_field: Any, request: HttpRequest, **kwargs: Any
-    ) -> Any:
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if db_field.name == "municipality" and not request.user.is_superuser and field is not None:
-            own = municipality_for(request.user)
-            field.queryset = field.queryset.filter(pk=own.pk if own else None)
-        return field
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "municipality" and not request.user.is_superuser:
+            own = municipality_for(request.user)  # an administrator of one municipality sets only its
+            queryset = Municipality.objects.all()
+            kwargs["queryset"] = queryset.filter(pk=own.pk) if own else queryset.none()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="nyckel")
     def key_status(self, service: BasemapService) -> str:

@@ -108,7 +108,9 @@ class TileCache:
 
     def put(self, key: str, data: bytes, content_type: str, now: float | None = None) -> None:
         now = time.time() if now is None else now
-        size = len(data) + len(key) + 64  # the row's own bytes count too (an empty tile is not free)
+        size = (
+            len(data) + len(key) + 64
+        )  # the row's own bytes count too (an empty tile is not free)
         connection = self._connection()
         with connection:
             connection.execute("BEGIN IMMEDIATE")

@@ -21,9 +21,7 @@ from django.utils.safestring import mark_safe
 from layers.models import Municipality
 
 # Linked, not restated: Lantmäteriet's terms and access model changed in 2024–2026 (docs/decisions/0720).
-LANTMATERIET_TERMS_URL = (
-    "https://www.lantmateriet.se/sv/geodata/vara-produkter/oppna-data/"
-)
+LANTMATERIET_TERMS_URL = "https://www.lantmateriet.se/sv/geodata/vara-produkter/oppna-data/"
 TERMS_HELP = mark_safe(  # noqa: S308  (a constant of ours, no user input)
     "Vad tjänstens villkor säger om att spara (cacha) kartbilder och att använda dem utan "
     "uppkoppling, och var villkoren står. Trygg sparar bilderna på servern högst så länge som anges "
@@ -113,7 +111,9 @@ class BasemapService(models.Model):
             "”© Lantmäteriet”."
         ),
     )
-    terms_note = models.TextField("villkor för cachning och offline", blank=True, help_text=TERMS_HELP)
+    terms_note = models.TextField(
+        "villkor för cachning och offline", blank=True, help_text=TERMS_HELP
+    )
     terms_url = models.URLField("länk till villkoren", max_length=500, blank=True)
     min_zoom = models.PositiveSmallIntegerField(
         "lägsta zoomnivå", default=5, validators=[MaxValueValidator(22)]

@@ -164,9 +164,7 @@ def _warped(source: TileSource, cache: TileCache, z: int, x: int, y: int) -> tup
             f"tile {z}/{x}/{y} needs {len(cols) * len(rows)} tiles of matrix {matrix.identifier}"
         )
     wanted = [(row, col) for row in rows for col in cols]
-    pieces = list(
-        _fetchers.map(lambda rc: _source_tile(source, cache, matrix, *rc), wanted)
-    )
+    pieces = list(_fetchers.map(lambda rc: _source_tile(source, cache, matrix, *rc), wanted))
     if all(piece is None for piece in pieces):
         return b"", ""
     mosaic = np.zeros(
@@ -177,7 +175,10 @@ def _warped(source: TileSource, cache: TileCache, z: int, x: int, y: int) -> tup
             continue
         top = (row - rows.start) * matrix.tile_height
         left = (col - cols.start) * matrix.tile_width
-        height, width = min(piece.shape[0], matrix.tile_height), min(piece.shape[1], matrix.tile_width)
+        height, width = (
+            min(piece.shape[0], matrix.tile_height),
+            min(piece.shape[1], matrix.tile_width),
+        )
         mosaic[top : top + height, left : left + width] = piece[:height, :width]
     res = matrix.resolution
     transform = Affine(

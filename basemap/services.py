@@ -34,7 +34,13 @@ AREA_MARGIN_M = 2000.0
 AREA_REMEMBER_S = 300.0
 # For the installation-wide setting TRYGG_BASEMAP_URL (the fallback): zooms and cache as the model's
 # defaults.
-FALLBACK_DEFAULTS = {"min_zoom": 5, "max_zoom": 18, "cache_max_mb": 500, "refresh_days": 7, "keep_days": 90}
+FALLBACK_DEFAULTS = {
+    "min_zoom": 5,
+    "max_zoom": 18,
+    "cache_max_mb": 500,
+    "refresh_days": 7,
+    "keep_days": 90,
+}
 VECTOR_MIN_ZOOM = 10
 VECTOR_MAX_ZOOM = 18
 
@@ -55,7 +61,10 @@ _PROBLEM_WORDS = {
     "bad_matrix": ("url", "Rutnätet {matrix_set} har en felaktig nivå {matrix} i GetCapabilities."),
     "no_layer": ("layer", "Tjänsten har inget lager ”{layer}”. Lager som finns: {offered}."),
     "no_style": ("style", "Lagret har ingen stil ”{style}”. Stilar som finns: {offered}."),
-    "no_format": ("url", "Lagret har inget bildformat ”{image_format}”. Format som finns: {offered}."),
+    "no_format": (
+        "url",
+        "Lagret har inget bildformat ”{image_format}”. Format som finns: {offered}.",
+    ),
     "no_matrix_set": (
         "tile_matrix_set",
         "Lagret har inget rutnät ”{matrix_set}”. Rutnät som finns: {offered}.",
@@ -86,7 +95,9 @@ def read_capabilities(service: BasemapService) -> dict[str, Any]:
     """
     if not service.layer:
         raise ConfigProblem("layer", "Ange vilket lager i tjänsten som ska användas.")
-    address, headers = with_key(service.url, service.api_key, service.key_placement, service.key_name)
+    address, headers = with_key(
+        service.url, service.api_key, service.key_placement, service.key_name
+    )
     try:
         answer = upstream.get(
             address,

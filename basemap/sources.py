@@ -22,7 +22,9 @@ DAY_S = 24 * 3600
 @dataclass(frozen=True)
 class TileSource:
     name: str  # names the cache file: one per municipality, or "installation" for the setting
-    version: str  # changes when the pictures may change (a cache key part, the ?v= of tile addresses)
+    version: (
+        str  # changes when the pictures may change (a cache key part, the ?v= of tile addresses)
+    )
     kind: str  # "xyz" or "wmts"
     template: str  # XYZ: {z}/{x}/{y}; WMTS: {TileMatrix}/{TileRow}/{TileCol}
     attribution: str

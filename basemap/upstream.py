@@ -117,10 +117,10 @@ def _request(
             redirect=False,
             preload_content=False,
         )
-    except urllib3.exceptions.NewConnectionError as e:  # refused, no route (a TimeoutError subclass)
-        raise UpstreamError(
-            f"the map service could not be reached ({clean(_short(url))})"
-        ) from e
+    except (
+        urllib3.exceptions.NewConnectionError
+    ) as e:  # refused, no route (a TimeoutError subclass)
+        raise UpstreamError(f"the map service could not be reached ({clean(_short(url))})") from e
     except urllib3.exceptions.TimeoutError as e:
         raise UpstreamTimeout(
             f"the map service did not answer in time ({clean(_short(url))})"
@@ -132,9 +132,7 @@ def _request(
         ) from e
 
 
-def _read(
-    response: urllib3.BaseHTTPResponse, max_bytes: int, clean: Callable[[str], str]
-) -> bytes:
+def _read(response: urllib3.BaseHTTPResponse, max_bytes: int, clean: Callable[[str], str]) -> bytes:
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise UpstreamError(f"the map service's answer is larger than {max_bytes} bytes")

@@ -12,6 +12,8 @@ urlpatterns = [
     path("karta/bakgrund/<int:z>/<int:x>/<int:y>.png", views.raster, name="raster"),
     path("karta/vektor/<int:z>/<int:x>/<int:y>.mvt", views.vector_background, name="vector"),
     path("offentlig/bakgrund.json", views.public_config, name="public-config"),
-    path("offentlig/bakgrund/<int:z>/<int:x>/<int:y>.png", views.public_raster, name="public-raster"),
+    path(
+        "offentlig/bakgrund/<int:z>/<int:x>/<int:y>.png", views.public_raster, name="public-raster"
+    ),
     path("offentlig/vektor/<int:z>/<int:x>/<int:y>.mvt", views.public_vector, name="public-vector"),
 ]

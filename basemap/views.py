@@ -30,7 +30,9 @@ from layers.queries import default_municipality
 from layers.tiles import TileOutOfRange, check_tile
 
 MVT = "application/vnd.mapbox-vector-tile"
-VERSIONED_MAX_AGE_S = 24 * 3600  # a tile address with the current ?v=: the pictures are that version
+VERSIONED_MAX_AGE_S = (
+    24 * 3600
+)  # a tile address with the current ?v=: the pictures are that version
 UNVERSIONED_MAX_AGE_S = 300
 VECTOR_MAX_AGE_S = 600  # the context changes with an import; a revalidation is cheap (ETag)
 STALE_WHILE_REVALIDATE_S = 7 * 24 * 3600
@@ -155,8 +157,6 @@ def public_municipality() -> Municipality:
     if municipality is None:
         raise Http404("no public map")
     return municipality
-
-
 
 
 @require_safe

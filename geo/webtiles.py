@@ -43,11 +43,10 @@ def tile_bounds_in(srid: int, z: int, x: int, y: int) -> tuple[float, float, flo
     >>> round(minx), round(maxy), round(maxx - minx)
     (664493, 6601612, 324)
     """
-    return tuple(  # type: ignore[return-value]
-        transform_bounds(
-            CRS.from_epsg(TILE_SRID), CRS.from_epsg(srid), *tile_bounds(z, x, y), densify_pts=21
-        )
+    minx, miny, maxx, maxy = transform_bounds(
+        CRS.from_epsg(TILE_SRID), CRS.from_epsg(srid), *tile_bounds(z, x, y), densify_pts=21
     )
+    return float(minx), float(miny), float(maxx), float(maxy)
 
 
 def warp_into_tile(

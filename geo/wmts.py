@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 from defusedxml import ElementTree
 from pyproj import CRS
+from pyproj.exceptions import CRSError
 
 from geo.errors import InputProblem
 
@@ -191,7 +192,7 @@ def _northing_first(srid: int) -> bool:
         return False
     try:
         axes = CRS.from_epsg(srid).axis_info
-    except Exception:  # noqa: BLE001  (pyproj raises its own CRSError; an unknown code is easting first)
+    except CRSError:  # a code pyproj does not know: easting first
         return False
     return bool(axes) and axes[0].direction.lower() in ("north", "south")
 

@@ -83,12 +83,20 @@ def test_the_change_page_never_shows_the_key_and_an_empty_field_keeps_it(
     admin_client: Client, vasby: Municipality, upstream: TileServer
 ) -> None:
     url = upstream.url("/xyz/{z}/{x}/{y}.png")
-    admin_client.post(ADD, form(vasby, kind="xyz", url=url, api_key=SECRET, key_placement="header", key_name="X-Key"))
+    admin_client.post(
+        ADD,
+        form(vasby, kind="xyz", url=url, api_key=SECRET, key_placement="header", key_name="X-Key"),
+    )
     service = BasemapService.objects.get(municipality=vasby)
     change = f"/admin/basemap/basemapservice/{service.pk}/change/"
 
     page = admin_client.get(change)
-    saved = admin_client.post(change, form(vasby, kind="xyz", url=url, key_placement="header", key_name="X-Key", attribution="© Ny"))
+    saved = admin_client.post(
+        change,
+        form(
+            vasby, kind="xyz", url=url, key_placement="header", key_name="X-Key", attribution="© Ny"
+        ),
+    )
 
     assert page.status_code == 200 and SECRET not in page.content.decode()
     assert "En nyckel är sparad." in page.content.decode()
@@ -100,17 +108,32 @@ def test_the_change_page_never_shows_the_key_and_an_empty_field_keeps_it(
 @pytest.mark.parametrize(
     ("fields", "field", "words"),
     [
-        ({"layer": "finns-inte"}, "layer", "Tjänsten har inget lager ”finns-inte”. Lager som finns: topo."),
+        (
+            {"layer": "finns-inte"},
+            "layer",
+            "Tjänsten har inget lager ”finns-inte”. Lager som finns: topo.",
+        ),
         ({"layer": "topo", "style": "grå"}, "style", "Lagret har ingen stil ”grå”"),
-        ({"layer": "topo", "tile_matrix_set": "3011"}, "tile_matrix_set", "Lagret har inget rutnät ”3011”"),
+        (
+            {"layer": "topo", "tile_matrix_set": "3011"},
+            "tile_matrix_set",
+            "Lagret har inget rutnät ”3011”",
+        ),
         ({"layer": ""}, "layer", "Ange vilket lager"),
         ({"layer": "topo", "key_placement": "header", "api_key": "x"}, "key_name", "Ange namnet"),
     ],
 )
 def test_a_wrong_setting_is_refused_naming_the_field_in_swedish(
-    admin_client: Client, vasby: Municipality, upstream: TileServer, fields: dict[str, str], field: str, words: str
+    admin_client: Client,
+    vasby: Municipality,
+    upstream: TileServer,
+    fields: dict[str, str],
+    field: str,
+    words: str,
 ) -> None:
-    response = admin_client.post(ADD, form(vasby, url=upstream.url("/wmts/1.0.0/WMTSCapabilities.xml"), **fields))
+    response = admin_client.post(
+        ADD, form(vasby, url=upstream.url("/wmts/1.0.0/WMTSCapabilities.xml"), **fields)
+    )
 
     assert response.status_code == 200
     assert any(words in message for message in errors(response)[field]), errors(response)
@@ -120,7 +143,9 @@ def test_a_wrong_setting_is_refused_naming_the_field_in_swedish(
 def test_an_unreachable_service_or_a_broken_template_is_refused_on_the_address(
     admin_client: Client, vasby: Municipality, upstream: TileServer
 ) -> None:
-    gone = admin_client.post(ADD, form(vasby, url="http://127.0.0.1:9/wmts/1.0.0/WMTSCapabilities.xml", layer="topo"))
+    gone = admin_client.post(
+        ADD, form(vasby, url="http://127.0.0.1:9/wmts/1.0.0/WMTSCapabilities.xml", layer="topo")
+    )
     refused = admin_client.post(ADD, form(vasby, url=upstream.url("/refused"), layer="topo"))
     no_y = admin_client.post(ADD, form(vasby, kind="xyz", url=upstream.url("/xyz/{z}/{x}.png")))
     not_caps = admin_client.post(ADD, form(vasby, url=upstream.url("/xyz/1/0/0.png"), layer="topo"))

@@ -133,7 +133,9 @@ def test_a_tile_kept_longer_than_the_service_allows_is_not_served_when_the_servi
 def test_a_point_at_vasby_centrum_lands_within_a_pixel_of_the_tile_warped_from_sweref(
     vasby: Municipality, member: Client, upstream: TileServer, z: int, most_requests: int
 ) -> None:
-    service = make_service(vasby, kind="wmts", url=upstream.url("/wmts/1.0.0/WMTSCapabilities.xml"), layer="topo")
+    service = make_service(
+        vasby, kind="wmts", url=upstream.url("/wmts/1.0.0/WMTSCapabilities.xml"), layer="topo"
+    )
     x, y, col, row = mark_tile(z)
 
     response = member.get(tile_url(z, x, y))
@@ -169,7 +171,10 @@ def test_the_warped_tile_matches_what_gdalwarp_makes_from_the_same_service(
 
     difference = np.abs(ours[:, :, :3] - theirs[:, :, :3])
     assert difference.mean() < 2.0, difference.mean()
-    ours_red, theirs_red = red_centre(member.get(tile_url(z, x, y)).content), red_centre(out.read_bytes())
+    ours_red, theirs_red = (
+        red_centre(member.get(tile_url(z, x, y)).content),
+        red_centre(out.read_bytes()),
+    )
     assert np.hypot(ours_red[0] - theirs_red[0], ours_red[1] - theirs_red[1]) < 0.5
 
 
@@ -218,7 +223,9 @@ def test_the_cache_holds_no_more_than_its_bound_and_drops_the_least_recently_use
         for i in range(1, 12):  # ... then eleven others of ~190 KB: 2 MB through a 1 MB cache
             member.get(tile_url(17, x + i, y))
             with sqlite3.connect(next(cache_dir.glob("*.sqlite3"))) as db:
-                db.execute("UPDATE tile SET used_at = used_at - 1000 WHERE key LIKE ?", (f"%/{x + i}/%",))
+                db.execute(
+                    "UPDATE tile SET used_at = used_at - 1000 WHERE key LIKE ?", (f"%/{x + i}/%",)
+                )
         kept_first = member.get(tile_url(17, x, y))["X-Trygg-Cache"]
 
     with sqlite3.connect(next(cache_dir.glob("*.sqlite3"))) as db:
@@ -249,7 +256,9 @@ def test_no_open_proxy_a_crafted_address_reaches_no_other_host(
     assert other.seen == []
 
 
-def test_what_is_not_an_image_is_never_passed_on(vasby: Municipality, member: Client, upstream: TileServer) -> None:
+def test_what_is_not_an_image_is_never_passed_on(
+    vasby: Municipality, member: Client, upstream: TileServer
+) -> None:
     make_service(vasby, url=upstream.url("/html/{z}/{x}/{y}.png"))
     x, y, _, _ = mark_tile(16)
 
@@ -329,7 +338,9 @@ def test_the_installation_setting_still_works_as_the_fallback_through_the_proxy(
     assert config["raster"]["attribution"] == "© Gamla inställningen"
 
 
-def test_no_service_means_no_raster_and_the_vector_background(vasby: Municipality, member: Client) -> None:
+def test_no_service_means_no_raster_and_the_vector_background(
+    vasby: Municipality, member: Client
+) -> None:
     config = member.get("/karta/bakgrund.json").json()
 
     assert config["raster"] is None
@@ -341,7 +352,9 @@ def test_no_service_means_no_raster_and_the_vector_background(vasby: Municipalit
 def test_a_tile_the_service_does_not_have_is_a_transparent_picture(
     vasby: Municipality, member: Client, upstream: TileServer
 ) -> None:
-    make_service(vasby, kind="wmts", url=upstream.url("/wmts/1.0.0/WMTSCapabilities.xml"), layer="topo")
+    make_service(
+        vasby, kind="wmts", url=upstream.url("/wmts/1.0.0/WMTSCapabilities.xml"), layer="topo"
+    )
     # 4.7 km west of the centre: inside the municipality, outside the service's layer (its tiles are 404).
     x, y, _, _ = mark_tile(16)
 

@@ -21,7 +21,9 @@ from tests.factories import user_with_role
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[tuple[Municipality, tuple[float, float]]]:
+def demo(
+    django_db_setup: None, django_db_blocker: Any
+) -> Iterator[tuple[Municipality, tuple[float, float]]]:
     """Upplands Väsby's NYKO areas and districts, and the generated town, for the module."""
     from django.db import transaction
 
@@ -104,13 +106,25 @@ def test_outside_the_town_the_nyko_areas_and_districts_are_drawn_with_their_name
 
     whole = [tile for tile in _tiles_over(municipality, 12)]
     nyko = set().union(*(names(decoded(client, 12, x, y), "places", kind="nyko") for x, y in whole))
-    districts = set().union(*(names(decoded(client, 12, x, y), "places", kind="district") for x, y in whole))
+    districts = set().union(
+        *(names(decoded(client, 12, x, y), "places", kind="district") for x, y in whole)
+    )
     outlines = set().union(
-        *({f["properties"]["kind"] for f in decoded(client, 12, x, y).get("boundaries", {}).get("features", [])} for x, y in whole)
+        *(
+            {
+                f["properties"]["kind"]
+                for f in decoded(client, 12, x, y).get("boundaries", {}).get("features", [])
+            }
+            for x, y in whole
+        )
     )
 
-    assert nyko == set(StatisticalArea.objects.filter(municipality=municipality).values_list("name", flat=True))
-    assert districts == set(District.objects.filter(municipality=municipality).values_list("name", flat=True))
+    assert nyko == set(
+        StatisticalArea.objects.filter(municipality=municipality).values_list("name", flat=True)
+    )
+    assert districts == set(
+        District.objects.filter(municipality=municipality).values_list("name", flat=True)
+    )
     assert outlines >= {"municipality", "district", "nyko"}
 
 

@@ -85,7 +85,12 @@ def _in_layer(level: int, row: int, col: int) -> bool:
     e1, n1 = to_sweref.transform(LAYER_BBOX[2], LAYER_BBOX[3])
     span = 4096.0 / 2**level * 256
     left, top = ORIGIN_E + col * span, ORIGIN_N - row * span
-    return left < max(e0, e1) and left + span > min(e0, e1) and top > min(n0, n1) and top - span < max(n0, n1)
+    return (
+        left < max(e0, e1)
+        and left + span > min(e0, e1)
+        and top > min(n0, n1)
+        and top - span < max(n0, n1)
+    )
 
 
 def _sweref_matrices(corner: str) -> str:
@@ -193,7 +198,9 @@ class TileServer:
             def do_GET(self) -> None:
                 with lock:
                     server.seen.append(Seen(self.path, dict(self.headers.items())))
-                status, content_type, body, extra = server.answer(self.path, dict(self.headers.items()))
+                status, content_type, body, extra = server.answer(
+                    self.path, dict(self.headers.items())
+                )
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
@@ -237,7 +244,12 @@ class TileServer:
             z, x, y = (int(g) for g in found.groups()[1:])
             return 200, "image/png", mercator_tile(z, x, y, noise=found.group(1) == "noise"), {}
         if found := re.match(r"^/redirect/(\d+)/(\d+)/(\d+)\.png$", path):
-            return 302, "text/plain", b"", {"Location": f"{self.redirect_to}/xyz/{'/'.join(found.groups())}.png"}
+            return (
+                302,
+                "text/plain",
+                b"",
+                {"Location": f"{self.redirect_to}/xyz/{'/'.join(found.groups())}.png"},
+            )
         if re.match(r"^/html/\d+/\d+/\d+\.png$", path):
             return 200, "text/html", b"<html><script>alert(1)</script></html>", {}
         if path in ("/wmts/1.0.0/WMTSCapabilities.xml", "/wmts-both/1.0.0/WMTSCapabilities.xml"):
