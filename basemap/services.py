@@ -319,6 +319,17 @@ def browser_config(municipality: Municipality, *, public: bool = False) -> dict[
     }
 
 
+def page_raster(municipality: Municipality | None) -> dict[str, str]:
+    """``basemap_url`` (Trygg's proxy address, or "") and ``basemap_attribution`` for the map pages'
+    ``data-basemap-*`` attributes: the service's tiles through the proxy, so the CSP's img-src 'self'
+    lets them in and no page learns the service's address or key."""
+    source = source_for(municipality) if municipality is not None else None
+    if source is None:
+        return {"basemap_url": "", "basemap_attribution": ""}
+    tiles = _template(reverse("basemap:raster", args=(0, 0, 0)), "png")
+    return {"basemap_url": f"{tiles}?v={source.version}", "basemap_attribution": source.attribution}
+
+
 def _template(url: str, ext: str) -> str:
     # reverse() of z/x/y = 0/0/0 gives ".../0/0/0.<ext>"; the page fills in its own numbers.
     return url.removesuffix(f"/0/0/0.{ext}") + "/{z}/{x}/{y}." + ext

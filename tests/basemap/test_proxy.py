@@ -372,3 +372,23 @@ def test_a_configured_but_inactive_service_is_not_used(
     assert member.get(tile_url(15, *mark_tile(15)[:2])).status_code == 404
     assert services.source_for(vasby) is None
     assert BasemapService.objects.count() == 1
+
+
+def test_the_map_pages_point_at_the_proxy_never_at_the_service_or_its_key(
+    vasby: Municipality, member: Client
+) -> None:
+    with running(key=SECRET, key_header="X-Api-Key") as upstream:
+        make_service(
+            vasby,
+            url=upstream.url("/xyz/{z}/{x}/{y}.png"),
+            api_key=SECRET,
+            key_placement="header",
+            key_name="X-Api-Key",
+        )
+        pages = [member.get(url) for url in ("/", "/bra/")]
+
+    for page in pages:
+        html = page.content.decode()
+        assert page.status_code == 200
+        assert 'data-basemap-url="/karta/bakgrund/{z}/{x}/{y}.png?v=' in html
+        assert SECRET not in html and f"127.0.0.1:{upstream.port}" not in html
