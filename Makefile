@@ -11,13 +11,14 @@ export TRYGG_DB_NAME ?= trygg
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help demo test check bench system db deps assets serve clean totp
+.PHONY: help demo test check bench system db deps assets serve prod clean totp
 
 help:
 	@echo "make demo   – install what is missing, load the Upplands Väsby demo data, serve http://$(HOST):$(PORT)/"
 	@echo "make test   – install what is missing and run every test (real PostGIS, real Chromium)"
 	@echo "make check  – ruff and mypy"
 	@echo "make bench  – benchmarks side by side with peer libraries; writes docs/performance.md"
+	@echo "make prod   – nginx in front of gunicorn, as in production (settings from the environment)"
 
 $(STAMPS):
 	@mkdir -p $(STAMPS)
@@ -65,6 +66,11 @@ serve:
 	@echo "Trygg runs on http://$(HOST):$(PORT)/  (stop with Ctrl-C)"
 	@TRYGG_DEBUG=1 $(VENV)/bin/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 24 \
 		--access-logfile - --log-level warning
+
+# As in production: nginx (deploy/nginx.conf) on $(HOST):$(PORT) in front of gunicorn, which nginx
+# shields from slow clients (docs/deployment.md). Settings come from the environment.
+prod: deps db
+	@HOST=$(HOST) PORT=$(PORT) PY=$(PY) scripts/serve_prod.sh
 
 # The current two-factor code of a demo user: make totp USER=admin
 totp: deps

@@ -62,8 +62,16 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = 365 * 24 * 3600 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-if env_bool("TRYGG_BEHIND_PROXY", False):  # a TLS-terminating proxy that sets X-Forwarded-Proto
+# Behind a reverse proxy (nginx, deploy/nginx.conf): trust X-Forwarded-Proto, and X-Real-IP as the
+# client's address when the request comes from one of the proxy's addresses (config.security).
+PROXY_ADDRESSES: tuple[str, ...] = ()
+if env_bool("TRYGG_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    PROXY_ADDRESSES = tuple(
+        a.strip()
+        for a in os.environ.get("TRYGG_PROXY_ADDRESSES", "127.0.0.1,::1").split(",")
+        if a.strip()
+    )
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the load balancer probes over plain http
 SESSION_COOKIE_HTTPONLY = True
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("TRYGG_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
@@ -90,6 +98,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.security.ForwardedClientMiddleware",  # first: every rule below sees the client's address
     "django.middleware.security.SecurityMiddleware",
     "config.security.ContentSecurityPolicyMiddleware",
     "config.throttle.ThrottleMiddleware",
@@ -273,3 +282,6 @@ THROTTLE_READ_WAITERS = env_int("TRYGG_THROTTLE_READ_WAITERS", 18)
 THROTTLE_READ_QUEUE_MS = env_int("TRYGG_THROTTLE_READ_QUEUE_MS", 500)
 # The largest photo a tablet may upload (surveys/photos.py); larger ones get a 413 naming the limit.
 PHOTO_MAX_BYTES = env_int("TRYGG_PHOTO_MAX_MB", 15) * 1024 * 1024
+# Each address refuses a larger body before reading it (config.security.body_limits); Django's own
+# limit on form and JSON bodies held in memory is the largest of those (a plan from the editor).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024

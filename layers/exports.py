@@ -18,8 +18,6 @@ The density GeoTIFF (``density_geotiff``) is the engine's surface (``layers.anal
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import shutil
@@ -109,28 +107,18 @@ def geojson_chunks(features: Iterator[dict[str, Any]], crs: ogc_crs.OutputCrs) -
     yield b"\n]}\n"
 
 
-def csv_chunks(features: Iterator[dict[str, Any]], columns: list[str]) -> Iterator[bytes]:
-    """CSV with id, the properties and the geometry as WKT (x y order), in UTF-8 with a BOM for Excel."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["id", *columns, "geometry_wkt"])
-    yield ("\ufeff" + buffer.getvalue()).encode()
+def csv_header(columns: list[str]) -> list[str]:
+    return ["id", *columns, "geometry_wkt"]
+
+
+def csv_rows(features: Iterator[dict[str, Any]], columns: list[str]) -> Iterator[list[object]]:
+    """Rows of id, the properties and the geometry as WKT (x y order), for ``core.csvfile``: numbers stay
+    numbers, text is kept from running as a formula there."""
     for feature in features:
-        buffer.seek(0)
-        buffer.truncate()
         props = feature.get("properties") or {}
         geometry = feature.get("geometry")
         wkt = shapely.geometry.shape(geometry).wkt if geometry else ""
-        writer.writerow([feature["id"], *(_csv_value(props.get(c)) for c in columns), wkt])
-        yield buffer.getvalue().encode()
-
-
-def _csv_value(value: object) -> object:
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    if value is None:
-        return ""
-    return value
+        yield [feature["id"], *(props.get(c) for c in columns), wkt]
 
 
 # --- Density rasters ------------------------------------------------------------------------------

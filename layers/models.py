@@ -9,14 +9,25 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.contrib.gis.db.models.functions import NumPoints
 from django.db.models import F, Q
+from django.db.models.lookups import LessThanOrEqual
 
 from geo.crs import STORAGE_SRID
+from layers.plan_size import MAX_PLAN_VERTICES, PlanOutline
 
 
 def valid_geometry(field: str, name: str) -> models.CheckConstraint:
     """A database CHECK that the geometry in ``field`` is valid (ST_IsValid)."""
     return models.CheckConstraint(condition=Q(**{f"{field}__isvalid": True}), name=name)
+
+
+def vertex_limit(field: str, name: str) -> models.CheckConstraint:
+    """A database CHECK that one area of a plan holds at most ``MAX_PLAN_VERTICES`` (ST_NPoints); the
+    importer and the editor check the plan as a whole first, with a message naming it."""
+    return models.CheckConstraint(
+        condition=LessThanOrEqual(NumPoints(field), MAX_PLAN_VERTICES), name=name
+    )
 
 
 class Municipality(models.Model):
@@ -438,6 +449,14 @@ class Detaljplan(models.Model):
     generated = models.BooleanField("genererad demodata", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The area simplified for maps of many plans (layers.plan_size, docs/decisions/0642). A stored
+    # generated column: PostgreSQL keeps it with the area, however the plan was written.
+    outline = models.GeneratedField(
+        expression=PlanOutline("area"),
+        output_field=models.MultiPolygonField(srid=STORAGE_SRID),
+        db_persist=True,
+        verbose_name="förenklad plangräns",
+    )
 
     class Meta:
         verbose_name = "detaljplan"
@@ -448,6 +467,7 @@ class Detaljplan(models.Model):
                 fields=["municipality", "plan_id"], name="detaljplan_unique_plan_id"
             ),
             valid_geometry("area", "detaljplan_area_valid"),
+            vertex_limit("area", "detaljplan_area_vertices"),
             models.CheckConstraint(condition=~Q(plan_id=""), name="detaljplan_plan_id_required"),
         ]
 
@@ -530,6 +550,7 @@ class PlanZone(models.Model):
         ordering = ["plan", "use_code"]
         constraints = [
             valid_geometry("area", "planzone_area_valid"),
+            vertex_limit("area", "planzone_area_vertices"),
             models.CheckConstraint(
                 condition=Q(use_code="") | Q(use_code__regex=r"^[A-ZÅÄÖ][A-ZÅÄÖ0-9 ]{0,29}$"),
                 name="planzone_use_code_form",
@@ -575,7 +596,10 @@ class RegulationArea(models.Model):
         verbose_name = "bestämmelseområde"
         verbose_name_plural = "bestämmelseområden"
         ordering = ["plan", "source_ref"]
-        constraints = [valid_geometry("area", "regulationarea_area_valid")]
+        constraints = [
+            valid_geometry("area", "regulationarea_area_valid"),
+            vertex_limit("area", "regulationarea_area_vertices"),
+        ]
 
     def __str__(self) -> str:
         codes = ", ".join(str(r.get("code") or r.get("type", "")) for r in self.regulations)

@@ -13,7 +13,9 @@ from typing import Any
 
 import shapely
 from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.gis.db.models.functions import NumPoints
 from django.db import transaction
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
@@ -22,7 +24,8 @@ from geo.crs import STORAGE_SRID, WEB_SRID, transformer
 from geo.validation import GeometryRejected, check_finite, repair_polygon
 from layers.geometry import to_shapely
 from layers.importers.vector import geometry_reason, stored_multipolygon
-from layers.models import Detaljplan, Municipality, PlanZone
+from layers.models import Detaljplan, Municipality, PlanZone, RegulationArea
+from layers.plan_size import MAX_PLAN_VERTICES, geojson_positions, too_large_message
 
 USE_CODE_FORM = re.compile(r"^[A-ZÅÄÖ][A-ZÅÄÖ0-9 ]{0,29}$")
 MAX_ZONES = 500
@@ -119,6 +122,10 @@ def save_plan(
         errors["kind"] = _("okänd plantyp")
     if errors:
         raise PlanInvalid(_("Planen kunde inte sparas"), errors)
+    zones_in = data.get("zones") or []
+    if not isinstance(zones_in, list) or len(zones_in) > MAX_ZONES:
+        raise PlanInvalid(_("Områdena ska vara en lista (högst %(n)s)") % {"n": MAX_ZONES})
+    _check_size(plan_id, plan, data.get("area"), zones_in)
     area = _polygon(data.get("area"), "area")
     boundary = to_shapely(municipality.boundary)
     if not boundary.intersects(area):
@@ -126,9 +133,6 @@ def save_plan(
             _("Planområdet ligger utanför kommunen"),
             {"area": _("rita planområdet i %(muni)s") % {"muni": municipality.name}},
         )
-    zones_in = data.get("zones") or []
-    if not isinstance(zones_in, list) or len(zones_in) > MAX_ZONES:
-        raise PlanInvalid(_("Områdena ska vara en lista (högst %(n)s)") % {"n": MAX_ZONES})
     shapely.prepare(area)
     cleaned: list[tuple[int | None, str, str, str, BaseGeometry]] = []
     for number, zone in enumerate(zones_in, start=1):
@@ -191,6 +195,22 @@ def save_plan(
     # Zones no longer on the map go; their bestämmelseområden stay, without a zone (SET_NULL).
     plan.zones.exclude(pk__in=saved).delete()
     return plan, saved
+
+
+def _check_size(plan_id: str, plan: Detaljplan | None, area: Any, zones: list[Any]) -> None:
+    """Refuse a plan of more than ``MAX_PLAN_VERTICES`` (its area, the zones sent and the
+    bestämmelseområden it keeps), counted before any geometry is built or repaired."""
+    sent = geojson_positions(area) + sum(
+        geojson_positions(z.get("geometry")) for z in zones if isinstance(z, dict)
+    )
+    kept = 0
+    if plan is not None:
+        kept = int(
+            RegulationArea.objects.filter(plan=plan).aggregate(n=Sum(NumPoints("area")))["n"] or 0
+        )
+    if sent + kept > MAX_PLAN_VERTICES:
+        message = too_large_message(plan_id, sent + kept)
+        raise PlanInvalid(message, {"area": message})
 
 
 def _polygonal(geom: BaseGeometry) -> BaseGeometry:

@@ -9,7 +9,14 @@ from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
 from django.db.models import BooleanField, Case, QuerySet, Value, When
 
 from geo.crs import WEB_SRID
-from layers.models import SENSITIVE_INCIDENT, District, Incident, Municipality, StatisticalArea
+from layers.models import (
+    SENSITIVE_INCIDENT,
+    Detaljplan,
+    District,
+    Incident,
+    Municipality,
+    StatisticalArea,
+)
 from layers.roles import AnyUser, can_view_sensitive
 
 Feature = dict[str, Any]
@@ -57,6 +64,18 @@ def district_features(municipality: Municipality, *, precision: int = 6) -> Feat
             }
             for r in rows
         ]
+    )
+
+
+def plan_outlines(municipality: Municipality) -> QuerySet[Detaljplan]:
+    """The plans with their outline (``Detaljplan.outline``, at most about 2,000 vertices each) as
+    GeoJSON in WGS 84, for maps of many plans; the exact area is never read (docs/decisions/0642)."""
+    # SELECT id, plan_id, name, kind, status, ST_AsGeoJSON(ST_Transform(outline, 4326), 6)
+    # FROM layers_detaljplan WHERE municipality_id = %s ORDER BY municipality_id, plan_id
+    return (
+        Detaljplan.objects.filter(municipality=municipality)
+        .only("id", "plan_id", "name", "kind", "status", "municipality_id")
+        .annotate(outline_geojson=AsGeoJSON(Transform("outline", WEB_SRID), precision=6))
     )
 
 

@@ -4,12 +4,9 @@ age lens, and the action list (åtgärdslista). Views parse input, call a query 
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import uuid
-from collections.abc import Iterable, Sequence
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -35,6 +32,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST, require_safe
 
 from basemap.services import page_raster
+from core import csvfile
 from layers.models import District, Municipality, Office
 from layers.queries import default_municipality, district_features
 from mapapp.pdf import PdfError, render_pdf
@@ -410,7 +408,7 @@ def walk_protocol_pdf(request: HttpRequest, walk_id: int) -> HttpResponse:
 @require_safe
 @login_required
 @permission_required(VIEW_WALKS, raise_exception=True)
-def walk_protocol_csv(request: HttpRequest, walk_id: int) -> HttpResponse:
+def walk_protocol_csv(request: HttpRequest, walk_id: int) -> FileResponse:
     walk = get_object_or_404(Trygghetsvandring, pk=walk_id, municipality=_municipality())
     header = [
         _("Nr"),
@@ -440,7 +438,7 @@ def walk_protocol_csv(request: HttpRequest, walk_id: int) -> HttpResponse:
         lon, lat = queries.web_xy(o.location)
         rows.append(
             [
-                getattr(o, "number", ""),
+                getattr(o, "number", None),
                 timezone.localtime(o.recorded_at).strftime("%Y-%m-%d %H:%M"),
                 o.get_category_display(),
                 o.feeling,
@@ -448,11 +446,12 @@ def walk_protocol_csv(request: HttpRequest, walk_id: int) -> HttpResponse:
                 o.get_severity_display(),
                 o.note,
                 queries.group_label(o.raised_by_gender, o.raised_by_age),
-                f"{lon:.6f}",
-                f"{lat:.6f}",
-                f"{o.location.y:.1f}",
-                f"{o.location.x:.1f}",
-                "" if o.accuracy_m is None else f"{o.accuracy_m:.0f}",
+                # Numbers, not text: written with a decimal comma, which Swedish Excel reads (0640).
+                round(lon, 6),
+                round(lat, 6),
+                round(o.location.y, 1),
+                round(o.location.x, 1),
+                None if o.accuracy_m is None else round(o.accuracy_m),
                 " ".join(
                     request.build_absolute_uri(reverse("field-photo", args=[p.client_uuid]))
                     for p in o.photos.all()
@@ -460,12 +459,12 @@ def walk_protocol_csv(request: HttpRequest, walk_id: int) -> HttpResponse:
                 action.title if action else "",
                 action.office.name if action else "",
                 action.get_status_display() if action else "",
-                action.due_date.isoformat() if action and action.due_date else "",
+                action.due_date if action else None,
                 action.rejection_reason if action else "",
                 str(o.client_uuid),
             ]
         )
-    return _csv_response(f"{_filename(walk)}.csv", header, rows)
+    return csvfile.response(f"{_filename(walk)}.csv", header, rows)
 
 
 def _filename(walk: Trygghetsvandring) -> str:
@@ -473,29 +472,6 @@ def _filename(walk: Trygghetsvandring) -> str:
     while "--" in safe:
         safe = safe.replace("--", "-")
     return f"protokoll-{walk.walked_on:%Y-%m-%d}-{safe[:60]}"
-
-
-def _csv_cell(value: Any) -> str:
-    """A cell that a spreadsheet will not run as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    if text and text[0] in "=+-@\t\r":
-        return "'" + text
-    return text
-
-
-def _csv_response(
-    filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> HttpResponse:
-    # Semicolons and a byte order mark: what Excel with Swedish settings opens without an import dialog.
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([_csv_cell(h) for h in header])
-    for row in rows:
-        writer.writerow([_csv_cell(v) for v in row])
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 @require_safe
@@ -688,7 +664,7 @@ def action_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 @login_required
 @permission_required(VIEW_ACTIONS, raise_exception=True)
-def action_list_csv(request: HttpRequest) -> HttpResponse:
+def action_list_csv(request: HttpRequest) -> FileResponse:
     municipality = _municipality()
     actions = queries.actions(municipality, **_action_filters(request, municipality))
     header = [
@@ -718,7 +694,7 @@ def action_list_csv(request: HttpRequest) -> HttpResponse:
         ]
         for a in actions.select_related("suggested_office")
     ]
-    return _csv_response(f"atgarder-{date.today():%Y-%m-%d}.csv", header, rows)
+    return csvfile.response(f"atgarder-{date.today():%Y-%m-%d}.csv", header, rows)
 
 
 @login_required

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -16,9 +17,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from geo.criteria import DEFAULT_WEIGHTS, LABELS
 from layers import audit, calibration, scoring
-from layers.geometry import to_shapely
 from layers.models import AuditEvent, Detaljplan, PlanZone, RiskCalibration, ScoringWeights
-from layers.queries import default_municipality
+from layers.queries import default_municipality, plan_outlines
 from layers.roles import can_view_sensitive
 from mapapp import planning
 from mapapp.pdf import PAPER_SIZES, PdfError, render_pdf
@@ -45,7 +45,10 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     _require(request, VIEW_PERMISSION)
     municipality = default_municipality()
     plans = list(
-        Detaljplan.objects.filter(municipality=municipality).select_related("alternative_of")
+        Detaljplan.objects.filter(municipality=municipality)
+        .select_related("alternative_of")
+        # The list shows names, not areas: a plan of many vertices is not read for it (0642).
+        .defer("area", "outline", "alternative_of__area", "alternative_of__outline")
         if municipality
         else []
     )
@@ -157,23 +160,32 @@ def plan_map_data(request: HttpRequest, pk: int) -> JsonResponse:
 @require_safe
 @login_required
 def plan_areas(request: HttpRequest) -> JsonResponse:
-    """Every plan area of the municipality for the overview map, GeoJSON in WGS 84, with a link."""
+    """Every plan of the municipality for the overview map: its outline (simplified, so that a plan of
+    many vertices cannot make everyone's map slow: docs/decisions/0642) in WGS 84, with a link."""
     municipality = default_municipality()
-    plans = list(Detaljplan.objects.filter(municipality=municipality)) if municipality else []
-    fc = scoring.geometries_to_geojson([to_shapely(p.area) for p in plans])
-    for feature, plan in zip(fc["features"], plans, strict=True):
+    plans = list(plan_outlines(municipality)) if municipality else []
+    features = []
+    for plan in plans:
         planned = scoring.latest_assessments(plan).get(PlanZone.Scenario.PLANNED)
-        feature["properties"].update(
+        outline: str = plan.outline_geojson  # type: ignore[attr-defined]  # annotated by plan_outlines
+        features.append(
             {
-                "plan_id": plan.plan_id,
-                "name": plan.name,
-                "kind": str(plan.get_kind_display()),
-                "status": str(plan.get_status_display()),
-                "overall": planned.overall if planned else None,
-                "url": reverse("plan-detail", args=[plan.pk]),
+                "type": "Feature",
+                "id": plan.pk,
+                "geometry": json.loads(outline),
+                "properties": {
+                    "plan_id": plan.plan_id,
+                    "name": plan.name,
+                    "kind": str(plan.get_kind_display()),
+                    "status": str(plan.get_status_display()),
+                    "overall": planned.overall if planned else None,
+                    "url": reverse("plan-detail", args=[plan.pk]),
+                },
             }
         )
-    return JsonResponse(fc, content_type="application/geo+json")
+    return JsonResponse(
+        {"type": "FeatureCollection", "features": features}, content_type="application/geo+json"
+    )
 
 
 def _paper(request: HttpRequest) -> str | None:

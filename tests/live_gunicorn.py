@@ -1,8 +1,10 @@
-"""A real gunicorn server against the test database, and a tablet-like outbox that sends to it.
+"""A real gunicorn server against the test database, nginx in front of it as in production, a
+tablet-like outbox that sends to it, and clients that send their bodies a byte at a time.
 
-Used by the crash test (tests/surveys/test_sync_crash.py) and the sync benchmark (bench/sync.py): unlike
-Django's live_server thread, this is the production server in its own processes, which can be killed
-with SIGKILL in the middle of a request and started again.
+Used by the crash test (tests/surveys/test_sync_crash.py), the slow-client test
+(tests/reliability/test_slow_clients.py) and the benchmarks (bench/sync.py, bench/slow_clients.py):
+unlike Django's live_server thread, this is the production server in its own processes, which can be
+killed with SIGKILL in the middle of a request and started again.
 """
 
 from __future__ import annotations
@@ -129,6 +131,149 @@ def gunicorn(db_settings: dict[str, Any], **options: Any) -> Iterator[GunicornSe
         yield server
     finally:
         server.stop()
+
+
+class NginxServer:
+    """nginx with Trygg's configuration (deploy/nginx.conf via config.proxy) on a free port, in front of
+    ``upstream`` (a running GunicornServer). Needs Django's settings (for the body limits)."""
+
+    def __init__(self, upstream: GunicornServer, run_dir: Path, *, port: int = 0) -> None:
+        self.upstream = upstream
+        self.run_dir = run_dir
+        self.port = port or free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout_s: float = 30.0) -> None:
+        from config import proxy
+
+        proxy.prepare_run_dir(self.run_dir)
+        conf = self.run_dir / "nginx.conf"
+        conf.write_text(
+            proxy.render(
+                listen=f"127.0.0.1:{self.port}",
+                upstream=f"127.0.0.1:{self.upstream.port}",
+                run_dir=self.run_dir,
+            ),
+            encoding="utf-8",
+        )
+        log = self.run_dir / "error.log"
+        self.process = subprocess.Popen(
+            ["nginx", "-e", str(log), "-p", str(self.run_dir), "-c", str(conf)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"nginx exited: {log.read_text(errors='replace')[-2000:]}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("nginx did not answer /healthz in time")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)  # nginx's fast shutdown
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+
+
+class SlowBodies:
+    """``count`` connections that each announce a body of ``announced`` bytes and send it one byte every
+    ``interval_s`` seconds: the attack of issue 10 (a slow-body, or "R.U.D.Y.", attack)."""
+
+    def __init__(
+        self,
+        url: str,
+        path: str,
+        *,
+        count: int = 60,
+        announced: int = 100 * 1024 * 1024,
+        interval_s: float = 1.0,
+    ) -> None:
+        self.host, port = url.removeprefix("http://").split(":")
+        self.port = int(port)
+        self.path = path
+        self.count = count
+        self.announced = announced
+        self.interval_s = interval_s
+        self.sockets: list[socket.socket] = []
+        self.closed_by_server = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._trickle, daemon=True)
+
+    def __enter__(self) -> SlowBodies:
+        head = (
+            f"POST {self.path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            f"Content-Type: application/octet-stream\r\nContent-Length: {self.announced}\r\n\r\n"
+        ).encode()
+        for _ in range(self.count):
+            sock = socket.create_connection((self.host, self.port), timeout=5)
+            sock.sendall(head + b"x")
+            self.sockets.append(sock)
+        self._thread.start()
+        return self
+
+    def _trickle(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            for sock in list(self.sockets):
+                try:
+                    sock.sendall(b"x")
+                except OSError:
+                    self.sockets.remove(sock)
+                    self.closed_by_server += 1
+
+    def still_sending(self) -> int:
+        """How many connections the server has neither answered nor closed."""
+        waiting = 0
+        for sock in self.sockets:
+            sock.setblocking(False)
+            try:
+                sock.recv(1, socket.MSG_PEEK)  # an answer, or b"" when the server closed it
+            except BlockingIOError:
+                waiting += 1  # nothing to read: the server is still taking the body
+            except OSError:
+                pass
+            finally:
+                sock.setblocking(True)
+        return waiting
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        for sock in self.sockets:
+            sock.close()
+
+
+def timed_get(
+    url: str, path: str, *, headers: dict[str, str] | None = None, timeout_s: float = 10.0
+) -> tuple[int, float]:
+    """(status, seconds) of one GET on a new connection; status 0 when it failed or timed out."""
+    host, port = url.removeprefix("http://").split(":")
+    started = time.perf_counter()
+    try:
+        conn = http.client.HTTPConnection(host, int(port), timeout=timeout_s)
+        conn.request("GET", path, headers=headers or {})
+        response = conn.getresponse()
+        response.read()
+        status = response.status
+        conn.close()
+    except (OSError, http.client.HTTPException):
+        status = 0
+    return status, time.perf_counter() - started
 
 
 @dataclass

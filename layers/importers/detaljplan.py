@@ -34,7 +34,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.ss637040 import Regulation, Ss637040Error, read_plan
 from geo.validation import GeometryRejected, repair_polygon
-from layers import audit, uploads
+from layers import audit, plan_size, uploads
 from layers.geometry import to_shapely
 from layers.importers import vector
 from layers.importers.boverket import fold, is_known_use, regulation_text, use_code, use_label
@@ -580,6 +580,11 @@ def import_detaljplan(
         )
     if not source.areas:
         raise uploads.UploadRejected(_("%(file)s: filen innehåller inga ytor") % {"file": filename})
+    plan_id = (plan_id or source.metadata.get("planid") or Path(filename).name.split(".")[0])[:60]
+    try:  # before the CRS and the repairs, which take long on millions of vertices
+        plan_size.check_vertices(plan_id, [a.geom for a in source.areas])
+    except plan_size.PlanTooLarge as e:
+        raise uploads.UploadRejected(f"{filename}: {e}") from e
     step("crs", 1, 4)
     crs = vector.resolve_srid(
         source.crs_claim, srid, default=source.default_srid, filename=filename
@@ -616,9 +621,7 @@ def import_detaljplan(
         source,
         plan_geom=plan_geom,
         municipality=municipality,
-        plan_id=(plan_id or source.metadata.get("planid") or Path(filename).name.split(".")[0])[
-            :60
-        ],
+        plan_id=plan_id,
         name=name or source.metadata.get("plannamn", ""),
         kind=kind,
         scenario=scenario or PlanZone.Scenario.PLANNED,

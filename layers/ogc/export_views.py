@@ -8,16 +8,11 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-from django.http import (
-    FileResponse,
-    HttpRequest,
-    HttpResponse,
-    JsonResponse,
-    StreamingHttpResponse,
-)
+from django.http import FileResponse, HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_safe
 
+from core import csvfile, downloads
 from layers import audit, exports
 from layers.analysis import hotspots_for
 from layers.filters import FilterError, parse_filter, sees_sensitive
@@ -36,7 +31,7 @@ from layers.ogc.registry import Collection
 from layers.ogc.views import _allowed_collection, _municipality_or_error, bad_request, ogc_error
 from layers.roles import can_view_sensitive
 
-FORMATS = {"geojson": "application/geo+json", "csv": "text/csv; charset=utf-8"}
+FORMATS = {"geojson": "application/geo+json", "csv": csvfile.CONTENT_TYPE}
 
 
 def _sensitive_in_export(
@@ -97,12 +92,25 @@ def layer(request: HttpRequest, collection_id: str, fmt: str) -> HttpResponseBas
             yield first
         yield from features
 
+    # Built whole before the answer (core.downloads): a failure half-way is an error, never a 200
+    # whose file stops in the middle.
+    filename = f"trygg-{found.id}.{fmt}"
+    response: HttpResponseBase
     if fmt == "geojson":
-        body = exports.geojson_chunks(all_features(), output_crs)
+        response = downloads.attachment(
+            exports.geojson_chunks(all_features(), output_crs),
+            content_type=FORMATS[fmt],
+            filename=filename,
+            spool_dir=exports.exports_dir(),
+        )
     else:
-        body = exports.csv_chunks(all_features(), list(found.source.properties_schema))
-    response = StreamingHttpResponse(body, content_type=FORMATS[fmt])
-    response["Content-Disposition"] = f'attachment; filename="trygg-{found.id}.{fmt}"'
+        columns = list(found.source.properties_schema)
+        response = csvfile.response(
+            filename,
+            exports.csv_header(columns),
+            exports.csv_rows(all_features(), columns),
+            spool_dir=exports.exports_dir(),
+        )
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -249,7 +257,9 @@ def density_tif(request: HttpRequest) -> HttpResponseBase:
             count=result.n_sensitive,
             detail={"filter": f.params(), "query": request.GET.urlencode()[:500]},
         )
-    response = HttpResponse(data, content_type="image/tiff")
-    response["Content-Disposition"] = f'attachment; filename="{exports.density_filename(f)}"'
+    # GDAL's /vsicurl/ reads the COG in byte ranges: the header first, then the tiles it needs.
+    response = downloads.ranged(
+        request, data, content_type="image/tiff", filename=exports.density_filename(f)
+    )
     response["Cache-Control"] = "private, no-store"
     return response

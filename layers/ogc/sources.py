@@ -13,7 +13,7 @@ import math
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -162,6 +162,8 @@ def _json_value(value: object) -> object:
         return value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, time):  # a walk's start time: "18:30:00", as DjangoJSONEncoder writes it
+        return value.isoformat(timespec="seconds")
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, Decimal):

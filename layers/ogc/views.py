@@ -173,7 +173,11 @@ def _landing_html(request: HttpRequest) -> HttpResponse:
     collections = registry.collections_for(request.user)
     municipality = default_municipality()
     plans = (
-        list(Detaljplan.objects.filter(municipality=municipality).order_by("plan_id"))
+        list(
+            Detaljplan.objects.filter(municipality=municipality)
+            .only("id", "plan_id", "name")
+            .order_by("plan_id")
+        )
         if municipality is not None and request.user.has_perm("layers.view_detaljplan")
         else []
     )

@@ -73,7 +73,7 @@ def test_a_layer_exports_as_csv_with_wkt_geometry(bra_client: Client) -> None:
     ObservationFactory(note='Trasig lampa, "mörkt"')
 
     response = bra_client.get("/export/observations.csv")
-    rows = list(csv.DictReader(io.StringIO(body(response).decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(body(response).decode("utf-8-sig")), delimiter=";"))
 
     assert response["Content-Disposition"] == 'attachment; filename="trygg-observations.csv"'
     assert rows[0]["note"] == 'Trasig lampa, "mörkt"'

@@ -259,6 +259,6 @@ def test_an_analysts_export_of_the_cells_is_audited_as_an_export(scene: Municipa
     response = analyst().get("/export/hotspot-cells.csv", {"significant": "true"})
 
     rows = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
-    assert rows[0].startswith("id,count,z,p,class,label,significant")
+    assert rows[0].startswith("id;count;z;p;class;label;significant")
     event = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT_SENSITIVE)
     assert (event.object_type, event.count) == ("hotspot-cells", N_SECRET)

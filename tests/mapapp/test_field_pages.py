@@ -232,7 +232,7 @@ def test_the_protocol_csv_has_every_observation_and_its_action(
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
-    text = response.content.decode("utf-8")
+    text = response.getvalue().decode("utf-8")
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
     assert rows[0][:3] == ["Nr", "Registrerad", "Kategori"]
@@ -240,7 +240,8 @@ def test_the_protocol_csv_has_every_observation_and_its_action(
     assert rows[1][6] == "Trasig lampa" and rows[1][15] == reference.SAMHALLSBYGGNAD
     assert rows[1][16] == "Ny"
     assert rows[2][6].startswith("'=")  # a spreadsheet will not run it as a formula
-    assert 17.9 < float(rows[1][8]) < 17.93 and 59.5 < float(rows[1][9]) < 59.53
+    lon, lat = (float(v.replace(",", ".")) for v in rows[1][8:10])  # decimal comma, for Excel
+    assert 17.9 < lon < 17.93 and 59.5 < lat < 59.53
 
 
 def test_changing_an_action_on_its_page_records_the_history(
@@ -313,7 +314,9 @@ def test_the_action_list_filters_by_status_and_exports_csv(
     exported = field_client.get("/atgarder/atgarder.csv", {"status": "pagar"})
 
     assert page.context["actions"].count() == 1
-    rows = list(csv.reader(io.StringIO(exported.content.decode().lstrip("\ufeff")), delimiter=";"))
+    rows = list(
+        csv.reader(io.StringIO(exported.getvalue().decode().lstrip("\ufeff")), delimiter=";")
+    )
     assert len(rows) == 2 and rows[1][2] == "Pågår"
 
 

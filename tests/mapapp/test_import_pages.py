@@ -109,7 +109,7 @@ def test_the_report_lists_each_rejected_row_with_its_reason(analyst_client: Clie
     assert "tiden 2025-01-32 22:15 kan inte läsas som datum och tid (kolumn Från)" in page
     download = analyst_client.get(f"{response['Location']}avvisade.csv")  # type: ignore[index]
     assert download.status_code == 200
-    assert "2;IR-2025-00017;koordinaten NaN" in download.content.decode("utf-8-sig")
+    assert "2;IR-2025-00017;koordinaten NaN" in download.getvalue().decode("utf-8-sig")
 
 
 def test_a_broken_csv_gets_422_naming_the_file_and_row_never_500(analyst_client: Client) -> None:
