@@ -32,7 +32,7 @@ VECTOR_ZOOM = 14
 
 def _pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def _ms(v: float) -> str:
@@ -83,7 +83,7 @@ def _data() -> dict[str, Any]:
 
     from layers.models import Membership
 
-    user = User.objects.create_user("bench-basemap", password="x-bench-password-1")
+    user = User.objects.create_user("bench-basemap", password="x-bench-password-1")  # noqa: S106
     user.groups.add(Group.objects.get(name=Role.BRA_MEMBER))
     Membership.objects.create(user=user, municipality=vasby)
     return {"vasby": vasby, "helsinki": helsinki, "user": user, "import_s": import_s}
@@ -163,15 +163,12 @@ def _proxy(data: dict[str, Any], kind: str, server: Any) -> dict[str, Any]:
 
 
 def _vector(municipality: Any, user: Any) -> dict[str, Any]:
+    from basemap.vector import tile_params
     from core.sql import fetch_one
     from geo.crs import transform_xy
 
-    from basemap.vector import tile_params
-
     minx, miny, maxx, maxy = municipality.boundary.extent
-    (mx0, mx1), (my0, my1) = transform_xy(
-        [minx, maxx], [miny, maxy], from_srid=3006, to_srid=3857
-    )
+    (mx0, mx1), (my0, my1) = transform_xy([minx, maxx], [miny, maxy], from_srid=3006, to_srid=3857)
     half = 20037508.342789244
     span = 2 * half / 2**VECTOR_ZOOM
     xs = range(int((mx0 + half) // span), int((mx1 + half) // span) + 1)
@@ -234,10 +231,14 @@ def main() -> str:
         f"through Django's whole stack in one process (test client, logged-in BRÅ member); the map "
         f"service is a local server that paints each tile on request.\n\n"
     )
-    out.write("**Tile proxy** (`/karta/bakgrund/{z}/{x}/{y}.png`), "
-              f"{direct['tiles']} distinct tiles at zooms 13–17 around Väsby centrum:\n\n")
-    out.write("| service | first request (from the service) p50 | p95 | from the cache p50 | p95 | "
-              "requests to the service |\n|---|---:|---:|---:|---:|---:|\n")
+    out.write(
+        "**Tile proxy** (`/karta/bakgrund/{z}/{x}/{y}.png`), "
+        f"{direct['tiles']} distinct tiles at zooms 13–17 around Väsby centrum:\n\n"
+    )
+    out.write(
+        "| service | first request (from the service) p50 | p95 | from the cache p50 | p95 | "
+        "requests to the service |\n|---|---:|---:|---:|---:|---:|\n"
+    )
     for name, r in (("XYZ, direct", direct), ("WMTS in SWEREF 99 TM, warped", warped)):
         out.write(
             f"| {name} | {_ms(_pct(r['upstream'], 50))} ms | {_ms(_pct(r['upstream'], 95))} ms | "
@@ -254,12 +255,18 @@ def main() -> str:
         f"over the municipality's extent, {VECTOR_ROUNDS} rounds; the bare query is "
         f"basemap/sql/vector_tile.sql alone, in the same process:\n\n"
     )
-    out.write("| data | tiles | size median | largest | view p50 | p95 | bare query p50 | p95 |\n"
-              "|---|---:|---:|---:|---:|---:|---:|---:|\n")
+    out.write(
+        "| data | tiles | size median | largest | view p50 | p95 | bare query p50 | p95 |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|\n"
+    )
     for name, r in (
         ("Upplands Väsby: NYKO areas, districts, generated town", vasby),
-        (f"Central Helsinki, OSM extract (imported in {data['import_s']:.0f} s)".replace(".", ","),
-         helsinki),
+        (
+            f"Central Helsinki, OSM extract (imported in {data['import_s']:.0f} s)".replace(
+                ".", ","
+            ),
+            helsinki,
+        ),
     ):
         sizes = [s for s in r["sizes"] if s]
         out.write(
