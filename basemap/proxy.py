@@ -71,6 +71,8 @@ def raster_tile(source: TileSource, z: int, x: int, y: int) -> RasterTile:
     has nothing young enough; ``NoTile`` for a zoom outside the service's range."""
     if not source.min_zoom <= z <= source.max_data_zoom():
         raise NoTile(f"zoom {z} is outside {source.min_zoom}–{source.max_data_zoom()}")
+    if source.kind == "wmts" and source.direct and z not in source.zooms:
+        raise NoTile(f"the service's tile matrix set has no zoom {z}")
     cache = _cache(source)
     key = f"tile/{z}/{x}/{y}"
     if source.direct:
