@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "accounts",
     "layers",
     "surveys",
+    "basemap",
     "mapapp",
 ]
 
@@ -231,10 +232,15 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(os.environ.get("TRYGG_MEDIA_ROOT", BASE_DIR / "var" / "media"))
 MEDIA_URL = "/media-not-public/"  # nothing is served here; see layers/views.py and surveys/views.py
 
-# Optional background map for the map pages: an XYZ URL with {z}/{x}/{y}, e.g. the municipality's own
-# tile service. Empty means the offline default: the municipality's own layers are the background.
+# The background map service is set per municipality in the admin (basemap.BasemapService). This XYZ URL
+# with {z}/{x}/{y} is the fallback for municipalities without one (older installations set only this);
+# its tiles, too, reach browsers only through Trygg's proxy (docs/decisions/0720).
 BASEMAP_URL = os.environ.get("TRYGG_BASEMAP_URL", "")
 BASEMAP_ATTRIBUTION = os.environ.get("TRYGG_BASEMAP_ATTRIBUTION", "")
+# The proxy's tile cache (one SQLite file per service; a cache: never backed up, safe to delete).
+BASEMAP_CACHE_DIR = Path(os.environ.get("TRYGG_BASEMAP_CACHE_DIR", BASE_DIR / "var" / "basemap-cache"))
+# Sent to the map service with every request, so its operator can tell who asks (OSM's policy requires it).
+BASEMAP_USER_AGENT = os.environ.get("TRYGG_BASEMAP_USER_AGENT", "Trygg (kommunal trygghetskarta)")
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

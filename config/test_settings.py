@@ -17,3 +17,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # tests on
 MEDIA_ROOT = Path(
     os.environ.get("TRYGG_MEDIA_ROOT", Path(tempfile.gettempdir()) / "trygg-test-media")
 )
+# The tile proxy's cache beside the media folder (one per engineer and CI run); tests that fill it use
+# their own folder.
+BASEMAP_CACHE_DIR = Path(str(MEDIA_ROOT) + "-basemap-cache")

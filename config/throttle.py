@@ -25,7 +25,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from core.ratelimit import Limiter
 
-READ_PREFIXES = ("/tiles/", "/ogc/", "/api/", "/offentlig/")
+READ_PREFIXES = ("/tiles/", "/ogc/", "/api/", "/offentlig/", "/karta/")
 SYNC_PREFIXES = ("/api/v1/observations", "/api/v1/photos")
 
 

@@ -14,7 +14,6 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
 from django.core.exceptions import PermissionDenied
@@ -24,6 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from basemap.services import page_raster
 from core import numbers
 from geo.crs import STORAGE_SRID, WEB_SRID, transform_xy
 from layers import audit
@@ -222,8 +222,7 @@ def _page_context(
             ("morker", _("Mörker")),
         ],
         "gi_cells": [100, 200, 250, 500],
-        "basemap_url": settings.BASEMAP_URL,
-        "basemap_attribution": settings.BASEMAP_ATTRIBUTION,
+        **page_raster(default_municipality()),
         "chart_data": {"series": data["series"], "hours": data["hours"]},
         "has_generated_data": Incident.objects.filter(
             municipality=municipality, generated=True

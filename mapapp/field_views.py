@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST, require_safe
 
+from basemap.services import page_raster
 from core import csvfile
 from layers.models import District, Municipality, Office
 from layers.queries import default_municipality, district_features
@@ -106,8 +107,7 @@ def tablet(request: HttpRequest) -> HttpResponse:
             "severities": Observation.Severity.choices,
             "genders": Gender.choices,
             "ages": AgeGroup.choices,
-            "basemap_url": settings.BASEMAP_URL,
-            "basemap_attribution": settings.BASEMAP_ATTRIBUTION,
+            **page_raster(default_municipality()),
             "photo_max_mb": settings.PHOTO_MAX_BYTES // (1024 * 1024),
             "api_walk_template": reverse("api-walk-detail", args=[0]).replace("/0/", "/{id}/"),
             "api_photo_template": reverse(
@@ -276,8 +276,7 @@ def _walk_form_page(
             "form": form,
             "walk": walk if walk.pk else None,
             "ages": AgeGroup.choices,
-            "basemap_url": settings.BASEMAP_URL,
-            "basemap_attribution": settings.BASEMAP_ATTRIBUTION,
+            **page_raster(default_municipality()),
             "earlier_routes": {
                 str(w.pk): queries.line_geojson(w.route or w.track)
                 for w in Trygghetsvandring.objects.filter(municipality=municipality)
@@ -342,8 +341,7 @@ def _walk_context(request: HttpRequest, walk: Trygghetsvandring) -> dict[str, An
         "follow_ups": list(walk.follow_ups.order_by("walked_on")),
         "photo_count": sum(len(o.photos.all()) for o in observations),
         "open_actions": sum(1 for a in actions if a is not None and a.is_open),
-        "basemap_url": settings.BASEMAP_URL,
-        "basemap_attribution": settings.BASEMAP_ATTRIBUTION,
+        **page_raster(default_municipality()),
         "can_change": request.user.has_perm(CHANGE_WALKS),
         "can_plan": request.user.has_perm(PLAN_WALKS),
         "can_record": request.user.has_perm(RECORD),
@@ -495,8 +493,7 @@ def walk_follow_up(request: HttpRequest, walk_id: int) -> HttpResponse:
             "walk": walk,
             "comparison": comparison,
             "match_m": int(queries.FOLLOW_UP_MATCH_M),
-            "basemap_url": settings.BASEMAP_URL,
-            "basemap_attribution": settings.BASEMAP_ATTRIBUTION,
+            **page_raster(default_municipality()),
         },
     )
 
@@ -559,8 +556,7 @@ def lens(request: HttpRequest) -> HttpResponse:
             "genders": Gender.choices,
             "ages": AgeGroup.choices,
             "query": request.GET.urlencode(),
-            "basemap_url": settings.BASEMAP_URL,
-            "basemap_attribution": settings.BASEMAP_ATTRIBUTION,
+            **page_raster(default_municipality()),
         },
     )
 

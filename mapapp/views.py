@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -10,6 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from basemap.services import page_raster
 from layers.models import Incident
 from layers.queries import default_municipality
 from layers.roles import can_view_sensitive
@@ -34,8 +34,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "municipality": municipality,
             "has_generated_data": generated,
             "sees_sensitive": can_view_sensitive(request.user),
-            "basemap_url": settings.BASEMAP_URL,
-            "basemap_attribution": settings.BASEMAP_ATTRIBUTION,
+            **page_raster(default_municipality()),
         },
     )
 

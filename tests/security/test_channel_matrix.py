@@ -33,6 +33,8 @@ from layers import tiles
 from layers.models import AuditEvent
 from layers.ogc import auth as ogc_auth
 from mapapp import planning
+from tests.basemap.conftest import make_service
+from tests.basemap.tileserver import TileServer, running
 from tests.security.matrix import (
     CELL_A,
     CELL_B,
@@ -83,6 +85,24 @@ def scene(django_db_setup: None, django_db_blocker: Any) -> Iterator[Scene]:
             outer.__exit__(None, None, None)
             cache.clear()
             tiles.forget_cells()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def basemap_service(
+    scene: Scene, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TileServer]:
+    """The scene's municipality has a map service (a local XYZ server): the proxy is a channel too."""
+    from django.conf import settings
+
+    from basemap import cache
+
+    folder, settings.BASEMAP_CACHE_DIR = settings.BASEMAP_CACHE_DIR, tmp_path_factory.mktemp("basemap")
+    cache.forget_caches()
+    with running() as server, django_db_blocker.unblock():
+        make_service(scene.municipality, url=server.url("/xyz/{z}/{x}/{y}.png"))
+        yield server
+    settings.BASEMAP_CACHE_DIR = folder
+    cache.forget_caches()
 
 
 @pytest.fixture(scope="module")
@@ -158,6 +178,14 @@ def _tile_url(layer: str, z: int, where: tuple[float, float]) -> Callable[[Scene
     def url(scene: Scene) -> str:
         tz, tx, ty = tile_at(*where, z)
         return f"/tiles/{layer}/{tz}/{tx}/{ty}.mvt"
+
+    return url
+
+
+def _basemap_url(kind: str, ext: str, z: int, where: tuple[float, float]) -> Callable[[Scene], str]:
+    def url(scene: Scene) -> str:
+        tz, tx, ty = tile_at(*where, z)
+        return f"/karta/{kind}/{tz}/{tx}/{ty}.{ext}"
 
     return url
 
@@ -372,6 +400,10 @@ CHANNELS = [
         perm(VIEW_INCIDENT),
         CELLS,
     ),
+    # the background map: the proxy to the municipality's map service, and the vector background
+    Channel("basemap-raster", "tiles", _basemap_url("bakgrund", "png", 16, A_POINT), login, NOTHING),
+    Channel("basemap-vector", "tiles", _basemap_url("vektor", "mvt", 14, A_POINT), login, NOTHING),
+    Channel("basemap-config", "json-api", lambda s: "/karta/bakgrund.json", login, NOTHING),
     # exports
     Channel(
         "export-geojson",
