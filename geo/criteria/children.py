@@ -42,9 +42,9 @@ KIND_NAMES = {"förskola": "förskola", "skola": "skola", "fritid": "lek och fri
 TARGETS_M = {"förskola": 500.0, "skola": 1000.0, "fritid": 500.0}
 KIND_WEIGHTS = {"skola": 0.4, "förskola": 0.3, "fritid": 0.3}
 ACCESS_WEIGHT, LIT_WEIGHT, OPEN_WEIGHT = 0.4, 0.3, 0.3
-CROSSING_PENALTY = (
-    0.15  # an unsignalled main-road crossing costs half of a route wholly in the dark
-)
+# An unsignalled main-road crossing costs half of what a route wholly in the dark does; a signalled
+# one half as much.
+CROSSING_PENALTY = 0.15
 SIGNALLED_PENALTY = 0.075
 ORIGIN_CELL_M = 100.0  # the plan's homes are grouped in cells this size, one route per group
 SIDE_STEP_M = 3.0  # the side of a road is read this far before and after the route meets it
@@ -426,10 +426,10 @@ def children_routes(ctx: Context) -> CriterionResult:
     who = (
         "bostäderna i planen"
         if len(groups) == 1
-        else f"{sv.count(len(groups), 'grupp', 'grupper')} av bostäder i planen"
+        else f"{sv.count(len(groups), 'grupp', 'grupper')} av bostäder i planen (i snitt)"
     )
     why = (
-        f"Från {who} (i snitt): {sv.join(parts)}; "
+        f"Från {who}: {sv.join(parts)}; "
         f"{sv.percent(dark / walked if walked else 0.0)} av vägarna går i mörker och "
         f"{sv.percent(hidden / walked if walked else 0.0)} intill tät vegetation eller i tunnel."
     )

@@ -238,22 +238,23 @@ def parking(ctx: Context) -> CriterionResult:
         "lamp_reach_m": LAMP_REACH_M,
     }
     n = len(facilities)
-    them = "den" if n == 1 else "någon av dem"
+    them = "den" if n == 1 else "de"
     where = (
-        f"{sv.count(n, 'parkering eller garageinfart', 'parkeringar och garageinfarter')} i och "
-        f"kring området ({sv.unit(area_total, 'm²')}): {sv.percent(o_share)} av ytan har fönster "
-        f"inom {sv.metres(FRONTAGE_M)} och {sv.percent(l_share)} är belyst"
+        f"{sv.count(n, 'parkering', 'parkeringar')} i och kring området "
+        f"({sv.unit(area_total, 'm²')}, garage bedömda vid infarten): {sv.percent(o_share)} av "
+        f"ytan har fönster inom {sv.metres(FRONTAGE_M)} och {sv.percent(l_share)} är belyst"
     )
     if homes_served and mean_walk is not None:
         walk_text = (
-            f"; {sv.count(homes_served, 'bostadshus', 'bostadshus')} har {them} som närmaste "
-            f"parkering, gångvägen dit är i snitt {sv.metres(mean_walk)} och "
-            f"{sv.percent(exposed_share)} av den är mörk, skymd eller utan fönster intill."
+            f"; {them} är närmaste parkering för "
+            f"{sv.count(homes_served, 'bostadshus', 'bostadshus')}, gångvägen dit är i snitt "
+            f"{sv.metres(mean_walk)} och {sv.percent(exposed_share)} av den är mörk, skymd eller "
+            "utan fönster intill."
         )
     else:
         walk_text = (
-            f"; inget bostadshus i underlaget har {them} som närmaste parkering inom "
-            f"{sv.metres(PARKING_SERVES_M)}."
+            f"; {them} är inte närmaste parkering inom {sv.metres(PARKING_SERVES_M)} för något "
+            "bostadshus i underlaget."
         )
     measures: list[Measure] = []
     if o_share < 0.5:
@@ -456,9 +457,9 @@ def conflicting_uses(ctx: Context) -> CriterionResult:
         parts = [sv.count(n, *CONFLICT_NAMES[kind]) for kind, n in sorted(by_kind.items())]
         closest = min(nearest.values())
         why = (
-            f"{sv.capitalise(sv.join(parts))} ligger inom störningsavståndet från bostäder "
-            f"(närmast {sv.metres(closest)}): uppskattningsvis {sv.percent(share)} av de boende "
-            "bor så nära att nattliv, trafik eller publik kan störa och dra till sig bråk."
+            f"Inom störningsavståndet från bostäder ligger {sv.join(parts)} (närmast "
+            f"{sv.metres(closest)}): uppskattningsvis {sv.percent(share)} av de boende bor så nära "
+            "att nattliv, trafik eller publik kan störa och dra till sig bråk."
         )
     measures: list[Measure] = []
     if "natt" in by_kind or "besök" in by_kind:
@@ -653,8 +654,8 @@ def rear_access(ctx: Context) -> CriterionResult:
         f"gång- eller cykelväg längs baksidan, inom {sv.metres(REAR_M)}"
         + (f" (sammanlagt {sv.metres(float(behind_union.length))})" if n_open else "")
         + (
-            f"; {sv.count(unjudged, 'hus', 'hus')} saknar gata eller entré inom "
-            f"{sv.metres(FRONT_SEARCH_M)} och bedöms inte"
+            f"; för {sv.count(unjudged, 'hus', 'hus')} finns ingen gata eller entré inom "
+            f"{sv.metres(FRONT_SEARCH_M)}, så fram- och baksida kan inte bedömas"
             if unjudged
             else ""
         )

@@ -111,8 +111,8 @@ INPUTS: dict[str, Input] = {
             "plan",
             "detaljplanens användningsområden och bestämmelser (kriteriet finns bara inom en "
             "detaljplan)",
-            "detaljplanen med användningsområden, huvudmannaskap och övriga bestämmelser "
-            "(SS 637040, Detaljplan 4.1 eller GeoPackage)",
+            "den digitala detaljplanen med användningsområden, huvudmannaskap och övriga "
+            "bestämmelser (via planimporten)",
             SAMHALLSBYGGNAD,
         ),
     )

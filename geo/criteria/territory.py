@@ -263,14 +263,18 @@ def territoriality(ctx: Context) -> CriterionResult:
         )
     if no_code:
         parts.append(
-            f"{sv.count(no_code, 'användningsområde saknar', 'användningsområden saknar')} "
-            "användningskod"
+            "användningskod saknas för "
+            + sv.count(no_code, "användningsområde", "användningsområden")
         )
-    if blocks:
+    if len(blocks) == 1:
+        parts.append(
+            f"{'en' if n_crossed else 'ingen'} allmän gångväg går tvärs över bostadskvarterets gård"
+        )
+    elif blocks:
         head = "inget" if n_crossed == 0 else sv.number(n_crossed)
         parts.append(
-            f"{head} av {sv.count(len(blocks), 'bostadskvarter', 'bostadskvarter')} har en allmän "
-            "gångväg tvärs över gården"
+            f"en allmän gångväg går tvärs över gården i {head} av "
+            + sv.count(len(blocks), "bostadskvarter", "bostadskvarter")
         )
     why = (
         "Kriteriet bygger på detaljplanens bestämmelser och finns bara inom planer: "
