@@ -94,9 +94,11 @@ class PlanEvidence:
     properties ``use_code`` (Boverket's code, "" when none), ``label`` and ``regulations`` (a list of
     ``{"kind", "code", "text", "type"}`` as ``PlanZone.regulations`` stores them). ``regulations`` are
     the plan's general and administrative regulations (``Detaljplan.regulations``). ``huvudman_default``
-    is who is huvudman for allmän plats where the plan says nothing: ``"kommunalt"`` for a plan under
-    PBL (2010:900), where the municipality is huvudman unless the plan says otherwise (4 kap. 7 §);
-    ``None`` when that is not known (a plan under the older law had to say it).
+    is who is huvudman for allmän plats where the plan says nothing: ``"kommunalt"`` for a plan made
+    under the plan- och bygglag (1987:10 or 2010:900), where the municipality is huvudman unless the
+    plan says otherwise (PBL 4 kap. 7 §; with kommunalt huvudmannaskap the plan has no regulation on
+    it, Boverket); ``None`` for an older plan (a stadsplan or byggnadsplan under byggnadslagen 1947)
+    or when the plan's law is not known.
     """
 
     zones: Sequence[Feature] = ()

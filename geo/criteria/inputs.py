@@ -191,7 +191,7 @@ def _in_features(ctx: Context, key: str) -> bool:
     if key == "child_destinations":
         return any(
             osm.child_destination(p) is not None
-            for _, p in _from_data([*ctx.pois, *ctx.parks, *ctx.landuse])
+            for _, p in _from_data([*ctx.pois, *ctx.parks, *ctx.landuse, *ctx.buildings])
         )
     if key == "plan":
         return ctx.plan is not None and any(osm.use_codes(p) for _, p in ctx.plan.zones)

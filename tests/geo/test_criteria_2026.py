@@ -570,3 +570,41 @@ def test_weights_stored_for_the_ten_are_completed_with_the_new_criteria_defaults
     assert sum(w.values()) == pytest.approx(1.0)
     assert w["children_routes"] == 0.06
     assert w["lighting"] / w["transport"] == pytest.approx(0.5 / 0.08)
+
+
+# --- Koppling och orientering against Genomsläpplighet bakom bostäder -----------------------------
+
+
+def terrace(*extra: tuple[LineString, dict[str, str]]) -> Context:
+    """Four terraced houses facing a street, two footway stubs 30 m beyond the row's ends."""
+    street = (LineString([(-80, 0), (120, 0)]), {"highway": "residential"})
+    stubs = [
+        (LineString([(-30, 0), (-30, 30)]), {"highway": "footway"}),
+        (LineString([(70, 0), (70, 30)]), {"highway": "footway"}),
+    ]
+    study = box(-80, -40, 120, 60)
+    return Context(
+        area=study,
+        study=study,
+        paths=[street, *stubs, *extra],
+        buildings=[(box(10 * i, 10, 10 * i + 10, 20), {"building": "terrace"}) for i in range(4)],
+        entrances=[(Point(10 * i + 5, 10), {"entrance": "main"}) for i in range(4)],
+    )
+
+
+def test_a_path_behind_the_homes_that_closes_two_dead_ends_costs_more_than_it_connects() -> None:
+    # The footway along the row's backs joins the two stubs: connectivity rises from 76.8 (2 dead
+    # ends, CNR 0.5, detour 1.27) to 96.3 (none, CNR 1, detour 1.12), and every house is open at the
+    # back: 100 → 0. At the default weights (0.064 and 0.03) the pair falls by
+    # 0.064 × 19.5 − 0.03 × 100 = −1.75 points of the overall score (docs/method.md).
+    rear = (LineString([(-30, 30), (70, 30)]), {"highway": "footway"})
+    w = criteria.METHOD.weights
+
+    before, after = terrace(), terrace(rear)
+    con = [criteria.connectivity(c).value for c in (before, after)]
+    back = [criteria.rear_access(c).value for c in (before, after)]
+
+    assert con == [76.8, 96.3]
+    assert back == [100.0, 0.0]
+    change = w["connectivity"] * (con[1] - con[0]) + w["rear_access"] * (back[1] - back[0])
+    assert change == pytest.approx(-1.752, abs=1e-3)

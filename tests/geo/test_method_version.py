@@ -17,7 +17,7 @@ import geo.criteria
 from geo import criteria
 
 FINGERPRINTS = {
-    "2026.12": "c061faa8cb24026d",
+    "2026.12": "8bd52108ad6ea75f",
 }
 
 
