@@ -31,8 +31,8 @@ from geo.criteria.base import (
     clip01,
 )
 from geo.criteria.context import Context, Feature
-from geo.criteria.homes import homes, residents_of
-from geo.criteria.inputs import without_data
+from geo.criteria.homes import NO_HOMES_MEASURE, homes, residents_of
+from geo.criteria.inputs import nothing_to_judge, without_data
 from geo.criteria.network import union_lines
 from geo.criteria.routes import Passage, Walks, passage, snap, walk_graph
 
@@ -330,12 +330,14 @@ def child_routes(ctx: Context) -> list[ChildRoute]:
                     walk = walks.walk(at)
                     if walk is None:
                         continue
+                    # Light and cover are read along the network; crossings along the whole walk,
+                    # from the home itself (a home beside a main road may snap onto it).
                     p = passage(ctx, walk.line)
-                    crossed = crossings(walk.line, roads, ways)
+                    crossed = crossings(walk.whole, roads, ways)
                     score = route_score(access, p, crossed)
                     if best is None or score > best.score:
                         best = ChildRoute(
-                            group, label, kind, name, walk.length_m, walk.line, crossed, p, score
+                            group, label, kind, name, walk.length_m, walk.whole, crossed, p, score
                         )
             out.append(
                 best or ChildRoute(group, label, kind, None, math.inf, LineString(), [], empty, 0.0)
@@ -372,14 +374,13 @@ def children_routes(ctx: Context) -> CriterionResult:
         return missing
     groups = origins(ctx)
     if not groups:
-        return CriterionResult(
+        return nothing_to_judge(
             "children_routes",
-            50.0,
             evidence,
             "Planområdet har inga byggnader märkta som bostäder i underlaget, så barns vägar från "
             "bostäderna kan inte bedömas; värdet är neutralt (50).",
-            [],
             confidence="låg",
+            measures=[NO_HOMES_MEASURE],
         )
     routes = child_routes(ctx)
     kinds = sorted({r.kind for r in routes}, key=KINDS.index)

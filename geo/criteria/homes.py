@@ -28,7 +28,7 @@ from geo.criteria.base import (
     clip01,
 )
 from geo.criteria.context import Context, Feature
-from geo.criteria.inputs import without_data
+from geo.criteria.inputs import nothing_to_judge, without_data
 from geo.criteria.network import union_lines
 from geo.criteria.physical import FRONTAGE_M, LAMP_REACH_M
 from geo.criteria.routes import (
@@ -55,6 +55,15 @@ class _Facility:
     kind: str  # lot, garage, entrance
     place: BaseGeometry  # the area judged: the lot, the garage's entrances (as discs) or footprint
     lit_tag: bool
+
+
+# Homes are buildings tagged as such; an area whose buildings lack their use (Helsinki's centre: mostly
+# building=yes) has none to judge, which is a gap in the data, not a fact.
+NO_HOMES = "Ingen byggnad i eller kring området är märkt som bostad i underlaget"
+NO_HOMES_MEASURE = Measure(
+    "Ta fram underlag: byggnadernas användning (bostad), ur kommunens baskarta eller OSM.",
+    SAMHALLSBYGGNAD,
+)
 
 
 def homes(ctx: Context, extent: BaseGeometry) -> list[Feature]:
@@ -143,13 +152,11 @@ def parking(ctx: Context) -> CriterionResult:
     if missing is not None:
         return missing
     if not facilities:
-        return CriterionResult(
+        return nothing_to_judge(
             "parking",
-            50.0,
             evidence,
             "Ingen parkering eller garageinfart ligger i eller kring området, så det finns inget att "
             "bedöma; värdet är neutralt (50).",
-            [],
             confidence="medel",
         )
     watched = watched_cover(ctx)
@@ -389,19 +396,12 @@ def conflicting_uses(ctx: Context) -> CriterionResult:
     if missing is not None:
         return missing
     if not residences:
-        return CriterionResult(
+        return nothing_to_judge(
             "conflicting_uses",
-            50.0,
             evidence,
-            "Ingen byggnad i eller kring området är märkt som bostad i underlaget, så konflikter "
-            "med bostäder kan inte bedömas; värdet är neutralt (50).",
-            [
-                Measure(
-                    "Ta fram underlag: byggnader märkta med användning (bostad) i området.",
-                    SAMHALLSBYGGNAD,
-                )
-            ],
+            f"{NO_HOMES}, så konflikter med bostäder kan inte bedömas; värdet är neutralt (50).",
             confidence="låg",
+            measures=[NO_HOMES_MEASURE],
         )
     others = [(g, p) for g, p in ctx.buildings if not osm.is_residential(p)]
     tree = shapely.STRtree([g for g, _ in others]) if others else None
@@ -631,19 +631,18 @@ def rear_access(ctx: Context) -> CriterionResult:
         "rear_distance_m": REAR_M,
     }
     if not residences or not judged:
-        return CriterionResult(
+        return nothing_to_judge(
             "rear_access",
-            50.0,
             evidence,
             (
-                "Ingen byggnad i eller kring området är märkt som bostad i underlaget"
+                NO_HOMES
                 if not residences
                 else f"Inget bostadshus har en entré eller gata inom {sv.metres(FRONT_SEARCH_M)} "
                 "som visar vad som är fram- och baksida"
             )
             + "; värdet är neutralt (50).",
-            [],
             confidence="låg",
+            measures=[NO_HOMES_MEASURE] if not residences else [],
         )
     value = 100 * (1 - len(open_back) / judged)
     unjudged = len(residences) - judged

@@ -269,3 +269,23 @@ def neutral(
         {},
         confidence="låg",
     )
+
+
+def nothing_to_judge(
+    criterion: str,
+    evidence: Mapping[str, object],
+    why: str,
+    *,
+    confidence: str,
+    measures: Sequence[Measure] = (),
+) -> CriterionResult:
+    """The neutral answer when the data is there but the criterion's subject is not (no car park in
+    the study area, no building tagged as a home): 50 with ``why`` (which ends by saying the value is
+    neutral). ``confidence`` is "medel" when the absence is a fact, "låg" when it may be the data's.
+
+    >>> nothing_to_judge("parking", {}, "Ingen parkering; värdet är neutralt (50).", confidence="medel").value
+    50.0
+    """
+    return CriterionResult(
+        criterion, NEUTRAL, dict(evidence), why, list(measures), {}, confidence=confidence
+    )

@@ -39,11 +39,12 @@ SNAP_M = 60.0
 @dataclass(frozen=True)
 class Snap:
     """Where a place meets the network: ``along`` metres into ``edge`` from its first node, and
-    ``offset`` metres from the place to that point."""
+    ``offset`` metres from the place to that point; ``place`` is the place's own point nearest it."""
 
     edge: int
     along: float
     offset: float
+    place: Point | None = field(default=None, repr=False, compare=False)
 
 
 def _main_component(graph: Graph) -> NDArray[np.bool_]:
@@ -85,16 +86,19 @@ def snap(graph: Graph, geom: BaseGeometry, max_offset_m: float = SNAP_M) -> Snap
     edge = min(pool, key=lambda i: (float(graph.geoms[i].distance(geom)), i))
     line = graph.geoms[edge]
     offset = float(line.distance(geom))
-    on_line, _ = nearest_points(line, geom)
-    return Snap(edge, float(line.project(on_line)), offset)
+    on_line, on_place = nearest_points(line, geom)
+    return Snap(edge, float(line.project(on_line)), offset, on_place)
 
 
 @dataclass
 class Walk:
-    """A shortest walk: its length (along the network and the offsets at both ends) and its line."""
+    """A shortest walk: its length (along the network and the offsets at both ends), the line along
+    the network, and ``whole``: that line with the steps from and to the places themselves (what a
+    road crossed on the way to the network is read from)."""
 
     length_m: float
     line: BaseGeometry
+    whole: BaseGeometry = field(default_factory=LineString)
 
 
 @dataclass
@@ -159,9 +163,10 @@ class Walks:
         ends = self.origin.offset + target.offset
         if direct is not None and (best is None or direct <= best[0]):
             line = self.graph.geoms[target.edge]
-            lo, hi = sorted((self.origin.along, target.along))
-            piece = substring(line, lo, hi) if hi > lo else LineString()
-            return Walk(direct + ends, piece)
+            piece = substring(line, self.origin.along, target.along)
+            if piece.geom_type != "LineString" or piece.length == 0:
+                piece = LineString()
+            return Walk(direct + ends, piece, self._whole(piece, target))
         if best is None:
             return None
         metres, row, node = best
@@ -175,7 +180,23 @@ class Walks:
         parts.append(substring(target_line, last_end, target.along))
         lines = [p for p in parts if p.geom_type == "LineString" and p.length > 0]
         merged = shapely.line_merge(MultiLineString(lines)) if lines else LineString()
-        return Walk(metres + ends, merged)
+        return Walk(metres + ends, merged, self._whole(merged, target))
+
+    def _whole(self, line: BaseGeometry, target: Snap) -> BaseGeometry:
+        """``line``, turned to run from the origin, with a straight step from the origin's place to
+        its start and from its end to the target's place."""
+        if line.is_empty or line.geom_type != "LineString":
+            return line
+        coords = list(line.coords)
+        at_origin = self.graph.geoms[self.origin.edge].interpolate(self.origin.along)
+        if Point(coords[0]).distance(at_origin) > Point(coords[-1]).distance(at_origin):
+            coords.reverse()  # line_merge may have turned it
+        start, end = self.origin.place, target.place
+        if start is not None and start.distance(Point(coords[0])) > 0.01:
+            coords.insert(0, (start.x, start.y))
+        if end is not None and end.distance(Point(coords[-1])) > 0.01:
+            coords.append((end.x, end.y))
+        return LineString(coords)
 
 
 def walk_graph(ctx: Context) -> Graph:

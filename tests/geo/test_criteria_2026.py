@@ -377,7 +377,8 @@ def test_childrens_routes_score_distance_light_vegetation_and_crossings() -> Non
     assert forskola["destination"] == "Förskolan Väst"  # the best route, not the nearest place
     assert forskola["score"] == 100.0
     assert r.value == pytest.approx(100 * (0.3 * 1 + 0.4 * s) / 0.7, abs=0.2)
-    assert r.geometries["child_routes"][skola["geometry"]].length == pytest.approx(600.0, abs=0.1)
+    # The route drawn runs from the house to the school: the 600 m walked and the 10 + 5 m steps.
+    assert r.geometries["child_routes"][skola["geometry"]].length == pytest.approx(615.0, abs=0.1)
     assert len(r.geometries["child_crossings"]) == 1
     assert len(r.geometries["child_dark"]) == 1  # the 300 m after the last lamp
     assert r.evidence["kinds"] == ["förskola", "skola"]
