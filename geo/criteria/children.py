@@ -49,6 +49,7 @@ SIGNALLED_PENALTY = 0.075
 ORIGIN_CELL_M = 100.0  # the plan's homes are grouped in cells this size, one route per group
 SIDE_STEP_M = 3.0  # the side of a road is read this far before and after the route meets it
 AT_CROSSING_M = 1.0  # a way this close to where the route meets a road carries it there
+STRAIGHT_ON = math.cos(math.radians(30))  # a road continues another within 30° of straight on
 
 
 ONE_CROSSING_M = 30.0  # a road's carriageways and tracks crossed within this are one crossing
@@ -159,21 +160,21 @@ def origins(ctx: Context) -> list[tuple[str, BaseGeometry, float]]:
     return out
 
 
-def _roads(ctx: Context) -> list[tuple[str, BaseGeometry, bool]]:
-    """The main roads as (name, line, grade separated): the ways of one name (or ref) merged into one
-    line, so a road split into many ways, or through a junction, is one road."""
-    by_name: dict[str, list[Feature]] = {}
+def _roads(ctx: Context) -> list[tuple[str, BaseGeometry]]:
+    """The main roads at grade as (name, line): the ways of one name (or ref) merged into one line, so
+    a road split into many ways, or running through a junction, is one road."""
+    by_name: dict[str, list[BaseGeometry]] = {}
     for i, (g, p) in enumerate(ctx.paths):
-        if osm.is_main_road(p) and g.geom_type in ("LineString", "MultiLineString"):
-            name = str(p.get("name") or p.get("ref") or f"#{i}")
-            by_name.setdefault(name, []).append((g, p))
-    out = []
-    for name, ways in sorted(by_name.items()):
-        at_grade = [g for g, p in ways if not osm.is_grade_separated(p)]
-        if at_grade:
-            shown = "" if name.startswith("#") else name
-            out.append((shown, shapely.line_merge(union_lines(at_grade)), False))
-    return out
+        if (
+            osm.is_main_road(p)
+            and not osm.is_grade_separated(p)
+            and g.geom_type in ("LineString", "MultiLineString")
+        ):
+            by_name.setdefault(str(p.get("name") or p.get("ref") or f"#{i}"), []).append(g)
+    # An unnamed road keeps a key of its own ("#n") so it is told from others; it is shown as "".
+    return [
+        (name, shapely.line_merge(union_lines(lines))) for name, lines in sorted(by_name.items())
+    ]
 
 
 def _side(road: BaseGeometry, q: Point) -> float:
@@ -188,23 +189,27 @@ def _side(road: BaseGeometry, q: Point) -> float:
 
 
 def crossings(
-    route: BaseGeometry,
-    roads: Sequence[tuple[str, BaseGeometry, bool]],
-    ways: Sequence[Feature],
+    route: BaseGeometry, roads: Sequence[tuple[str, BaseGeometry]], ways: Sequence[Feature]
 ) -> list[Crossing]:
     """Where ``route`` crosses a main road at grade: it meets the road (at a point, or along it for a
     while) and is on the other side of it 3 m later. Each road is judged on its own, so a new main
     road adds its crossings and changes no other's. A road's carriageways (roadways and tracks
     mapped as ways of their own) crossed within 30 m of each other along the route are one crossing,
     unsignalled if any of them is. A meeting where the way carrying the route is a bridge or a
-    tunnel is not a crossing; one where that way is tagged with traffic signals is signalled.
+    tunnel is not a crossing, nor is passing the end of a road; a crossing whose way is tagged with
+    traffic signals is signalled.
 
-    >>> road = [("Centralvägen", LineString([(0, 50), (200, 50)]), False)]
+    >>> road = [("Centralvägen", LineString([(0, 50), (200, 50)]))]
     >>> ways = [(LineString([(100, 0), (100, 100)]), {"highway": "footway", "crossing": "traffic_signals"})]
     >>> [(c.road, c.signalled) for c in crossings(LineString([(100, 0), (100, 100)]), road, ways)]
     [('Centralvägen', True)]
     >>> crossings(LineString([(100, 0), (100, 50), (150, 50), (150, 0)]), road, [])  # along, same side
     []
+    >>> crossings(LineString([(200, 0), (200, 100)]), road, [])  # past the road's end, at a T
+    []
+    >>> renamed = [*road, ("Stationsgatan", LineString([(200, 50), (400, 50)]))]
+    >>> [c.road for c in crossings(LineString([(200, 0), (200, 100)]), renamed, [])]
+    ['Centralvägen']
     """
     line = shapely.line_merge(route) if route.geom_type == "MultiLineString" else route
     if line.is_empty or line.geom_type != "LineString":
@@ -212,48 +217,83 @@ def crossings(
     total = float(line.length)
     out: list[Crossing] = []
     tree = shapely.STRtree([g for g, _ in ways]) if ways else None
-    for name, road, _ in roads:
+    for name, road in roads:
         if road.distance(line) > 0.01:
             continue
+        road_ends = [
+            Point(c)
+            for g in shapely.get_parts(road)
+            if g.geom_type == "LineString"
+            for c in (g.coords[0], g.coords[-1])
+        ]
         found: list[tuple[float, Crossing]] = []
-        met = line.intersection(road)
-        for part in shapely.get_parts(met):
+        for part in shapely.get_parts(line.intersection(road)):
             if part.is_empty:
                 continue
-            ends = (
-                [line.project(Point(c)) for c in part.coords]
-                if part.geom_type
-                in (
-                    "LineString",
-                    "Point",
-                )
-                else [line.project(part.centroid)]
+            side_of = road
+            if part.geom_type == "Point" and any(part.distance(e) <= 0.5 for e in road_ends):
+                # Where the road ends, the route crosses only if another main road carries it on
+                # (a street that changes its name at a junction); that crossing is counted once,
+                # for the name first in order. Past the end of a road at a T there is nothing to cross.
+                through = _continued(name, road, part, roads)
+                if through is None:
+                    continue
+                side_of = through
+            coords = (
+                part.coords if part.geom_type in ("Point", "LineString") else part.centroid.coords
             )
+            ends = [line.project(Point(c)) for c in coords]
             t0, t1 = min(ends), max(ends)
             if t0 - SIDE_STEP_M < 0 or t1 + SIDE_STEP_M > total:
                 continue  # the route starts or ends at the road: no other side to reach
-            before = _side(road, line.interpolate(t0 - SIDE_STEP_M))
-            after = _side(road, line.interpolate(t1 + SIDE_STEP_M))
+            before = _side(side_of, line.interpolate(t0 - SIDE_STEP_M))
+            after = _side(side_of, line.interpolate(t1 + SIDE_STEP_M))
             if before * after >= 0:
                 continue
             at = line.interpolate((t0 + t1) / 2)
-            carrying = (
-                [
-                    ways[int(i)][1]
-                    for i in tree.query(at, predicate="dwithin", distance=AT_CROSSING_M)
-                ]
+            near = (
+                tree.query(at, predicate="dwithin", distance=AT_CROSSING_M)
                 if tree is not None
                 else []
             )
-            carrying = [p for p in carrying if not osm.is_main_road(p)]
+            carrying = [ways[int(i)][1] for i in near if not osm.is_main_road(ways[int(i)][1])]
             if any(osm.is_grade_separated(p) for p in carrying):
                 continue
-            found.append(
-                ((t0 + t1) / 2, Crossing(at, name, any(osm.is_signalled(p) for p in carrying)))
-            )
+            shown = "" if name.startswith("#") else name
+            crossing = Crossing(at, shown, any(osm.is_signalled(p) for p in carrying))
+            found.append(((t0 + t1) / 2, crossing))
         out.extend(_one_per_place(sorted(found, key=lambda f: f[0])))
     out.sort(key=lambda c: line.project(c.point))
     return out
+
+
+def _end_direction(line: BaseGeometry, at: Point) -> tuple[float, float] | None:
+    """The unit direction in which ``line`` runs out of ``at`` (one of its ends), or None."""
+    coords = list(line.coords)
+    if Point(coords[-1]).distance(at) <= 0.5:
+        coords.reverse()
+    if Point(coords[0]).distance(at) > 0.5 or len(coords) < 2:
+        return None
+    (x0, y0), (x1, y1) = coords[0][:2], coords[1][:2]
+    norm = math.hypot(x1 - x0, y1 - y0)
+    return ((x1 - x0) / norm, (y1 - y0) / norm) if norm > 0 else None
+
+
+def _continued(
+    name: str, road: BaseGeometry, at: Point, roads: Sequence[tuple[str, BaseGeometry]]
+) -> BaseGeometry | None:
+    """The road carried on through its end ``at`` by another main road (within 30° of straight on),
+    as one line, when this road's name comes first; else None."""
+    ending = [g for g in shapely.get_parts(road) if _end_direction(g, at) is not None]
+    for other_name, other in roads:
+        if other_name == name or other_name < name or other.distance(at) > 0.5:
+            continue
+        for g in ending:
+            for h in shapely.get_parts(other):
+                a, b = _end_direction(g, at), _end_direction(h, at)
+                if a is not None and b is not None and a[0] * b[0] + a[1] * b[1] < -STRAIGHT_ON:
+                    return shapely.line_merge(union_lines([g, h]))
+    return None
 
 
 def _one_per_place(found: Sequence[tuple[float, Crossing]]) -> list[Crossing]:
@@ -383,6 +423,21 @@ def children_routes(ctx: Context) -> CriterionResult:
             measures=[NO_HOMES_MEASURE],
         )
     routes = child_routes(ctx)
+    if not routes:  # the data layer found places (``available``) but passed none within reach
+        return CriterionResult(
+            "children_routes",
+            0.0,
+            {**evidence, "origins": len(groups)},
+            "Ingen skola, förskola eller plats för lek och fritid nås från bostäderna inom "
+            "underlagets räckvidd, fast sådana platser finns i kommunen.",
+            [
+                Measure(
+                    "Pröva förskola, skola och platser för lek på gångavstånd från bostäderna.",
+                    UTBILDNING,
+                )
+            ],
+            confidence="medel",
+        )
     kinds = sorted({r.kind for r in routes}, key=KINDS.index)
     weight_sum = sum(KIND_WEIGHTS[k] for k in kinds)
     by_group = [0.0] * len(groups)

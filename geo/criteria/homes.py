@@ -110,7 +110,7 @@ def parking_facilities(ctx: Context) -> list[_Facility]:
     for i, (g, p, _) in enumerate(f for f in found if f[2] == "entrance"):
         if i not in used:
             out.append(_Facility("entrance", _disc(g), osm.is_lit(p)))
-    return out
+    return [f for f in out if f.place.area >= 1.0]  # a degenerate outline has nothing to judge
 
 
 def _doors(ctx: Context, home: BaseGeometry) -> BaseGeometry:
@@ -174,10 +174,10 @@ def parking(ctx: Context) -> CriterionResult:
             continue
         options = [(w.distance(door), i) for i, w in enumerate(walks) if w is not None]
         d, i = min(options, default=(math.inf, -1))
-        if i >= 0 and d <= PARKING_SERVES_M:
-            walk = walks[i].walk(door)  # type: ignore[union-attr]  # i indexes a facility with walks
-            if walk is not None:
-                served[i].append((walk.length_m, walk.line))
+        nearest = walks[i] if i >= 0 and d <= PARKING_SERVES_M else None
+        walk = nearest.walk(door) if nearest is not None else None
+        if walk is not None:
+            served[i].append((walk.length_m, walk.line))
     area_total = 0.0
     sums = {"value": 0.0, "overlooked": 0.0, "lit": 0.0}
     walk_lengths: list[float] = []
@@ -185,10 +185,10 @@ def parking(ctx: Context) -> CriterionResult:
     unwatched_parts: list[BaseGeometry] = []
     dark_parts: list[BaseGeometry] = []
     walk_lines: list[BaseGeometry] = []
+    lit_cover = lit_cover_everywhere(ctx)
     for i, f in enumerate(facilities):
         a = float(f.place.area)
         overlooked = float(f.place.intersection(watched).area) / a if not watched.is_empty else 0.0
-        lit_cover = lit_cover_everywhere(ctx)
         lit = 1.0 if f.lit_tag else float(f.place.intersection(lit_cover).area) / a
         terms: list[float] = []
         for length, line in served[i]:
@@ -246,10 +246,11 @@ def parking(ctx: Context) -> CriterionResult:
     }
     n = len(facilities)
     them = "den" if n == 1 else "de"
+    garages = " (garage bedömda vid infarten)" if "garage" in kinds or "entrance" in kinds else ""
     where = (
-        f"{sv.count(n, 'parkering', 'parkeringar')} i och kring området "
-        f"({sv.unit(area_total, 'm²')}, garage bedömda vid infarten): {sv.percent(o_share)} av "
-        f"ytan har fönster inom {sv.metres(FRONTAGE_M)} och {sv.percent(l_share)} är belyst"
+        f"{sv.count(n, 'parkering', 'parkeringar')} i och kring området, "
+        f"{sv.unit(area_total, 'm²')}{garages}: {sv.percent(o_share)} av ytan har fönster inom "
+        f"{sv.metres(FRONTAGE_M)} och {sv.percent(l_share)} är belyst"
     )
     if homes_served and mean_walk is not None:
         walk_text = (
@@ -340,7 +341,9 @@ class _Source:
 
 
 def conflict_sources(ctx: Context) -> list[_Source]:
-    """The uses that can conflict with homes (``osm.conflict_source``), one per place.
+    """The uses that can conflict with homes (``osm.conflict_source``), one per place: sources of one
+    kind within 5 m are one place, with their geometries together and the higher intensity (so the
+    order the data comes in does not matter, and another source never lessens a place).
 
     >>> ctx = Context(area=box(0, 0, 10, 10), study=box(0, 0, 10, 10),
     ...     pois=[(Point(5, 5), {"amenity": "pub"}), (Point(7, 5), {"amenity": "bar"})],
@@ -356,7 +359,11 @@ def conflict_sources(ctx: Context) -> list[_Source]:
         intensity = osm.night_share(p) if kind == "natt" else 1.0
         if intensity <= 0:
             continue
-        if any(s.kind == kind and s.geom.distance(g) <= SAME_PLACE_M for s in found):
+        same = [s for s in found if s.kind == kind and s.geom.distance(g) <= SAME_PLACE_M]
+        if same:
+            s = same[0]
+            s.geom = shapely.unary_union([s.geom, g])
+            s.intensity = max(s.intensity, intensity)
             continue
         found.append(_Source(kind, g, intensity))
     return found

@@ -16,7 +16,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 from scipy.sparse.csgraph import connected_components, dijkstra
-from shapely.geometry import LineString, MultiLineString, Point  # noqa: F401  (Point: doctests)
+from shapely.geometry import LineString, MultiLineString, Point
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points, substring
 

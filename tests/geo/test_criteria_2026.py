@@ -66,7 +66,7 @@ def test_parking_weighs_overlook_light_and_the_walk_to_the_doors_it_serves() -> 
     assert r.confidence == "hög"
     assert len(r.geometries["parking_walks"]) == 2
     assert len(r.geometries["parking_unwatched"]) == 1
-    assert "1\xa0parkering i och kring området (800\xa0m²" in r.explanation
+    assert r.explanation.startswith("1\xa0parkering i och kring området, 800\xa0m²: 0\xa0% av ytan")
     assert "närmaste parkering för 2\xa0bostadshus" in r.explanation
     assert {m.office for m in r.measures} >= {"Kontoret för samhällsbyggnad"}
 
@@ -99,6 +99,17 @@ def test_parking_judges_a_garage_at_its_entrance() -> None:
     assert (r.evidence["lots"], r.evidence["garages"], r.evidence["garage_entrances"]) == (0, 1, 0)
     assert r.evidence["parking_area_m2"] == pytest.approx(306.1, abs=0.5)  # a 16-sided 10 m disc
     assert any("garageinfarter" in m.text for m in r.measures)
+
+
+def test_parking_leaves_out_a_car_park_without_area() -> None:
+    flat = (
+        box(0, 10, 40, 10),
+        {"amenity": "parking"},
+    )  # a polygon of no area, as a bad import makes
+
+    r = criteria.parking(parking_place(landuse=[flat], available=frozenset({"parking"})))
+
+    assert (r.value, r.evidence["parking_places"]) == (50.0, 0)
 
 
 def test_parking_without_any_car_park_nearby_is_neutral_and_says_why() -> None:
@@ -436,6 +447,16 @@ def test_childrens_routes_without_homes_in_the_plan_are_neutral() -> None:
 
     assert (r.value, r.confidence) == (50.0, "låg")
     assert r.explanation.startswith("Planområdet har inga byggnader märkta som bostäder")
+
+
+def test_childrens_routes_with_places_only_beyond_the_data_read_are_zero() -> None:
+    # The data layer says there are places for children (``available``), but none within reach.
+    c = school_walks(pois=[], available=frozenset({"child_destinations"}))
+
+    r = criteria.children_routes(c)
+
+    assert (r.value, r.confidence) == (0.0, "medel")
+    assert r.explanation.startswith("Ingen skola, förskola eller plats för lek och fritid nås")
 
 
 def test_childrens_routes_give_zero_for_a_kind_that_cannot_be_reached() -> None:
