@@ -17,7 +17,7 @@ import geo.criteria
 from geo import criteria
 
 FINGERPRINTS = {
-    "2026.12": "8bd52108ad6ea75f",
+    "2026.12": "c21cf4df33bae6bb",
 }
 
 
