@@ -219,6 +219,21 @@ def build_town(seed: int = 20251207) -> Town:
                 occurred_from=when(rng.choice((year - 1, year, year, year + 1))),
             )
         )
+    for y in (year - 1, year, year + 1, year + 2):  # hot spots by the station and the square, each year
+        for i in range(60):
+            spot = VASBY_CENTRUM if i % 2 else (VASBY_CENTRUM[0] + 900, VASBY_CENTRUM[1] - 600)
+            rows.append(
+                Incident(
+                    municipality=municipality,
+                    category=categories[rng.choice(open_codes)],
+                    source="test",
+                    source_ref=f"H-{y}-{i}",
+                    location=Point(
+                        spot[0] + rng.gauss(0, 60), spot[1] + rng.gauss(0, 60), srid=STORAGE_SRID
+                    ),
+                    occurred_from=when(y) if y <= timezone.localdate().year else when(year + 1),
+                )
+            )
     today = timezone.localdate()
     for i in range(300):  # the last twelve months, which the public map showed before issue 10
         x = VASBY_CENTRUM[0] + rng.gauss(0, 900)

@@ -22,6 +22,7 @@ import time as clock
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from html import unescape
 from typing import Any
 
 import numpy as np
@@ -597,12 +598,12 @@ def _table_rows(html: str) -> list[tuple[str, str, dict[str, Any] | None]]:
         r'<tr class="sensitive-row"(?P<attrs>[^>]*)>(?P<row>.*?)</tr>', html, re.S
     ):
         cells = re.findall(r"<td>(.*?)</td>", match["row"], re.S)
-        release = re.search(r"data-release='([^']*)'", match["attrs"])
+        release = re.search(r'data-release="([^"]*)"', match["attrs"])
         out.append(
             (
                 re.sub(r"<[^>]+>", "", cells[0]).strip(),
                 cells[1].strip(),
-                json.loads(release[1]) if release else None,
+                json.loads(unescape(release[1])) if release else None,
             )
         )
     return out
@@ -936,9 +937,11 @@ def _noninterference_urls(town: Town) -> list[tuple[str, str]]:
     return urls
 
 
+# What differs between two renderings of the same data: CSRF tokens, clock times, folium's element ids.
 _VOLATILE = re.compile(
     rb'(name="csrfmiddlewaretoken" value="[^"]*"|"(generated_at|timeStamp)": ?"[^"]*"'
-    rb'|nonce="[^"]*"|\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(\+\d\d:\d\d|Z)?)'
+    rb'|nonce="[^"]*"|\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(\+\d\d:\d\d|Z)?'
+    rb"|[0-9a-f]{32})"
 )
 
 
