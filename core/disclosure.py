@@ -139,8 +139,10 @@ class State(StrEnum):
 class Unit:
     """A count of the release: the sum of some atoms (the incidents of one cell and category group).
 
-    ``printed``: a unit the release shows (a cell, a district, a group row, the municipality); False for
-    a unit that is only audited (a cell's count in one group, the incidents without a place).
+    ``printed``: a unit the release shows (a cell, a group row); False for a unit that is only audited
+    (a cell's count in one group, a district's total).
+    ``public``: a count everyone knows from elsewhere (the police publish their events): the audit takes
+    it as known, the release does not show it.
     ``cells``: how many interchangeable empty cells the unit stands for (their bound is cells × (k - 1)).
     """
 
@@ -149,6 +151,7 @@ class Unit:
     value: int
     printed: bool = True
     cells: int = 1
+    public: bool = False
 
 
 @dataclass(frozen=True)
@@ -239,13 +242,26 @@ class _Auditor:
         )
         self.audited = 0
         self.solves = 0
+        # What everyone knows of an atom from elsewhere (a public unit of one atom): a unit is judged
+        # by the rest of it, for the release cannot give away what was never secret.
+        self.public_value = {
+            next(iter(u.atoms)): u.value for u in self.units if u.public and len(u.atoms) == 1
+        }
+
+    def secret_part(self, unit: Unit) -> Unit:
+        """``unit`` without the atoms everyone knows (the police's public events)."""
+        known = unit.atoms & self.public_value.keys()
+        if not known:
+            return unit
+        rest = sum(self.public_value[a] for a in known)
+        return Unit(unit.key, unit.atoms - known, unit.value - rest, unit.printed, unit.cells)
 
     def _bounds(self, states: dict[str, State]) -> tuple[np.ndarray, np.ndarray]:
         low = np.zeros(len(self.units))
         high = np.full(len(self.units), math.inf)
         for i, u in enumerate(self.units):
             state = states.get(u.key)
-            if state == State.PUBLISHED:
+            if state == State.PUBLISHED or u.public:
                 low[i] = high[i] = u.value
             elif state == State.FEWER:
                 high[i] = (self.k - 1) * u.cells
@@ -286,9 +302,12 @@ class _Auditor:
         low, high = self._bounds(states)
         found = []
         self.audited = 0
-        for u in self.units:
-            if u.value < 1 or states.get(u.key) == State.PUBLISHED:
-                continue  # a zero cannot be disclosed; a printed value is the release
+        for unit in self.units:
+            if states.get(unit.key) == State.PUBLISHED or unit.public:
+                continue  # a printed or public value is known
+            u = self.secret_part(unit)
+            if u.value < 1 or not u.atoms:
+                continue  # a zero cannot be disclosed
             self.audited += 1
             d = self._disclosed(u, low, high)
             if d is not None:
@@ -297,7 +316,7 @@ class _Auditor:
 
     def complement(self, disclosure: Disclosure, states: dict[str, State]) -> str | None:
         """The printed unit to hide next for ``disclosure`` (None when nothing is left to hide)."""
-        target = self.by_key[disclosure.unit]
+        target = self.secret_part(self.by_key[disclosure.unit])
         candidates = [
             u for u in self.units if states.get(u.key) == State.PUBLISHED and u.key != target.key
         ]

@@ -2,17 +2,18 @@
 
 A **sensitive release** is a deterministic function of a municipality and one publication period (a
 complete calendar year, ``core.disclosure.Period``), never of a user's other filters
-(docs/decisions/0600). It counts the year's sensitive incidents
+(docs/decisions/0600). It shows the year's sensitive incidents
 
-- per fixed cell of the grid (``core.disclosure.cell_size_m``, 500 m), by each incident's point; a cell is
-  never cut by a district or a drawn area;
-- per district: the whole cells whose centre lies in it (a district filter selects cells, never clips);
-- for the municipality, with the incidents that have no place (the police's events);
-- per category group, for the municipality and each district: each sensitive focus area (4, 7, 8, 9) and
-  "sensitive categories in other focus areas";
+- per fixed cell of the grid (``core.disclosure.cell_size_m``, 500 m), all groups together, by each
+  incident's point; a cell is never cut by a district or a drawn area (the map);
+- per category group, for each district and for the municipality (the lägesbild's rows): each sensitive
+  focus area (4, 7, 8, 9) and "sensitive categories in other focus areas". A district is the whole cells
+  whose centre lies in it; the municipality also counts the incidents with no place (police events);
 
 and ``core.disclosure.protect`` decides what is printed (at least k), what is "fewer than k" and what is
-hidden so that no smaller value can be worked out. There is no hour, weekday or light in a release.
+hidden so that no smaller value can be worked out, auditing every cell's count per group, the districts'
+and the municipality's totals and the incidents with no place as well. There is no hour, weekday or light
+in a release.
 
 A release is built the first time it is asked for on or after its publication day and then **frozen**
 (``PublishedRelease``): late imports into a closed year do not change what has been shown, so two looks
@@ -119,9 +120,7 @@ class Release:
     cell_m: float
     groups: tuple[str, ...]  # "4", "7", "8", "9", "other"
     cells: tuple[ReleaseCell, ...]
-    districts: dict[str, Shown]
     district_groups: dict[str, dict[str, Shown]]
-    municipality: Shown
     groups_shown: dict[str, Shown]
     published_at: datetime
     audit: dict[str, Any] = field(default_factory=dict)
@@ -139,9 +138,6 @@ class Release:
             return self.district_groups.get(district, {}).get(key, FEWER)
         return self.groups_shown.get(key, FEWER)
 
-    def total(self, district: str = "") -> Shown:
-        return self.districts.get(district, FEWER) if district else self.municipality
-
     def as_json(self) -> dict[str, Any]:
         return {
             "k": self.k,
@@ -150,12 +146,10 @@ class Release:
             "cells": [
                 [c.col, c.row, c.district, c.shown.value, str(c.shown.state)] for c in self.cells
             ],
-            "districts": {d: s.as_json() for d, s in self.districts.items()},
             "district_groups": {
                 d: {g: s.as_json() for g, s in by_group.items()}
                 for d, by_group in self.district_groups.items()
             },
-            "municipality": self.municipality.as_json(),
             "groups_shown": {g: s.as_json() for g, s in self.groups_shown.items()},
             "audit": self.audit,
         }
@@ -174,12 +168,10 @@ class Release:
                 ReleaseCell(int(col), int(row), district, Shown(value, State(state)))
                 for col, row, district, value, state in data["cells"]
             ),
-            districts={d: Shown.from_json(s) for d, s in data["districts"].items()},
             district_groups={
                 d: {g: Shown.from_json(s) for g, s in by_group.items()}
                 for d, by_group in data["district_groups"].items()
             },
-            municipality=Shown.from_json(data["municipality"]),
             groups_shown={g: Shown.from_json(s) for g, s in data["groups_shown"].items()},
             published_at=published_at,
             audit=dict(data.get("audit", {})),
@@ -361,9 +353,7 @@ def build_sensitive(municipality: Municipality, period: Period) -> Release:
         cell_m=size,
         groups=tuple(groups),
         cells=cells,
-        districts={d: shown(f"district:{d}") for d in districts},
         district_groups={d: {g: shown(f"district:{d}:{g}") for g in groups} for d in districts},
-        municipality=shown("municipality"),
         groups_shown={g: shown(f"municipality:{g}") for g in groups},
         published_at=timezone.now(),
         audit={
@@ -441,14 +431,33 @@ def _units(
     for district, n in empty.items():
         if n:
             place(("block", district), district, f"empty:{district}", n)
+    # Incidents with no place are the police's open events, which the police publish: the audit takes
+    # their number per group as known to everyone (a total minus them must not give a district away).
     unplaced = counts.get(None, {})
-    u_atoms = atoms_of("unplaced")
-    if unplaced:
-        units.append(Unit("unplaced", u_atoms, sum(unplaced.values()), printed=False))
-        for g, n in unplaced.items():
-            units.append(Unit(f"unplaced:{g}", atoms_of("unplaced", [g]), n, printed=False))
+    units.append(
+        Unit("unplaced", atoms_of("unplaced"), sum(unplaced.values()), printed=False, public=True)
+    )
+    for g in groups:
+        units.append(
+            Unit(
+                f"unplaced:{g}",
+                atoms_of("unplaced", [g]),
+                unplaced.get(g, 0),
+                printed=False,
+                public=True,
+            )
+        )
+    # A district's and the municipality's totals are not shown anywhere (a page shows the cells and the
+    # group rows), so they are audited, not printed: printing them would only force more suppression.
     for code in district_codes:
-        units.append(Unit(f"district:{code}", frozenset(by_district[code]), district_values[code]))
+        units.append(
+            Unit(
+                f"district:{code}",
+                frozenset(by_district[code]),
+                district_values[code],
+                printed=False,
+            )
+        )
         for g in groups:
             units.append(
                 Unit(
@@ -458,7 +467,14 @@ def _units(
                 )
             )
     everything = frozenset(atom.values())
-    units.append(Unit("municipality", everything, sum(sum(v.values()) for v in counts.values())))
+    units.append(
+        Unit(
+            "municipality",
+            everything,
+            sum(sum(v.values()) for v in counts.values()),
+            printed=False,
+        )
+    )
     for g in groups:
         members = frozenset(i for (p, gg), i in atom.items() if gg == g)
         units.append(Unit(f"municipality:{g}", members, sum(v.get(g, 0) for v in counts.values())))

@@ -183,3 +183,24 @@ def test_a_period_over_several_years_gets_each_published_year_and_no_part_of_one
     periods = publication_periods(date(2023, 5, 17), date(2026, 2, 3), today=date(2026, 2, 3))
 
     assert [p.label for p in periods] == ["2023", "2024", "2025"]
+
+
+def test_a_count_everyone_knows_from_elsewhere_is_not_a_disclosure_of_the_release() -> None:
+    # A group row of two police events (the police publish them) and nothing placed.
+    police = Unit("police", frozenset({0}), 2, printed=False, public=True)
+    placed = Unit("placed", frozenset({1}), 0, printed=False)
+    row = Unit("row", frozenset({0, 1}), 2)
+
+    protection = protect([police, placed, row], K)
+
+    assert not protection.withheld and protection.states["row"] == State.FEWER
+
+
+def test_a_total_minus_the_public_police_events_must_not_give_a_district_away() -> None:
+    police = Unit("police", frozenset({2}), 0, printed=False, public=True)
+    west, east = Unit("west", frozenset({0}), 2), Unit("east", frozenset({1}), 7)
+    total = Unit("total", frozenset({0, 1, 2}), 9)
+    units = [police, west, east, total]
+
+    assert [d.unit for d in disclosures(units, primary_states(units, K), K)] == ["west"]
+    assert protect(units, K).states["east"] == State.HIDDEN

@@ -149,6 +149,7 @@ class Statement:
     low: int
     high: float  # INF: no upper bound
     source: str = field(compare=False)  # which request said it (equal statements are one)
+    public: bool = field(default=False, compare=False)  # known from elsewhere, not from Trygg
 
 
 @dataclass
@@ -213,8 +214,12 @@ class Attacker:
         self.maps: list[MapAnswer] = []
         self.requests = 0
 
-    def learn(self, region: Region, low: int, high: float, source: str) -> None:
-        self.statements.append(Statement(region, low, high, source))
+    def learn(
+        self, region: Region, low: int, high: float, source: str, *, public: bool = False
+    ) -> None:
+        """``public``: what everyone knows without Trygg (the police's published events); a unit is
+        judged by the rest of it, since Trygg cannot give away what was never secret."""
+        self.statements.append(Statement(region, low, high, source, public))
 
     def learn_value(self, region: Region, value: int | None, hidden: bool, source: str) -> None:
         """One count as a page prints it: a number; hidden (at least k); or fewer than k."""
@@ -317,6 +322,16 @@ class Attacker:
                 inside = space.atoms(unit)
                 if len(inside):
                     units.append((name, incident, unit, inside, space.atoms(unit, touching=True)))
+        public = np.unique(
+            np.concatenate(
+                [space.atoms(s.region) for s in statements if s.public] or [np.zeros(0, np.int64)]
+            )
+        )
+        units = [
+            (name, incident, unit, np.setdiff1d(inside, public), np.setdiff1d(touching, public))
+            for name, incident, unit, inside, touching in units
+        ]
+        units = [u for u in units if len(u[3])]
         system = _System(space, statements, [u[3] for u in units] + [u[4] for u in units])
         bounded: dict[frozenset[int], tuple[float, float]] = {}
         for name, incident, unit, inside, touching in units:
@@ -328,7 +343,7 @@ class Attacker:
             hi = math.floor(high + 1e-6) if high != INF else INF
             if lo < 1 or lo >= self.k or hi - lo + 1 >= self.k:
                 continue  # may be 0, or is proven to be many (a printed count is the release)
-            truth_n = sum(holds(unit, j) for j in truth)
+            truth_n = sum(holds(unit, j) for j in truth)  # the public part included
             findings.disclosed.append(
                 f"{name} of {describe(incident)}: {lo}..{hi} (holds {truth_n})"
             )

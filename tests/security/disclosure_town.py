@@ -98,8 +98,14 @@ def local_epoch(day: date, hour: int = 0) -> float:
 
 
 def _district_polygons() -> dict[str, shapely.Polygon]:
-    xs = (X0, *BORDERS, X1)
-    return {code: shapely.box(xs[i], Y0, xs[i + 1], Y1) for i, code in enumerate(DISTRICTS)}
+    """Vertical strips reaching 500 m past the municipality, so every cell that touches it has its
+    centre in a district: then a group's municipality row is the sum of its district rows (and the
+    public police events), and a release must hide a row to keep a small district row secret."""
+    xs = (X0 - CELL_M, *BORDERS, X1 + CELL_M)
+    return {
+        code: shapely.box(xs[i], Y0 - CELL_M, xs[i + 1], Y1 + CELL_M)
+        for i, code in enumerate(DISTRICTS)
+    }
 
 
 def pieces_of_grid() -> tuple[list[Piece], dict[tuple[int, int], list[Piece]]]:
@@ -219,7 +225,12 @@ def build_town(seed: int = 20251207) -> Town:
                 occurred_from=when(rng.choice((year - 1, year, year, year + 1))),
             )
         )
-    for y in (year - 1, year, year + 1, year + 2):  # hot spots by the station and the square, each year
+    for y in (
+        year - 1,
+        year,
+        year + 1,
+        year + 2,
+    ):  # hot spots by the station and the square, each year
         for i in range(60):
             spot = VASBY_CENTRUM if i % 2 else (VASBY_CENTRUM[0] + 900, VASBY_CENTRUM[1] - 600)
             rows.append(

@@ -402,10 +402,30 @@ def ogc_cells(
 ATTACKS: dict[str, Callable[[Town, Visitors], Attacker]] = {}
 
 
+def learn_police_events(attacker: Attacker, town: Town) -> None:
+    """What every attacker knows before asking Trygg: the police publish their events (polisen.se), so
+    the number of sensitive ones with no place is known per category and year."""
+    for year in (town.year - 1, town.year, town.year + 1):
+        bounds = (town.year_bounds(year),)
+        for code in sorted(SENSITIVE_CODES):
+            region = Region(UNPLACED, frozenset({code}), bounds)
+            n = sum(
+                t.piece.cell is None and t.category == code
+                for t in town.truth
+                if holds_time(t, bounds)
+            )
+            attacker.learn(region, n, n, "polisen.se", public=True)
+
+
+def holds_time(incident: Any, bounds: tuple[tuple[float, float], ...]) -> bool:
+    return any(a <= incident.t < b for a, b in bounds)
+
+
 def attack(name: str) -> Callable[[Callable[[Town, Visitors, Attacker], None]], Callable[..., Any]]:
     def register(run: Callable[[Town, Visitors, Attacker], None]) -> Callable[..., Any]:
         def start(town: Town, visitors: Visitors) -> Attacker:
             attacker = Attacker(town.pieces, town.k, name, SENSITIVE_CODES)
+            learn_police_events(attacker, town)
             run(town, visitors, attacker)
             return attacker
 
@@ -1273,3 +1293,21 @@ def test_every_channel_is_attacked_or_says_why_it_aggregates_no_incident(
 
     assert "sensitive-incident-cells" in collections and "hotspot-cells" in collections
     assert not missing, "\n".join(missing)
+
+
+def test_the_towns_release_hides_the_rows_that_would_give_small_ones_away(
+    town: Town, visitors: Visitors
+) -> None:
+    """The generated year needs complementary suppression: domestic violence and extremism in västra
+    and östra are under k while centrala and the municipality are printed, so centrala's rows of those
+    groups are hidden (otherwise the municipality minus centrala would give västra plus östra)."""
+    forget_published()
+    shown = {}
+    for district in ("", *DISTRICTS):
+        params = year_params(town, **({"district": district} if district else {}))
+        rows = get(visitors.bra, "/bra/data/lagesbild/", **params).json()["focus_areas"]
+        shown[district] = {r["number"]: r["current"]["shown"] for r in rows if r["sensitive"]}
+
+    assert shown[""][7] == "29" and shown[""][9] == "13"
+    assert shown["centrala"][7] == shown["centrala"][9] == "minst 5, dolt"
+    assert shown["vastra"][7] == shown["ostra"][7] == "färre än 5"
