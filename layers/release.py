@@ -663,6 +663,11 @@ def cells_geojson(
             to_srid=to_srid,
         )
         printed = [v for v in periods.values() if v is not None]
+        k = disclosure.min_count()
+        label = ", ".join(
+            f"{year}: {Shown(v, State.PUBLISHED if v is not None else State.HIDDEN).text(k)}"
+            for year, v in periods.items()
+        )
         features.append(
             {
                 "type": "Feature",
@@ -680,6 +685,7 @@ def cells_geojson(
                     "count": sum(printed) if printed else None,
                     "hidden": not printed,
                     "periods": periods,
+                    "label": label,  # for a tooltip: "2025: 12", "2025: minst 5, dolt"
                     "cell_size_m": size,
                     "sensitive": True,
                 },
