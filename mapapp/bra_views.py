@@ -2,9 +2,10 @@
 
 Every view reads incidents through ``layers.filters.filtered_points`` (which starts from
 ``layers.queries.visible_incidents``) or its join-free equal ``layers.analysis.filtered_incidents``,
-so sensitive incidents reach a user without the permission only as fixed, k-suppressed cells
-(docs/decisions/0250). Reads and exports of sensitive incidents by users who
-may see them are written to the audit log.
+so sensitive incidents reach a user without the permission only through ``layers.release``: the frozen,
+protected release of each calendar year the filter touches, whatever else the filter says
+(docs/decisions/0250, 0600). Reads and exports of sensitive incidents by users who may see them are
+written to the audit log.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from django.views.decorators.http import require_safe
 
 from basemap.services import page_raster
 from core import numbers
+from core.disclosure import min_count
 from geo.crs import STORAGE_SRID, WEB_SRID, transform_xy
-from layers import audit
-from layers.aggregates import cells_as_geojson, min_count, sensitive_cells
+from layers import audit, release
 from layers.analysis import (
     AnalysisParams,
     HotSpotResult,
@@ -49,7 +50,6 @@ from layers.filters import (
     filtered_points,
     parse_filter,
     sees_sensitive,
-    sensitive_incidents,
 )
 from layers.models import (
     AuditEvent,
@@ -384,18 +384,23 @@ def incidents_json(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, content_type=GEOJSON)
 
 
+def sensitive_cells_collection(municipality: Municipality, f: IncidentFilter) -> dict[str, Any]:
+    """The sensitive cells of the calendar years the filter touches (its other filters do not apply)."""
+    releases = release.sensitive_releases(
+        municipality, release.periods_for(f.date_from, f.date_to)
+    )
+    return release.cells_geojson(releases, district=f.district, params=f.params())
+
+
 @require_safe
 @login_required
 def sensitive_cells_json(request: HttpRequest) -> JsonResponse:
-    """Sensitive incidents of the filter as fixed, k-suppressed cells: the form everyone may see."""
+    """Sensitive incidents as the releases' fixed cells: the form everyone may see (decision 0600)."""
     try:
         municipality, f, _params = _setup(request)
     except (FilterError, NoMunicipality) as e:
         return _error(e)
-    return JsonResponse(
-        cells_as_geojson(sensitive_cells(sensitive_incidents(f, municipality))),
-        content_type=GEOJSON,
-    )
+    return JsonResponse(sensitive_cells_collection(municipality, f), content_type=GEOJSON)
 
 
 def observation_collection(municipality: Municipality, f: IncidentFilter) -> dict[str, Any]:
@@ -516,7 +521,7 @@ def export_html(request: HttpRequest) -> HttpResponse:
         overlay=summary_json(result, overlay, png_url=""),
         overlay_png=overlay.png,
         hotspots=cells_geojson(_translated_cells(hotspot_cells(result)), result.gi_grid),
-        sensitive_cells=cells_as_geojson(sensitive_cells(sensitive_incidents(f, municipality))),
+        sensitive_cells=sensitive_cells_collection(municipality, f),
         incidents=incidents,
         observations=observation_collection(municipality, f),
     )

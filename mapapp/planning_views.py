@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from core.disclosure import min_count
 from geo.criteria import DEFAULT_WEIGHTS, LABELS
 from layers import audit, calibration, scoring
-from layers.aggregates import min_count
 from layers.models import AuditEvent, Detaljplan, PlanZone, RiskCalibration, ScoringWeights
 from layers.queries import default_municipality, plan_outlines
 from layers.roles import can_view_sensitive
