@@ -190,7 +190,9 @@ def _page_context(
     share = data["hours"].get("inside_share")
     return {
         "filter_description": lagesbild.describe_filter(f, municipality),
-        "source_lines": provenance.lines(provenance.for_bra(municipality)),
+        "source_lines": provenance.lines(
+            provenance.for_bra(municipality, sensitive=sees_sensitive(request.user, f))
+        ),
         "filter_hours_text": lagesbild.chosen_times_text(f),
         "inside_share_text": numbers.percent(share) if share is not None else "",
         "municipality": municipality,
@@ -515,7 +517,9 @@ def export_html(request: HttpRequest) -> HttpResponse:
         % {"name": municipality.name, "from": f.date_from, "to": f.date_to},
         filter_lines=lagesbild.describe_filter(f, municipality),
         notes=notes,
-        source_lines=provenance.lines(provenance.for_bra(municipality)),
+        source_lines=provenance.lines(
+            provenance.for_bra(municipality, sensitive=sees_sensitive(request.user, f))
+        ),
         centre=(float(lat[0]), float(lon[0])),
         districts=district_features(municipality),
         overlay=summary_json(result, overlay, png_url=""),
@@ -544,7 +548,9 @@ def export_tif(request: HttpRequest) -> HttpResponse:
         result,
         f,
         sensitive_included=sees_sensitive(request.user, f),
-        sources=provenance.lines(incident_sources(municipality)),
+        sources=provenance.lines(
+            incident_sources(municipality, sensitive=sees_sensitive(request.user, f))
+        ),
     )
     _audit_sensitive(request, f, result.n_sensitive, what="tathet.tif", export=True)
     response = HttpResponse(data, content_type="image/tiff")

@@ -124,7 +124,9 @@ def _detail_context(request: HttpRequest, plan: Detaljplan) -> dict[str, Any]:
         "sees_sensitive": can_view_sensitive(request.user),
         "can_score": request.user.has_perm(SCORE_PERMISSION),
         "layer_labels": {k: str(v) for k, v in planning.MAP_LAYER_LABELS.items()},
-        "source_lines": provenance.lines(provenance.for_plan(plan.municipality)),
+        "source_lines": provenance.lines(
+            provenance.for_plan(plan.municipality, sensitive=can_view_sensitive(request.user))
+        ),
         "k": min_count(),
     }
 

@@ -1042,6 +1042,10 @@ BRA_CELLS = [
     NONINTERFERENCE,
 ]
 NO_INCIDENTS = "holds no incident: walks, observations, photos, actions, plans or context"
+BACKGROUND = (
+    "the background map: the map service's tiles and the municipality's own streets, buildings, "
+    "water, parks and area names; no incident"
+)
 ACCOUNT = "account pages: logins, two-factor, API keys; no incident"
 ADMIN_STAFF = (
     "admin for staff: lists visible_incidents(user) only (sensitive rows for analysts and "
@@ -1154,8 +1158,15 @@ ROUTES: dict[str, list[str] | str] = {
     "konto/api-nycklar/": ACCOUNT,
     "konto/api-nycklar/<int:pk>/aterkalla/": ACCOUNT,
     "i18n/setlang/": "language switch",
+    "karta/bakgrund.json": BACKGROUND,
+    "karta/bakgrund/<int:z>/<int:x>/<int:y>.png": BACKGROUND,
+    "karta/vektor/<int:z>/<int:x>/<int:y>.mvt": BACKGROUND,
+    "offentlig/bakgrund.json": BACKGROUND,
+    "offentlig/bakgrund/<int:z>/<int:x>/<int:y>.png": BACKGROUND,
+    "offentlig/vektor/<int:z>/<int:x>/<int:y>.mvt": BACKGROUND,
 }
 ADMIN: dict[str, str] = {
+    "basemap/basemapservice": "the background map's service settings; no incident",
     "layers/incident": ADMIN_STAFF,
     "layers/importbatch": "import batches: counts per category, analysts and administrators",
     "layers/auditevent": "the audit log: administrators; counts of reads, no incident",
