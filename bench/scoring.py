@@ -26,8 +26,7 @@ from django.utils import timezone  # noqa: E402
 
 from bench.report import machine  # noqa: E402
 from geo.crs import STORAGE_SRID  # noqa: E402
-from layers import scoring  # noqa: E402
-from layers.aggregates import sensitive_cells  # noqa: E402
+from layers import release, scoring  # noqa: E402
 from layers.geometry import from_shapely, to_shapely  # noqa: E402
 from layers.models import (  # noqa: E402
     ContextFeature,
@@ -159,8 +158,8 @@ def bare_queries(plan: Detaljplan) -> None:
     scoring.fetch_context_rows(plan.municipality_id, study, reach)
     scoring.fetch_incident_cells(plan.municipality_id, since, scoring.REFERENCE_CELL_M)
     scoring.fetch_incident_cells(plan.municipality_id, since, scoring.HOT_CELL_M)
-    sensitive_cells(
-        Incident.objects.filter(municipality_id=plan.municipality_id, occurred_from__gte=since)
+    release.sensitive_releases(  # frozen after the first call: a read of the stored releases
+        plan.municipality, release.latest_periods(scoring.INCIDENT_YEARS)
     )
     Incident.objects.placed().non_sensitive().filter(
         municipality_id=plan.municipality_id,

@@ -279,10 +279,15 @@ LOGGING = {
 # drivers (docs/decisions/0005-gdal-36-on-debian-12.md, docs/security.md).
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
-# Sensitive incidents reach users without the permission only as counts on a fixed grid of this cell size
-# (metres, SWEREF 99 TM), with cells under SENSITIVE_MIN_COUNT left out (layers/aggregates.py).
+# Sensitive incidents reach users without the permission only as a release per calendar year: counts on a
+# fixed grid of this cell size (metres, SWEREF 99 TM), per district and focus area, with counts under
+# SENSITIVE_MIN_COUNT suppressed, published this many months after the year's end and then frozen
+# (core/disclosure.py, layers/release.py, docs/decisions/0600).
 SENSITIVE_CELL_M = env_int("TRYGG_SENSITIVE_CELL_M", 500)
 SENSITIVE_MIN_COUNT = env_int("TRYGG_SENSITIVE_MIN_COUNT", 5)
+SENSITIVE_RELEASE_LAG_MONTHS = env_int("TRYGG_SENSITIVE_RELEASE_LAG_MONTHS", 3)
+if not 0 <= SENSITIVE_RELEASE_LAG_MONTHS <= 12:
+    raise ImproperlyConfigured("TRYGG_SENSITIVE_RELEASE_LAG_MONTHS must be 0–12 (months after a year's end)")
 
 # Per-client request budgets (config/throttle.py): map and API reads, and the tablets' sync, separately.
 THROTTLE_ENABLED = env_bool("TRYGG_THROTTLE", True)

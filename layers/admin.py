@@ -386,3 +386,29 @@ class MembershipAdmin(ScopedAdmin):
                 Q(pk__in=own.values("pk")) | Q(membership__isnull=True)
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(models.PublishedRelease)
+class PublishedReleaseAdmin(ScopedAdmin):
+    """Read-only: a release is frozen when first shown; ``manage.py sensitive_release --republish``
+    replaces one after a correction (docs/decisions/0600)."""
+
+    list_display = ["municipality", "kind", "period_first", "period_last", "published_at"]
+    list_filter = ["kind", "municipality"]
+    readonly_fields = [
+        "municipality",
+        "kind",
+        "period_first",
+        "period_last",
+        "published_at",
+        "content",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

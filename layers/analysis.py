@@ -8,8 +8,8 @@ per municipality: the cells are aligned to multiples of the cell size in SWEREF 
 the same for every user and every request.
 
 What a user without ``can_view_sensitive`` gets is computed **without** sensitive incidents: density,
-Gi* cells, emerging hot spots, exports. Sensitive incidents reach such users only as
-``layers.aggregates.sensitive_cells`` (docs/decisions/0250-sensitive-incidents-on-the-bra-page.md).
+Gi* cells, emerging hot spots, exports. Sensitive incidents reach such users only through
+``layers.release`` (docs/decisions/0250-sensitive-incidents-on-the-bra-page.md, 0600).
 Results are cached under a hash of everything they depend on, the user's sensitivity scope included.
 """
 
@@ -576,7 +576,7 @@ def hotspot_cells(result: HotSpotResult, *, only_significant: bool = True) -> li
     """Gi* cells with their count, z, p (two-sided) and Esri class, for maps, tiles and exports.
 
     Each cell: ``id`` ("200m-col-row", the column and row counted from the CRS origin like
-    ``layers.aggregates.Cell``), ``bounds`` (SWEREF 99 TM), ``count``, ``z``, ``p``, ``class``
+    ``layers.release.Cell``), ``bounds`` (SWEREF 99 TM), ``count``, ``z``, ``p``, ``class``
     (−3 … 3) and ``label``.
     """
     grid = result.gi_grid

@@ -235,7 +235,7 @@ def plan_density_raster(
         f,
         sensitive_included=False,
         bounds=(minx, miny, maxx, maxy),
-        sources=provenance.incident_lines(municipality),
+        sources=provenance.incident_lines(municipality, sensitive=False),
     )
     if not data:
         return None

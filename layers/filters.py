@@ -315,14 +315,10 @@ def filtered_points(
     """Placed incidents for ``f`` as ``user`` may see them as points: every map channel starts here.
 
     Without the permission (or with ``sensitive=0``) sensitive incidents are left out entirely: they
-    reach such users only as ``layers.aggregates.sensitive_cells`` (docs/decisions/0250).
+    reach such users only through ``layers.release`` (docs/decisions/0250, 0600).
     """
     qs = visible_incidents(user)
     if not sees_sensitive(user, f):
         qs = qs.exclude(SENSITIVE_INCIDENT)
     return apply_filter(qs, f, municipality)
 
-
-def sensitive_incidents(f: IncidentFilter, municipality: Municipality) -> QuerySet[Incident]:
-    """All placed incidents of the filter, for ``sensitive_cells`` (which keeps the sensitive ones)."""
-    return apply_filter(Incident.objects.placed(), f, municipality)

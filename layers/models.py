@@ -693,6 +693,7 @@ class AuditEvent(models.Model):
         SENSITIVITY_CHANGE = "sensitivity_change", "Ändrat vad som är känsligt"
         RETENTION = "gallring", "Gallring"
         IMPORT_PILES_KEPT = "import_piles_kept", "Staplade punkter sparade som platser"
+        RELEASE_PUBLISHED = "release_published", "Redovisning av känsliga händelser fastställd"
 
     at = models.DateTimeField("tidpunkt (UTC)", auto_now_add=True, db_index=True)
     # No database constraint and no cascade: deleting a user must not rewrite the log (it is append-only,
@@ -729,6 +730,48 @@ class AuditEvent(models.Model):
         if self.pk is not None:
             raise ValueError("the audit log is append-only")
         super().save(*args, **kwargs)
+
+
+# --- Releases: what users without the permission see of sensitive incidents (layers/release.py) -----
+
+
+class PublishedRelease(models.Model):
+    """A frozen release for one municipality and one publication period (a calendar year).
+
+    Built the first time the period is asked for on or after its publication day, and never changed
+    afterwards (docs/decisions/0600): late imports into a closed year do not change what has been shown,
+    so two looks at different times cannot be subtracted. ``content`` holds only what the release shows
+    (printed values, and which values are "fewer than k" or hidden), never a suppressed count.
+    """
+
+    class Kind(models.TextChoices):
+        SENSITIVE = "sensitive", "Känsliga händelser (rutor, kommundelar, fokusområden)"
+        PUBLIC = "public", "Offentliga kartan (hot spots)"
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="published_releases"
+    )
+    kind = models.CharField("slag", max_length=12, choices=Kind.choices)
+    period_first = models.DateField("periodens första dag")
+    period_last = models.DateField("periodens sista dag")
+    published_at = models.DateTimeField("fastställd", auto_now_add=True)
+    content = models.JSONField("innehåll")
+
+    class Meta:
+        verbose_name = "fastställd redovisning"
+        verbose_name_plural = "fastställda redovisningar"
+        ordering = ["municipality", "kind", "-period_first"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "kind", "period_first"], name="release_one_per_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_last__gte=F("period_first")), name="release_period_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality} {self.get_kind_display()} {self.period_first:%Y}"
 
 
 # --- Scoring of plan areas (layers/scoring.py, geo/criteria, docs/method.md) ---------------------

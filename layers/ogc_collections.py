@@ -1,7 +1,8 @@
 """The spatial layers of ``layers`` as OGC API collections (found by layers.ogc.registry).
 
-Incidents come only through ``visible_incidents(user)``; sensitive incidents reach everyone as
-``sensitive_cells`` (fixed grid, k-suppressed), and as points only where ``can_view_sensitive`` says so.
+Incidents come only through ``visible_incidents(user)``; sensitive incidents reach everyone as the
+releases of ``layers.release`` (a calendar year's fixed cells, protected), and as points only where
+``can_view_sensitive`` says so.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 from django.db.models import BooleanField, Case, QuerySet, Value, When
 
-from layers.aggregates import Cell, sensitive_cells
+from layers import release
 from layers.models import (
     BOVERKET_USE_CODES,
     SENSITIVE_INCIDENT,
@@ -37,7 +38,6 @@ from layers.ogc.sources import (
     TimeFields,
     all_rows,
     model_values,
-    time_condition,
 )
 from layers.queries import visible_incidents
 from layers.roles import AnyUser
@@ -159,11 +159,13 @@ register(
 
 def _sensitive_incident_cells(
     user: AnyUser, municipality: Municipality, interval: Interval | None
-) -> Sequence[Cell]:
-    incidents = Incident.objects.filter(municipality=municipality)
-    if interval is not None:
-        incidents = incidents.filter(time_condition(INCIDENT_TIME, interval))
-    return sensitive_cells(incidents)
+) -> Sequence[release.Cell]:
+    """The cells of each published calendar year ``datetime`` touches (no ``datetime``: the newest)."""
+    if interval is None:
+        periods = release.latest_periods(1)
+    else:
+        periods = release.periods_between(interval.start, interval.end)
+    return release.period_cells(release.sensitive_releases(municipality, periods))
 
 
 register(
@@ -171,8 +173,10 @@ register(
         id="sensitive-incident-cells",
         title="Känsliga händelser (rutor)",
         description=(
-            "Känsliga händelser räknade i fasta rutor; rutor med färre än k händelser visas inte. "
-            "Så ser alla utan behörighet känsliga händelser, i varje kanal."
+            "Känsliga händelser räknade i fasta rutor per kalenderår (datetime väljer hela år; utan "
+            "datetime det senast redovisade); rutor med färre än k händelser visas inte, och ett antal "
+            "som skulle avslöja ett mindre är dolt (hidden). Så ser alla utan behörighet känsliga "
+            "händelser, i varje kanal."
         ),
         permission="layers.view_incident",
         order=40,

@@ -47,15 +47,23 @@ def _local_date(value: datetime | None) -> date | None:
     return timezone.localtime(value).date() if value is not None else None
 
 
-def incident_sources(municipality: Municipality) -> list[Source]:
+def incident_sources(municipality: Municipality, *, sensitive: bool) -> list[Source]:
     """One source per incident source system (and one for generated demo incidents), with the period
-    of the incidents stored and the time of the latest import that stored any."""
+    of the incidents stored and the time of the latest import that stored any.
+
+    ``sensitive`` says whether the figure the line describes includes sensitive incidents. When it
+    does not, they are left out of the counts and the period too: a total over every incident beside
+    the points a user may see would give the number of sensitive ones away, and the last date could be
+    a sensitive incident's (docs/decisions/0600).
+    """
+    incidents = Incident.objects.filter(municipality=municipality)
+    if not sensitive:
+        incidents = incidents.non_sensitive()
     # SELECT source, generated, count(*), min(occurred_from), max(occurred_from),
     #        max(b.created_at) FILTER (WHERE b.status = 'klar')
     # FROM layers_incident LEFT JOIN layers_importbatch b ... WHERE municipality_id = %s GROUP BY 1, 2
     rows = (
-        Incident.objects.filter(municipality=municipality)
-        .values("source", "generated")
+        incidents.values("source", "generated")
         .annotate(
             n=Count("id"),
             first=Min("occurred_from"),
@@ -131,6 +139,6 @@ def sentence(source: Source) -> str:
     return text
 
 
-def incident_lines(municipality: Municipality) -> list[str]:
+def incident_lines(municipality: Municipality, *, sensitive: bool) -> list[str]:
     """The incident sources as lines (what an incident density or export rests on)."""
-    return [sentence(s) for s in incident_sources(municipality)]
+    return [sentence(s) for s in incident_sources(municipality, sensitive=sensitive)]

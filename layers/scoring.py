@@ -39,7 +39,7 @@ from shapely.geometry.base import BaseGeometry
 from geo import criteria
 from geo.criteria import Context, CriterionResult, Feature, IncidentEvidence, SurveyEvidence, inputs
 from geo.crs import STORAGE_SRID, WEB_SRID, transformer
-from layers.aggregates import sensitive_cells
+from layers import release
 from layers.geometry import from_shapely, to_shapely
 from layers.models import (
     ContextFeature,
@@ -216,15 +216,28 @@ def incident_evidence(
     now: datetime | None = None,
     years: int = INCIDENT_YEARS,
 ) -> IncidentEvidence | None:
-    """Incidents around the area against the municipality, from counts only (docs/decisions/0353)."""
-    since = (now or timezone.now()) - timedelta(days=round(365.25 * years))
+    """Incidents around the area against the municipality, from counts only (docs/decisions/0353).
+
+    Non-sensitive incidents are counted over the ``years`` up to ``now``; sensitive ones only as the
+    printed cells of the ``years`` newest published releases on that day (calendar years,
+    docs/decisions/0600): the evidence changes when a year is published, never from one day to the next.
+    """
+    moment = now or timezone.now()
+    since = moment - timedelta(days=round(365.25 * years))
     reference_cells = fetch_incident_cells(municipality.pk, since, REFERENCE_CELL_M)
     if not reference_cells:
         return None
-    sensitive = sensitive_cells(
-        Incident.objects.filter(municipality=municipality, occurred_from__gte=since)
-    )
-    total = sum(n for _, _, n in reference_cells) + sum(c.count for c in sensitive)
+    periods = [
+        p
+        for p in release.latest_periods(years, on=timezone.localtime(moment).date())
+        if p.published_on <= release.today()
+    ]
+    sensitive = [
+        c
+        for c in release.period_cells(release.sensitive_releases(municipality, periods))
+        if c.count is not None
+    ]
+    total = sum(n for _, _, n in reference_cells) + sum(c.count or 0 for c in sensitive)
     reference_km2 = len(reference_cells) * REFERENCE_CELL_M**2 / 1e6
     study_geos = from_shapely(study)
     # SELECT count(*) FROM layers_incident ... WHERE precision = 'punkt' AND NOT sensitive
@@ -241,7 +254,7 @@ def incident_evidence(
     for cell in sensitive:
         square = box(*cell.bounds)
         if square.intersects(study):
-            from_cells += cell.count * square.intersection(study).area / square.area
+            from_cells += (cell.count or 0) * square.intersection(study).area / square.area
     hot_cells = fetch_incident_cells(municipality.pk, since, HOT_CELL_M)
     counts = np.array([n for _, _, n in hot_cells], dtype=float)
     threshold = max(float(HOT_MIN_COUNT), float(np.percentile(counts, HOT_PERCENTILE)))

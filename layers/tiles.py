@@ -8,7 +8,9 @@ handed to the SQL as parameters:
   low zoom: DESIGN.md). Users without the permission never get a sensitive incident, as a point or in a
   count: ``can_view_sensitive`` is passed to the SQL as ``include_sensitive``, and the SQL leaves out the
   incidents of ``SENSITIVE_INCIDENT`` (the category or its focus area sensitive) when it is false.
-- ``sensitive-cells``: ``layers.aggregates.sensitive_cells`` (fixed grid, cells under k left out), for all.
+- ``sensitive-cells``: the newest published release of ``layers.release`` (a calendar year's fixed cells,
+  cells under k left out, hidden ones without a count), for all; the header ``Trygg-Release-Periods``
+  names the year, also on an empty tile.
 - ``hotspots``: the significant Gi* cells of ``layers.analysis.hotspots_for`` for the twelve months up to
   today, as the BRÅ page computes them (without sensitive incidents for users without the permission).
 - ``observations`` and ``context``: as on the pages.
@@ -21,8 +23,6 @@ never from the request.
 from __future__ import annotations
 
 import hashlib
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -31,9 +31,9 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from layers.aggregates import Cell, cell_size_m, sensitive_cells
+from layers import release
 from layers.analysis import hotspot_cells, hotspots_for
-from layers.models import Incident, Municipality
+from layers.models import Municipality
 from layers.roles import AnyUser, can_view_sensitive
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
@@ -45,9 +45,6 @@ POINT_MIN_ZOOM = 14  # below this, incidents come as counts per square
 # square, so a crowded tile stays small (about 50 KB) and fast; zooming in further brings the points.
 MAX_POINTS = 3_000
 MAX_FEATURES = 20_000  # per tile, for the other point layers
-CELLS_REMEMBER_S = (
-    60.0  # sensitive cells for a whole municipality are computed once a minute at most
-)
 
 # Square side per zoom for incident counts: about 16 squares across a tile at Väsby's latitude (59.5° N),
 # on round metres so the squares are the same for every request.
@@ -70,6 +67,7 @@ class Tile:
 
     data: bytes
     sensitive: int = 0  # for the audit log
+    headers: tuple[tuple[str, str], ...] = ()  # what the tile covers, for programs
 
 
 Render = Callable[[AnyUser, Municipality, int, int, int], Tile]
@@ -215,42 +213,27 @@ def fresh_bins() -> int:
     return signature
 
 
-_cells_memory: dict[int, tuple[float, list[Cell]]] = {}
-_cells_lock = threading.Lock()
-
-
-def municipality_sensitive_cells(municipality: Municipality) -> list[Cell]:
-    """All sensitive cells of the municipality, remembered for CELLS_REMEMBER_S in this process."""
-    now = time.monotonic()
-    with _cells_lock:
-        remembered = _cells_memory.get(municipality.pk)
-    if remembered is not None and remembered[0] > now:
-        return remembered[1]
-    cells = sensitive_cells(Incident.objects.filter(municipality=municipality))
-    with _cells_lock:
-        _cells_memory[municipality.pk] = (now + CELLS_REMEMBER_S, cells)
-    return cells
-
-
-def forget_cells() -> None:
-    with _cells_lock:
-        _cells_memory.clear()
-
-
 def sensitive_cells_tile(user: AnyUser, municipality: Municipality, z: int, x: int, y: int) -> Tile:
-    cells = municipality_sensitive_cells(municipality)
+    """The cells of the newest published release (the same for everyone; decision 0600)."""
+    periods = release.latest_periods(1)
+    releases = release.sensitive_releases(municipality, periods)
+    cells = release.period_cells(releases)
+    headers = (("Trygg-Release-Periods", ",".join(f"{p.first}/{p.last}" for p in periods)),)
     if not cells:
-        return Tile(b"")
-    return run_tile_sql(
+        return Tile(b"", headers=headers)
+    tile = run_tile_sql(
         "tile_cells",
         {
             **_base(z, x, y),
             "cols": [c.col for c in cells],
             "rows": [c.row for c in cells],
-            "counts": [c.count for c in cells],
-            "cell_m": cell_size_m(),
+            "counts": [c.count if c.count is not None else 0 for c in cells],
+            "hidden": [c.hidden for c in cells],
+            "periods": [c.period.label if c.period else "" for c in cells],
+            "cell_m": cells[0].size_m,
         },
     )
+    return Tile(tile.data, headers=headers)
 
 
 def hotspots_tile(user: AnyUser, municipality: Municipality, z: int, x: int, y: int) -> Tile:

@@ -171,7 +171,7 @@ def bra_map(
                 "fillOpacity": 0.1,
             },
             tooltip=folium.GeoJsonTooltip(
-                fields=["count"], aliases=[_("Antal känsliga händelser")]
+                fields=["label"], aliases=[_("Antal känsliga händelser")]
             ),
         ).add_to(fmap)
     # Incidents and observations travel as compact JSON and are drawn by a few lines of Leaflet: a

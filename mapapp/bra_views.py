@@ -2,9 +2,10 @@
 
 Every view reads incidents through ``layers.filters.filtered_points`` (which starts from
 ``layers.queries.visible_incidents``) or its join-free equal ``layers.analysis.filtered_incidents``,
-so sensitive incidents reach a user without the permission only as fixed, k-suppressed cells
-(docs/decisions/0250). Reads and exports of sensitive incidents by users who
-may see them are written to the audit log.
+so sensitive incidents reach a user without the permission only through ``layers.release``: the frozen,
+protected release of each calendar year the filter touches, whatever else the filter says
+(docs/decisions/0250, 0600). Reads and exports of sensitive incidents by users who may see them are
+written to the audit log.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from django.views.decorators.http import require_safe
 
 from basemap.services import page_raster
 from core import numbers
+from core.disclosure import min_count
 from geo.crs import STORAGE_SRID, WEB_SRID, transform_xy
-from layers import audit
-from layers.aggregates import cells_as_geojson, min_count, sensitive_cells
+from layers import audit, release
 from layers.analysis import (
     AnalysisParams,
     HotSpotResult,
@@ -49,7 +50,6 @@ from layers.filters import (
     filtered_points,
     parse_filter,
     sees_sensitive,
-    sensitive_incidents,
 )
 from layers.models import (
     AuditEvent,
@@ -190,7 +190,9 @@ def _page_context(
     share = data["hours"].get("inside_share")
     return {
         "filter_description": lagesbild.describe_filter(f, municipality),
-        "source_lines": provenance.lines(provenance.for_bra(municipality)),
+        "source_lines": provenance.lines(
+            provenance.for_bra(municipality, sensitive=sees_sensitive(request.user, f))
+        ),
         "filter_hours_text": lagesbild.chosen_times_text(f),
         "inside_share_text": numbers.percent(share) if share is not None else "",
         "municipality": municipality,
@@ -384,18 +386,23 @@ def incidents_json(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, content_type=GEOJSON)
 
 
+def sensitive_cells_collection(municipality: Municipality, f: IncidentFilter) -> dict[str, Any]:
+    """The sensitive cells of the calendar years the filter touches (its other filters do not apply)."""
+    releases = release.sensitive_releases(
+        municipality, release.periods_for(f.date_from, f.date_to)
+    )
+    return release.cells_geojson(releases, district=f.district, params=f.params())
+
+
 @require_safe
 @login_required
 def sensitive_cells_json(request: HttpRequest) -> JsonResponse:
-    """Sensitive incidents of the filter as fixed, k-suppressed cells: the form everyone may see."""
+    """Sensitive incidents as the releases' fixed cells: the form everyone may see (decision 0600)."""
     try:
         municipality, f, _params = _setup(request)
     except (FilterError, NoMunicipality) as e:
         return _error(e)
-    return JsonResponse(
-        cells_as_geojson(sensitive_cells(sensitive_incidents(f, municipality))),
-        content_type=GEOJSON,
-    )
+    return JsonResponse(sensitive_cells_collection(municipality, f), content_type=GEOJSON)
 
 
 def observation_collection(municipality: Municipality, f: IncidentFilter) -> dict[str, Any]:
@@ -510,13 +517,15 @@ def export_html(request: HttpRequest) -> HttpResponse:
         % {"name": municipality.name, "from": f.date_from, "to": f.date_to},
         filter_lines=lagesbild.describe_filter(f, municipality),
         notes=notes,
-        source_lines=provenance.lines(provenance.for_bra(municipality)),
+        source_lines=provenance.lines(
+            provenance.for_bra(municipality, sensitive=sees_sensitive(request.user, f))
+        ),
         centre=(float(lat[0]), float(lon[0])),
         districts=district_features(municipality),
         overlay=summary_json(result, overlay, png_url=""),
         overlay_png=overlay.png,
         hotspots=cells_geojson(_translated_cells(hotspot_cells(result)), result.gi_grid),
-        sensitive_cells=cells_as_geojson(sensitive_cells(sensitive_incidents(f, municipality))),
+        sensitive_cells=sensitive_cells_collection(municipality, f),
         incidents=incidents,
         observations=observation_collection(municipality, f),
     )
@@ -539,7 +548,9 @@ def export_tif(request: HttpRequest) -> HttpResponse:
         result,
         f,
         sensitive_included=sees_sensitive(request.user, f),
-        sources=provenance.lines(incident_sources(municipality)),
+        sources=provenance.lines(
+            incident_sources(municipality, sensitive=sees_sensitive(request.user, f))
+        ),
     )
     _audit_sensitive(request, f, result.n_sensitive, what="tathet.tif", export=True)
     response = HttpResponse(data, content_type="image/tiff")

@@ -1,13 +1,14 @@
 """The lägesbild (situation picture) for a filter: counts, trends, times, places, actions, trygghet.
 
-What a user without the permission for sensitive incidents sees (docs/decisions/0250):
+What a user without the permission for sensitive incidents sees (docs/decisions/0250, 0600):
 
 - every table and chart made from points (time series, hour × weekday, top places, the map) uses the
-  non-sensitive incidents only;
+  non-sensitive incidents only, and so do every other row, total and police count;
 - the rows of the sensitive focus areas (4, 7, 8, 9), and a row for sensitive categories in other
-  focus areas (e.g. sexualbrott), give municipality- or district-wide counts with values under k
-  (``SENSITIVE_MIN_COUNT``, default 5) shown as "färre än k"; the other rows count non-sensitive
-  incidents, so nothing sensitive can be found by subtracting one row from another.
+  focus areas (e.g. sexualbrott), come from the release (``layers.release``) of each calendar year the
+  period touches, for the municipality or the district: never cut by the period's days, hours,
+  weekdays, light or categories. Values under k are "färre än k"; a value hidden to protect a smaller
+  one is "minst k, dolt".
 
 The police's open events have no place (docs/decisions/0004): they count in their own column of the
 focus-area table and their own time series, for the whole municipality, never with a district filter.
@@ -24,9 +25,10 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.disclosure import min_count, periods_before
 from core.numbers import join
 from geo.timepatterns import weekday_hour_table
-from layers.aggregates import min_count
+from layers import release
 from layers.analysis import (
     HotSpotResult,
     Points,
@@ -128,16 +130,9 @@ def change_pct(now: int, before: int) -> float | None:
     return round(100.0 * (now - before) / before, 1)
 
 
-def _suppress(n: int, k: int) -> dict[str, Any]:
-    if 0 < n < k:
-        return {"value": None, "shown": _("färre än %(k)s") % {"k": k}, "suppressed": True}
-    return {"value": n, "shown": str(n), "suppressed": False}
-
-
 def focus_area_rows(
     user: AnyUser, municipality: Municipality, f: IncidentFilter
 ) -> list[dict[str, Any]]:
-    k = min_count()
     full = sees_sensitive(user, f)
     previous = f.comparison()
 
@@ -159,54 +154,81 @@ def focus_area_rows(
     now, before = counts(f, True), counts(previous, True)
     police_now = counts(f, False) if not f.district else {}
     police_before = counts(previous, False) if not f.district else {}
+    if not full:
+        periods = release.periods_for(f.date_from, f.date_to)
+        now_releases = release.sensitive_releases(municipality, periods)
+        before_releases = release.sensitive_releases(municipality, periods_before(periods))
     areas = list(FocusArea.objects.order_by("number"))
     rows: list[dict[str, Any]] = []
-    sensitive_elsewhere_now = sensitive_elsewhere_before = 0
     for area in [*areas, None]:
         number = area.number if area else None
+        name = str(area.name) if area else _("Utanför fokusområdena")
+        area_sensitive = bool(area and area.sensitive)
+        if not full and area_sensitive:
+            rows.append(
+                _release_row(number, name, str(number), now_releases, before_releases, f.district)
+            )
+            continue
         plain_now, plain_before = now.get((number, False), 0), before.get((number, False), 0)
         sens_now, sens_before = now.get((number, True), 0), before.get((number, True), 0)
-        area_sensitive = bool(area and area.sensitive)
-        if full:
-            n_now, n_before, masked = plain_now + sens_now, plain_before + sens_before, False
-        elif area_sensitive:
-            n_now, n_before, masked = plain_now + sens_now, plain_before + sens_before, True
-        else:
-            n_now, n_before, masked = plain_now, plain_before, False
-            sensitive_elsewhere_now += sens_now
-            sensitive_elsewhere_before += sens_before
-        p_now = sum(v for (num, _s), v in police_now.items() if num == number)
-        p_before = sum(v for (num, _s), v in police_before.items() if num == number)
-        rows.append(
-            _row(
-                area.number if area else None,
-                str(area.name) if area else _("Utanför fokusområdena"),
-                n_now,
-                n_before,
-                p_now,
-                p_before,
-                masked,
-                area_sensitive,
-                k,
-                not f.district,
+        if full:  # everything, exactly
+            n_now, n_before = plain_now + sens_now, plain_before + sens_before
+            p_now = sum(v for (num, _s), v in police_now.items() if num == number)
+            p_before = sum(v for (num, _s), v in police_before.items() if num == number)
+        else:  # non-sensitive only: no row, total or police count mixes in a sensitive incident
+            n_now, n_before = plain_now, plain_before
+            p_now, p_before = (
+                police_now.get((number, False), 0),
+                police_before.get((number, False), 0),
             )
+        rows.append(
+            _row(number, name, n_now, n_before, p_now, p_before, area_sensitive, not f.district)
         )
     if not full:
         rows.append(
-            _row(
+            _release_row(
                 None,
                 _("Känsliga kategorier i övriga fokusområden (t.ex. sexualbrott)"),
-                sensitive_elsewhere_now,
-                sensitive_elsewhere_before,
-                0,
-                0,
-                True,
-                True,
-                k,
-                False,
+                release.OTHER,
+                now_releases,
+                before_releases,
+                f.district,
             )
         )
     return rows
+
+
+def _release_row(
+    number: int | None,
+    name: str,
+    group: str,
+    now: list[release.Release],
+    before: list[release.Release],
+    district: str,
+) -> dict[str, Any]:
+    """A sensitive group's row from the releases: the same whatever the filter but its years."""
+    current = release.group_value(now, group, district)
+    previous = release.group_value(before, group, district)
+    change = (
+        None
+        if current["suppressed"] or previous["suppressed"]
+        else change_pct(current["value"], previous["value"])
+    )
+    return {
+        "number": number,
+        "name": name,
+        "sensitive": True,
+        "current": {key: current[key] for key in ("value", "shown", "suppressed")},
+        "previous": {key: previous[key] for key in ("value", "shown", "suppressed")},
+        "change_pct": change,
+        "police_current": None,  # the police's sensitive events are in the release's count
+        "police_previous": None,
+        "release": {
+            "group": group,
+            "district": district or None,
+            "periods": current["periods"] | previous["periods"],
+        },
+    }
 
 
 def _row(
@@ -216,27 +238,16 @@ def _row(
     before: int,
     p_now: int,
     p_before: int,
-    masked: bool,
     sensitive: bool,
-    k: int,
     police: bool,
 ) -> dict[str, Any]:
-    current = (
-        _suppress(now, k) if masked else {"value": now, "shown": str(now), "suppressed": False}
-    )
-    previous = (
-        _suppress(before, k)
-        if masked
-        else {"value": before, "shown": str(before), "suppressed": False}
-    )
-    change = None if current["suppressed"] or previous["suppressed"] else change_pct(now, before)
     return {
         "number": number,
         "name": name,
         "sensitive": sensitive,
-        "current": current,
-        "previous": previous,
-        "change_pct": change,
+        "current": {"value": now, "shown": str(now), "suppressed": False},
+        "previous": {"value": before, "shown": str(before), "suppressed": False},
+        "change_pct": change_pct(now, before),
         "police_current": p_now if police else None,
         "police_previous": p_before if police else None,
     }
@@ -250,15 +261,17 @@ def month_series(points: Points, f: IncidentFilter) -> list[int]:
     return out
 
 
-def police_series(municipality: Municipality, f: IncidentFilter) -> list[int] | None:
+def police_series(
+    municipality: Municipality, f: IncidentFilter, *, sensitive: bool
+) -> list[int] | None:
+    """The police's events per month (no place: whole municipality); ``sensitive`` False leaves the
+    sensitive ones out, as for every count a user without the permission gets."""
     if f.district:
         return None
-    qs = apply_filter(
-        Incident.objects.filter(precision=Incident.Precision.MUNICIPALITY),
-        f,
-        municipality,
-        placed=False,
-    )
+    base = Incident.objects.filter(precision=Incident.Precision.MUNICIPALITY)
+    if not sensitive:
+        base = base.exclude(SENSITIVE_INCIDENT)
+    qs = apply_filter(base, f, municipality, placed=False)
     times = np.array(
         [
             t.astimezone(timezone.get_current_timezone()).date()
@@ -458,12 +471,16 @@ def build(
             "change_pct": change_pct(len(now_points), len(before_points)),
         },
         "focus_areas": focus_area_rows(user, municipality, f),
+        "police_counts_sensitive": sees_sensitive(user, f),
+        "sensitive_release": None
+        if sees_sensitive(user, f)
+        else sensitive_release_info(municipality, f),
         "series": {
             "months": months,
             "previous_months": prev_months,
             "current": month_series(now_points, f),
             "previous": month_series(before_points, previous),
-            "police": police_series(municipality, f),
+            "police": police_series(municipality, f, sensitive=sees_sensitive(user, f)),
         },
         "hours": hours_block(f, hour_table(now_points)),
         "top_places": top_places(municipality, now_points, before_points),
@@ -570,6 +587,16 @@ def describe_filter(f: IncidentFilter, municipality: Municipality) -> list[str]:
     if not out:
         out.append(_("alla händelser med plats"))
     return out
+
+
+def sensitive_release_info(municipality: Municipality, f: IncidentFilter) -> dict[str, Any]:
+    """Which calendar years the sensitive rows show (and compare with), and why (the page's note)."""
+    periods = release.periods_for(f.date_from, f.date_to)
+    info = release.release_info(
+        release.sensitive_releases(municipality, periods), district=f.district, params=f.params()
+    )
+    info["comparison"] = [p.label for p in periods_before(periods)]
+    return info
 
 
 def heat_classes(table: list[list[float]]) -> list[list[int]]:

@@ -17,8 +17,7 @@ from shapely.geometry import box
 from core import numbers
 from geo.criteria import LABELS, inputs
 from geo.grids import Grid
-from layers import audit, scoring
-from layers.aggregates import cells_as_geojson, sensitive_cells
+from layers import audit, release, scoring
 from layers.functions import X, Y
 from layers.geometry import from_shapely, to_shapely
 from layers.models import AuditEvent, Detaljplan, Incident, PlanAssessment, PlanZone
@@ -269,12 +268,12 @@ def map_data(plan: Detaljplan, user: AnyUser) -> dict[str, Any]:
             )
         sensitive = {"type": "FeatureCollection", "features": []}
     else:
-        cells = [
-            c
-            for c in sensitive_cells(Incident.objects.filter(municipality=plan.municipality))
-            if box(*c.bounds).intersects(around)
-        ]
-        sensitive = cells_as_geojson(cells)
+        # The releases the exposure criterion counts (layers.scoring.incident_evidence), not a count of
+        # their own: the cells the scores were computed from.
+        periods = release.latest_periods(scoring.INCIDENT_YEARS)
+        sensitive = release.cells_geojson(
+            release.sensitive_releases(plan.municipality, periods), within=around
+        )
     observations = []
     labels = dict(Observation.Category.choices)
     feelings = dict(Observation.Feeling.choices)

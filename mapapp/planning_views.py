@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from core.disclosure import min_count
 from geo.criteria import DEFAULT_WEIGHTS, LABELS
 from layers import audit, calibration, scoring
-from layers.aggregates import min_count
 from layers.models import AuditEvent, Detaljplan, PlanZone, RiskCalibration, ScoringWeights
 from layers.queries import default_municipality, plan_outlines
 from layers.roles import can_view_sensitive
@@ -124,7 +124,9 @@ def _detail_context(request: HttpRequest, plan: Detaljplan) -> dict[str, Any]:
         "sees_sensitive": can_view_sensitive(request.user),
         "can_score": request.user.has_perm(SCORE_PERMISSION),
         "layer_labels": {k: str(v) for k, v in planning.MAP_LAYER_LABELS.items()},
-        "source_lines": provenance.lines(provenance.for_plan(plan.municipality)),
+        "source_lines": provenance.lines(
+            provenance.for_plan(plan.municipality, sensitive=can_view_sensitive(request.user))
+        ),
         "k": min_count(),
     }
 

@@ -11,14 +11,19 @@ from layers.provenance import Source, context_sources, incident_sources, sentenc
 from surveys.provenance import survey_sources, walk_sources
 
 
-def for_bra(municipality: Municipality) -> list[Source]:
-    return [*incident_sources(municipality), *walk_sources(municipality), *survey_sources(municipality)]
+def for_bra(municipality: Municipality, *, sensitive: bool) -> list[Source]:
+    """``sensitive``: whether the page's figures include sensitive incidents (``sees_sensitive``)."""
+    return [
+        *incident_sources(municipality, sensitive=sensitive),
+        *walk_sources(municipality),
+        *survey_sources(municipality),
+    ]
 
 
-def for_plan(municipality: Municipality) -> list[Source]:
+def for_plan(municipality: Municipality, *, sensitive: bool) -> list[Source]:
     return [
         *context_sources(municipality),
-        *incident_sources(municipality),
+        *incident_sources(municipality, sensitive=sensitive),
         *walk_sources(municipality),
         *survey_sources(municipality),
     ]

@@ -1,21 +1,22 @@
 """The optional public map (/offentlig/): aggregated, non-sensitive hot spots for anyone, no login.
 
 A municipality turns it on in the admin (``Municipality.public_map``). It shows only Gi* hot-spot cells
-(90/95/99 %) of the last twelve months, computed without sensitive incidents (as for any user without the
-permission), with a cell's count shown only when it is at least k; never a point, never a cold spot, no
-filters beyond the period. Nothing else in Trygg opens without a login (docs/decisions/0011).
+(90/95/99 %) of the newest published calendar year, computed without sensitive incidents (as for any user
+without the permission), with a cell's count shown only when it is at least k; never a point, never a cold
+spot, no filters. The year's cells are frozen when first shown (``layers.release.public_release``), so
+watching the map from day to day shows nothing new: no single incident (docs/decisions/0011, 0600).
+Nothing else in Trygg opens without a login.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
-from layers.analysis import hotspot_cells, hotspots_for
+from core.disclosure import min_count
+from layers import release
 from layers.models import Municipality
 from layers.queries import district_features
 
@@ -33,37 +34,44 @@ def public_map(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "mapapp/public/map.html",
-        {"municipality": municipality, "k": settings.SENSITIVE_MIN_COUNT},
+        {
+            "municipality": municipality,
+            "k": min_count(),
+            "year": release.latest_periods(1)[0].label,
+        },
     )
 
 
 @require_safe
 @cache_control(public=True, max_age=3600)
 def public_hotspots(request: HttpRequest) -> JsonResponse:
-    """Hot cells of the last twelve months as GeoJSON in WGS 84; counts under k are left out."""
+    """The hot cells of the newest published year as GeoJSON in WGS 84; counts under k left out."""
+    from mapapp.lagesbild import class_labels
+
     municipality = _public_municipality()
-    result = hotspots_for(AnonymousUser(), municipality, {})  # default period: the last 12 months
-    k = int(settings.SENSITIVE_MIN_COUNT)
-    features = []
-    for cell in hotspot_cells(result):
-        if cell["class"] <= 0:
-            continue
-        ring = _ring(cell["bounds"])
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Polygon", "coordinates": [ring]},
-                "properties": {
-                    "class": cell["class"],
-                    "label": str(cell["label"]),
-                    "count": cell["count"] if cell["count"] >= k else None,
-                },
-            }
-        )
+    period, cells = release.public_release(municipality)
+    labels = class_labels()
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Polygon", "coordinates": [_ring(tuple(cell["bounds"]))]},
+            "properties": {
+                "class": cell["class"],
+                "label": str(labels[cell["class"]]),
+                "count": cell["count"],
+            },
+        }
+        for cell in cells
+    ]
     return JsonResponse(
         {
             "type": "FeatureCollection",
             "features": features,
+            "period": {
+                "year": period.label,
+                "from": period.first.isoformat(),
+                "to": period.last.isoformat(),
+            },
             "districts": district_features(municipality, precision=5),
         }
     )

@@ -136,6 +136,17 @@ class ObservationFactory(factory.django.DjangoModelFactory):
     note = "Trasig gatlampa"
 
 
+def in_published_year(month: int = 6, day: int = 15, hour: int = 12) -> datetime.datetime:
+    """A time in the newest calendar year whose release of sensitive incidents is out: where a test
+    puts sensitive incidents that users without the permission should see as cells (decision 0600)."""
+    from zoneinfo import ZoneInfo
+
+    from core.disclosure import latest_published
+
+    year = latest_published(timezone.localdate()).year
+    return datetime.datetime(year, month, day, hour, tzinfo=ZoneInfo("Europe/Stockholm"))
+
+
 def user_with_role(role: str, username: str | None = None) -> User:
     user = User.objects.create_user(
         username=username or f"user-{role}", password="x-test-password-1"

@@ -250,7 +250,7 @@ def density_tif(request: HttpRequest) -> HttpResponseBase:
         f,
         sensitive_included=included,
         bounds=bounds,
-        sources=provenance.incident_lines(municipality),
+        sources=provenance.incident_lines(municipality, sensitive=included),
     )
     if not data:
         return bad_request(BadRequest("bbox", "does not meet the municipality's density grid"))

@@ -2,8 +2,8 @@
 
 A ``Source`` answers three questions for a user: which features match a query (one page of them, and how
 many in all), one feature by id, and the time extent. Every source gets its rows through the same reads as
-the pages (``layers.queries.visible_incidents`` for incidents, ``layers.aggregates.sensitive_cells`` for
-sensitive incidents), so the OGC API, the exports and the tiles give the answer the pages give.
+the pages (``layers.queries.visible_incidents`` for incidents, ``layers.release`` for sensitive
+incidents), so the OGC API, the exports and the tiles give the answer the pages give.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from django.db.models.expressions import Expression
 from django.db.models.functions import Coalesce
 
 from geo.crs import STORAGE_SRID, transform_xy
-from layers.aggregates import Cell
 from layers.models import Municipality
 from layers.ogc import crs as ogc_crs
 from layers.ogc.params import LOCAL_TZ, BadRequest, Interval, ItemQuery, day_bound
+from layers.release import Cell
 from layers.roles import AnyUser
 
 Feature = dict[str, Any]
@@ -336,10 +336,12 @@ def day_or_time(value: object, *, end: bool) -> datetime | None:
 
 @dataclass
 class CellSource:
-    """Counts on a fixed grid (squares in SWEREF 99 TM), computed for the whole filter and then paged.
+    """Counts on a fixed grid (squares in SWEREF 99 TM), computed for the whole answer and then paged.
 
     ``cells(user, municipality, interval)`` returns the cells; a bbox keeps whole cells that touch it,
-    never cuts one, so a narrow box cannot isolate a few incidents inside a published cell.
+    never cuts one, so a narrow box cannot isolate a few incidents inside a published cell. A cell of a
+    release carries its publication period, and its id ends with the period's year
+    (``500m-1331-13201-2025``): ``/items/{id}`` finds it whatever ``datetime`` says.
     """
 
     cells: Callable[[AnyUser, Municipality, Interval | None], Sequence[Cell]]
@@ -348,8 +350,21 @@ class CellSource:
     queryables: tuple[Queryable, ...] = ()
     properties_schema: dict[str, dict[str, Any]] = field(
         default_factory=lambda: {
-            "count": {"type": "integer", "description": "antal händelser i rutan"},
+            "count": {
+                "type": ["integer", "null"],
+                "description": "antal händelser i rutan under perioden; null när det är dolt",
+            },
+            "hidden": {
+                "type": "boolean",
+                "description": "minst k, men dolt så att ett mindre antal inte kan räknas fram",
+            },
             "cell_size_m": {"type": "number", "description": "rutans sida i meter"},
+            "period_from": {
+                "type": "string",
+                "format": "date",
+                "description": "periodens första dag",
+            },
+            "period_to": {"type": "string", "format": "date", "description": "periodens sista dag"},
         }
     )
 
@@ -376,7 +391,7 @@ class CellSource:
         return frozenset()
 
     def sensitive_total(self, user: AnyUser, municipality: Municipality, query: ItemQuery) -> int:
-        return 0  # counts on a fixed, k-suppressed grid: the form everyone may see
+        return 0  # a release: the form everyone may see
 
     def item(
         self,
@@ -386,7 +401,12 @@ class CellSource:
         crs: ogc_crs.OutputCrs,
         query: ItemQuery | None = None,
     ) -> Page:
-        for cell in self.cells(user, municipality, None):
+        interval = query.interval if query is not None else None
+        year = item_id.rsplit("-", 1)[-1] if item_id.count("-") >= 3 else ""
+        if len(year) == 4 and year.isascii() and year.isdigit():  # the cell of that year's release
+            first = datetime(int(year), 7, 1, tzinfo=LOCAL_TZ)
+            interval = Interval(first, first)
+        for cell in self.cells(user, municipality, interval):
             if cell.cell_id == item_id:
                 return Page([cell_feature(cell, crs)], 1)
         return Page([], 0)
@@ -407,11 +427,18 @@ def cell_feature(cell: Cell, crs: ogc_crs.OutputCrs) -> Feature:
     )
     pairs = zip(ys, xs, strict=True) if crs.swap_xy else zip(xs, ys, strict=True)
     ring = [[round(float(a), crs.precision), round(float(b), crs.precision)] for a, b in pairs]
+    properties: dict[str, Any] = {
+        "count": cell.count,
+        "hidden": cell.hidden,
+        "cell_size_m": cell.size_m,
+        "period_from": cell.period.first.isoformat() if cell.period else None,
+        "period_to": cell.period.last.isoformat() if cell.period else None,
+    }
     return {
         "type": "Feature",
         "id": cell.cell_id,
         "geometry": {"type": "Polygon", "coordinates": [ring]},
-        "properties": {"count": cell.count, "cell_size_m": cell.size_m},
+        "properties": properties,
     }
 
 

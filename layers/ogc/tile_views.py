@@ -70,7 +70,8 @@ def tile(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpRespon
         if _etag_matches(request, etag):
             return _cache_headers(HttpResponseNotModified(), etag)
     drawn = tile_layer.render(request.user, municipality, z, x, y)
-    etag = etag or _etag(drawn.data)
+    # What the tile covers (its headers) is part of it: a new year's empty tile is a new tile.
+    etag = etag or _etag(drawn.data + repr(drawn.headers).encode())
     if _etag_matches(request, etag):
         return _cache_headers(HttpResponseNotModified(), etag)
     if drawn.sensitive and can_view_sensitive(request.user):
@@ -82,4 +83,7 @@ def tile(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpRespon
             count=drawn.sensitive,
             detail={"tile": f"{z}/{x}/{y}"},
         )
-    return _cache_headers(HttpResponse(drawn.data, content_type=MVT), etag)
+    response = HttpResponse(drawn.data, content_type=MVT)
+    for name, value in drawn.headers:
+        response[name] = value
+    return _cache_headers(response, etag)

@@ -1,6 +1,6 @@
 -- Non-sensitive, placed incidents since a date, counted per fixed cell of the municipality.
 -- Sensitive incidents are left out here: they reach the scoring only as k-suppressed cells
--- (layers.aggregates.sensitive_cells), docs/decisions/0353-exposure-without-sensitive-points.md.
+-- (layers.release), docs/decisions/0353-exposure-without-sensitive-points.md.
 -- Parameters: municipality (id), since (timestamptz), size (cell, metres).
 SELECT floor(ST_X(i.location) / %(size)s)::bigint AS col,
        floor(ST_Y(i.location) / %(size)s)::bigint AS row,

@@ -13,6 +13,7 @@ from django.test import Client
 
 from mapapp import demo
 from tests.e2e.conftest import watch_csp
+from tests.factories import in_published_year
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,6 +42,12 @@ def test_the_bra_page_draws_density_hot_spots_and_the_lagesbild_without_csp_viol
     assert page.locator("#density-legend li").count() == 7
     assert page.locator("canvas#chart-months").bounding_box()["height"] > 50  # type: ignore[index]
     assert "Lägesbild" in page.inner_text("[data-testid=lagesbild]")
+    # Sensitive incidents as the newest published year's release, and the page says so (decision 0600).
+    year = str(in_published_year().year)
+    assert page.get_attribute("#map", "data-sensitive-years") == year
+    assert f"redovisas per kalenderår: {year}" in page.inner_text(
+        "[data-testid=sensitive-release-note]"
+    )
     assert screenshot.stat().st_size > 50_000
     assert hosts == {"127.0.0.1"}, f"requests left this server: {hosts}"
     assert errors == []

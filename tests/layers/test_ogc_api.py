@@ -23,6 +23,7 @@ from tests.factories import (
     MunicipalityFactory,
     ObservationFactory,
     WalkFactory,
+    in_published_year,
     sensitive_category,
     square,
     user_with_role,
@@ -272,7 +273,10 @@ def test_single_item_and_unknown_ids_and_collections(bra_client: Client) -> None
 
 def test_bra_member_gets_sensitive_incidents_only_as_cells(bra_client: Client) -> None:
     visible = IncidentFactory()
-    hidden = [IncidentFactory(category=sensitive_category()) for _ in range(6)]
+    hidden = [
+        IncidentFactory(category=sensitive_category(), occurred_from=in_published_year())
+        for _ in range(6)
+    ]
 
     points = items(bra_client, "incidents")["features"]
     single = bra_client.get(f"/ogc/collections/incidents/items/{hidden[0].pk}")
@@ -283,6 +287,7 @@ def test_bra_member_gets_sensitive_incidents_only_as_cells(bra_client: Client) -
     assert single.status_code == 404
     assert asked == []
     assert [c["properties"]["count"] for c in cells] == [6]
+    assert cells[0]["properties"]["period_from"] == f"{in_published_year().year}-01-01"
     assert cells[0]["geometry"]["type"] == "Polygon"
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.READ_SENSITIVE).exists()
 
@@ -298,7 +303,9 @@ def test_a_narrow_bbox_keeps_the_whole_cell_count(bra_client: Client) -> None:
     x, y = VASBY_CENTRUM
     for i in range(6):
         IncidentFactory(
-            category=sensitive_category(), location=Point(x + i * 10, y, srid=STORAGE_SRID)
+            category=sensitive_category(),
+            location=Point(x + i * 10, y, srid=STORAGE_SRID),
+            occurred_from=in_published_year(),
         )
     box = f"{y - 1},{x - 1},{y + 1},{x + 1}"  # around the first incident only
 

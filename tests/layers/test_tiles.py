@@ -9,6 +9,7 @@ import mapbox_vector_tile
 import pytest
 from django.contrib.auth.models import User
 from django.contrib.gis.geos import Point
+from django.core.cache import cache
 from django.test import Client
 
 from geo.crs import STORAGE_SRID, transform_xy
@@ -20,6 +21,7 @@ from tests.factories import (
     FocusAreaFactory,
     IncidentFactory,
     ObservationFactory,
+    in_published_year,
     sensitive_category,
 )
 
@@ -28,7 +30,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _fresh_cells() -> None:
-    tiles.forget_cells()
+    cache.clear()  # the releases are cached by their id, which a rolled-back test may reuse
 
 
 def tile_of(x: float, y: float, z: int) -> tuple[int, int]:
@@ -163,18 +165,21 @@ def test_a_bra_member_never_gets_sensitive_incidents_in_points_or_counts(
     bra_client: Client,
 ) -> None:
     IncidentFactory()
-    for _ in range(6):
-        IncidentFactory(category=sensitive_category())
+    for _ in range(6):  # in the newest published year: the cells tiles show its release
+        IncidentFactory(category=sensitive_category(), occurred_from=in_published_year())
 
     points = decode(get_tile(bra_client, "incidents", 15).content)["incidents"]["features"]
     counts = decode(get_tile(bra_client, "incidents", 11).content)["incidents"]["features"]
-    cells = decode(get_tile(bra_client, "sensitive-cells", 13).content)["sensitive_cells"][
-        "features"
-    ]
+    cell_tile = get_tile(bra_client, "sensitive-cells", 13)
+    cells = decode(cell_tile.content)["sensitive_cells"]["features"]
 
     assert len(points) == 1
     assert sum(f["properties"]["count"] for f in counts) == 1
     assert [c["properties"]["count"] for c in cells] == [6]
+    assert cells[0]["properties"]["period"] == str(in_published_year().year)
+    assert cell_tile["Trygg-Release-Periods"] == (
+        f"{in_published_year().year}-01-01/{in_published_year().year}-12-31"
+    )
     assert cells[0]["geometry"]["type"] == "Polygon"
 
 

@@ -26,6 +26,7 @@ from tests.factories import (
     VASBY_CENTRUM,
     IncidentFactory,
     MunicipalityFactory,
+    in_published_year,
     sensitive_category,
     user_with_role,
 )
@@ -105,10 +106,11 @@ def test_no_json_endpoint_of_the_bra_page_gives_a_bra_member_sensitive_points_or
         assert response.status_code == 200, url
         text = response.content.decode()
         if url == "/bra/data/kansliga-rutor/":
-            cells = json.loads(text)["features"]
-            # the one form allowed: a fixed 500 m cell with its count (23 ≥ k)
-            assert [c["properties"]["count"] for c in cells] == [N_SECRET]
-            assert cells[0]["id"].startswith("500m-")
+            cells = json.loads(text)
+            # The one form allowed is a published year's fixed 500 m cell; the 23 secret incidents are
+            # from this week, whose year is not published yet (decision 0600): no cell at all.
+            assert cells["features"] == []
+            assert [p["id"] for p in cells["release"]["periods"]] == [str(in_published_year().year)]
             continue
         assert coordinates_near_secret(text, scene) == [], url
         assert SECRET_NOTE not in text, url
@@ -165,9 +167,16 @@ def test_the_page_html_and_the_print_page_hold_no_sensitive_points_and_suppress_
         assert coordinates_near_secret(text, scene) == []
         assert SECRET_NOTE not in text
     assert "Känsliga händelser" in page  # the notice that they are left out
+    assert "Känsliga händelser redovisas per kalenderår" in page  # … and which year is shown
     focus = client.get("/bra/data/lagesbild/").json()["focus_areas"]
     domestic = next(r for r in focus if r["number"] == 7)
-    assert domestic["current"]["value"] == N_SECRET  # ≥ k: the total may be shown
+    # The secret incidents are from this week: their year is not published yet, so the row shows the
+    # published year the period touches, which has none of them (decision 0600).
+    assert list(domestic["release"]["periods"]) == [
+        str(in_published_year().year),
+        str(in_published_year().year - 1),
+    ]
+    assert domestic["current"] == {"value": None, "shown": "färre än 5", "suppressed": True}
 
 
 def test_a_sensitive_count_under_k_is_shown_as_fewer_than_k(scene: dict[str, Any]) -> None:

@@ -11,7 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from layers.models import AuditEvent
+from layers.models import AuditEvent, PublishedRelease
 from tests.conftest import login_verified
 from tests.factories import IncidentFactory, sensitive_category
 
@@ -149,7 +149,9 @@ def test_every_model_has_an_admin_whose_pages_load_only_local_assets(
         reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
     )
     assert changelist.status_code == 200
-    if model is AuditEvent:  # append-only: nobody adds, changes or deletes, not even a superuser
+    # Append-only (the audit log) and frozen (the releases, decision 0600): nobody adds, changes or
+    # deletes, not even a superuser.
+    if model in (AuditEvent, PublishedRelease):
         model_admin = admin.site._registry[model]
         assert not model_admin.has_add_permission(changelist.wsgi_request)
         assert not model_admin.has_delete_permission(changelist.wsgi_request)

@@ -28,6 +28,7 @@ from tests.factories import (
     CategoryFactory,
     IncidentFactory,
     MunicipalityFactory,
+    in_published_year,
     sensitive_category,
     user_with_role,
 )
@@ -108,8 +109,13 @@ def test_the_map_json_never_carries_sensitive_incidents_as_points_for_a_planner(
     IncidentFactory(municipality=municipality, category=public, location=point(0, -50))
     secret = sensitive_category()
     spots = [point(31.5 + i, -97.25) for i in range(6)]  # six: the 500 m cell is shown as a count
-    for p in spots:
-        IncidentFactory(municipality=municipality, category=secret, location=p)
+    for p in spots:  # in a published year: the map shows the release's cells
+        IncidentFactory(
+            municipality=municipality,
+            category=secret,
+            location=p,
+            occurred_from=in_published_year(),
+        )
 
     text = planner_client.get(f"/plan/{plan.pk}/karta.json").content.decode()
     page = planner_client.get(f"/plan/{plan.pk}/").content.decode()

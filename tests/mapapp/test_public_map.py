@@ -12,7 +12,13 @@ from django.utils import timezone
 
 from geo.crs import STORAGE_SRID
 from layers.models import Incident
-from tests.factories import VASBY_CENTRUM, CategoryFactory, DistrictFactory, sensitive_category
+from tests.factories import (
+    VASBY_CENTRUM,
+    CategoryFactory,
+    DistrictFactory,
+    in_published_year,
+    sensitive_category,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +31,7 @@ def scene() -> None:
     municipality = district.municipality
     ordinary, secret = CategoryFactory(), sensitive_category()
     rng = np.random.default_rng(7)
-    when = timezone.now() - datetime.timedelta(days=30)
+    when = in_published_year()  # the public map shows the newest published calendar year
     rows = []
     for i, (x, y) in enumerate(rng.uniform(-2000, 2000, size=(60, 2))):  # a thin background
         rows.append((ordinary, VASBY_CENTRUM[0] + x, VASBY_CENTRUM[1] + y, f"bg-{i}"))
@@ -81,3 +87,27 @@ def test_turned_on_it_shows_hot_cells_without_login_and_never_the_sensitive_pile
     assert min(np.hypot(x - HOT[0], y - HOT[1]) for x, y in cells) < 200
     assert min(np.hypot(x - SECRET[0], y - SECRET[1]) for x, y in cells) > 500
     assert all(c is None or c >= 5 for c in (f["properties"]["count"] for f in data["features"]))
+    assert data["period"]["year"] == str(in_published_year().year)
+    assert f"anmäldes under {in_published_year().year}" in page.content.decode()
+
+
+def test_the_public_map_shows_a_frozen_year_and_nothing_that_happens_after_it() -> None:
+    scene()
+    Incident.objects.first().municipality.__class__.objects.update(public_map=True)
+    before = Client().get("/offentlig/brottskoncentrationer.geojson").json()
+    municipality = Incident.objects.first().municipality
+    ordinary = CategoryFactory()
+    for i, when in enumerate((timezone.now() - datetime.timedelta(days=1), in_published_year())):
+        for j in range(8):  # yesterday, and imported late into the published year
+            Incident.objects.create(
+                municipality=municipality,
+                category=ordinary,
+                source="test",
+                source_ref=f"late-{i}-{j}",
+                location=Point(HOT[0] + j, HOT[1], srid=STORAGE_SRID),
+                occurred_from=when,
+            )
+
+    after = Client().get("/offentlig/brottskoncentrationer.geojson").json()
+
+    assert after["features"] == before["features"] and before["features"]

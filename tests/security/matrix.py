@@ -35,7 +35,7 @@ from layers.services import ensure_reference_data
 from surveys import services as survey_services
 from surveys.models import Action, Observation, ObservationPhoto, Trygghetsvandring
 from tests.conftest import login_verified
-from tests.factories import VASBY_CENTRUM, MunicipalityFactory, WalkFactory
+from tests.factories import VASBY_CENTRUM, MunicipalityFactory, WalkFactory, in_published_year
 from tests.plan_factories import context_layer, rebuilt_plan, small_town
 
 CX, CY = VASBY_CENTRUM
@@ -46,8 +46,9 @@ SENSITIVE_PK0 = 9_700_000
 MARK = "HEMLIGT-SKYDDAD-ADRESS"  # in every sensitive description
 REF = "SEKRET-"  # every sensitive source_ref starts with it
 
-# Fixed 500 m cells of layers.aggregates (SWEREF 99 TM, lower-left corners). In cell A seven sensitive
-# incidents (k = 5 passes); in cell B two (under k: no one without the permission may learn of them).
+# Fixed 500 m cells of the releases (layers.release; SWEREF 99 TM, lower-left corners). In cell A seven
+# sensitive incidents of last week and seven more of the newest published year (its release shows A with
+# 7 ≥ k); in cell B two of last week (under k: no one without the permission may learn of them).
 # Positions are x, y ≡ 2.5 (mod 5) m, so no grid line of any cell size Trygg uses (5 m and up, in
 # multiples of 5) passes within 2.5 m of one: a cell corner is never mistaken for an incident.
 CELL_A = (665_000.0, 6_601_500.0)
@@ -61,6 +62,14 @@ SENSITIVE = [
     ("extremism", CELL_A[0] + 262.5, CELL_A[1] + 247.5),
     ("hot_medarbetare", CELL_A[0] + 277.5, CELL_A[1] + 257.5),
     ("sexualbrott", CELL_A[0] + 292.5, CELL_A[1] + 267.5),
+    # the same seven a year or more ago, in the newest published year: what the release shows of A
+    ("vald_nara_relation", CELL_A[0] + 207.5, CELL_A[1] + 212.5),
+    ("vald_nara_relation", CELL_A[0] + 222.5, CELL_A[1] + 222.5),
+    ("vald_nara_relation", CELL_A[0] + 237.5, CELL_A[1] + 232.5),
+    ("hedersrelaterat", CELL_A[0] + 252.5, CELL_A[1] + 242.5),
+    ("extremism", CELL_A[0] + 267.5, CELL_A[1] + 252.5),
+    ("hot_medarbetare", CELL_A[0] + 282.5, CELL_A[1] + 262.5),
+    ("sexualbrott", CELL_A[0] + 297.5, CELL_A[1] + 272.5),
     ("vald_nara_relation", CELL_B[0] + 252.5, CELL_B[1] + 262.5),
     ("sexualbrott", CELL_B[0] + 267.5, CELL_B[1] + 277.5),
 ]
@@ -164,8 +173,10 @@ def build_scene(media_dir: Path | None = None) -> Scene:
     ensure_reference_data(municipality)
     categories = {c.code: c for c in IncidentCategory.objects.all()}
     when = timezone.now() - timedelta(days=10)
+    published = in_published_year()
     sensitive_pks = []
     for i, (code, x, y) in enumerate(SENSITIVE, start=1):
+        in_release = N_IN_A < i <= 2 * N_IN_A
         incident = Incident.objects.create(
             pk=SENSITIVE_PK0 + i,
             municipality=municipality,
@@ -174,7 +185,7 @@ def build_scene(media_dir: Path | None = None) -> Scene:
             source_ref=f"{REF}{i}",
             description=f"{MARK} nr {i}",
             location=Point(x, y, srid=STORAGE_SRID),
-            occurred_from=when - timedelta(hours=3 * i),
+            occurred_from=(published if in_release else when) - timedelta(hours=3 * i),
         )
         sensitive_pks.append(incident.pk)
     for i, (code, x, y) in enumerate(OPEN, start=1):

@@ -72,7 +72,6 @@ def scene(django_db_setup: None, django_db_blocker: Any) -> Iterator[Scene]:
         built: Scene | None = None
         try:
             cache.clear()
-            tiles.forget_cells()
             ogc_auth.forget_all()
             built = build_scene()
             planning.ensure_assessments(built.plan)  # scored once, not by the first request
@@ -84,7 +83,6 @@ def scene(django_db_setup: None, django_db_blocker: Any) -> Iterator[Scene]:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
             cache.clear()
-            tiles.forget_cells()
 
 
 @pytest.fixture(scope="module", autouse=True)

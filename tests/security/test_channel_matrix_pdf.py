@@ -20,7 +20,6 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from layers import tiles
 from layers.models import AuditEvent
 from mapapp import pdf
 from tests.security.matrix import (
@@ -39,12 +38,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def scene() -> Iterator[Scene]:
     cache.clear()
-    tiles.forget_cells()
     built = build_scene()  # about 0.3 s: built for each test, committed, emptied after it
     yield built
     remove_photo_files(built)
     cache.clear()
-    tiles.forget_cells()
 
 
 @pytest.fixture

@@ -37,7 +37,6 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from layers import tiles
 from layers.ogc import registry
 from layers.ogc.params import COMMON_PARAMETERS
 from tests.factories import DistrictFactory
@@ -153,7 +152,6 @@ def scene(django_db_setup: None, django_db_blocker: Any) -> Iterator[Scene]:
         built: Scene | None = None
         try:
             cache.clear()
-            tiles.forget_cells()
             built = build_scene()
             DistrictFactory(municipality=built.municipality, code="centrala")
             yield built
@@ -163,7 +161,6 @@ def scene(django_db_setup: None, django_db_blocker: Any) -> Iterator[Scene]:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
             cache.clear()
-            tiles.forget_cells()
 
 
 @pytest.fixture(scope="module")

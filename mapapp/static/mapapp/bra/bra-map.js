@@ -79,13 +79,23 @@
     }).addTo(map);
   });
 
+  // Sensitive incidents come as the releases of whole calendar years (decision 0600): a cell is shown
+  // with its count, or hidden (at least k, its count kept back to protect a smaller one).
   var sensitive = Trygg.fetchJSON(withQuery(el.dataset.sensitiveUrl)).then(function (fc) {
     el.dataset.sensitiveCells = String(fc.features.length);
+    var years = (fc.release && fc.release.periods || []).map(function (p) { return p.id; }).join(", ");
+    el.dataset.sensitiveYears = years;
     return L.geoJSON(fc, {
       pane: "cells",
-      style: { color: "#5b2c83", weight: 2, dashArray: "5 4", fillColor: "#5b2c83", fillOpacity: 0.08 },
+      style: function (f) {
+        return f.properties.count === null
+          ? { color: "#5b2c83", weight: 2, dashArray: "1 4", fillColor: "#5b2c83", fillOpacity: 0.25 }
+          : { color: "#5b2c83", weight: 2, dashArray: "5 4", fillColor: "#5b2c83", fillOpacity: 0.08 };
+      },
       onEachFeature: function (f, l) {
-        l.bindTooltip(f.properties.count + " " + label.labelSensitiveCount, { sticky: true });
+        var text = f.properties.count === null ? label.labelSensitiveHidden
+          : f.properties.count + " " + label.labelSensitiveCount;
+        l.bindTooltip(Trygg.escapeHtml(text + (years ? " (" + years + ")" : "")), { sticky: true });
       }
     }).addTo(map);
   });

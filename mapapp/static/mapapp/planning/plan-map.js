@@ -107,7 +107,11 @@
     if (data.sensitive_cells.features.length) {
       var sensitive = L.geoJSON(data.sensitive_cells, {
         style: { color: "#54278f", weight: 1.5, dashArray: "4 3", fillColor: "#9e9ac8", fillOpacity: 0.15 },
-        onEachFeature: function (f, l) { l.bindTooltip(f.properties.count + " " + Trygg.escapeHtml(label.labelCount)); }
+        onEachFeature: function (f, l) {
+          var years = Object.keys(f.properties.periods || {}).join(", ");
+          l.bindTooltip(Trygg.escapeHtml((f.properties.count === null ? label.labelSensitiveHidden
+            : f.properties.count + " " + label.labelCount) + (years ? " (" + years + ")" : "")));
+        }
       }).addTo(map);
       overlays[label.labelSensitive] = sensitive;
     }
