@@ -87,6 +87,26 @@ class SurveyEvidence:
 
 
 @dataclass
+class PlanEvidence:
+    """The detaljplan itself, for the criteria that exist only inside plans ("Revir och ansvar").
+
+    ``zones`` are the plan's use zones in the scenario scored, each with its geometry and the
+    properties ``use_code`` (Boverket's code, "" when none), ``label`` and ``regulations`` (a list of
+    ``{"kind", "code", "text", "type"}`` as ``PlanZone.regulations`` stores them). ``regulations`` are
+    the plan's general and administrative regulations (``Detaljplan.regulations``). ``huvudman_default``
+    is who is huvudman for allmän plats where the plan says nothing: ``"kommunalt"`` for a plan made
+    under the plan- och bygglag (1987:10 or 2010:900), where the municipality is huvudman unless the
+    plan says otherwise (PBL 4 kap. 7 §; with kommunalt huvudmannaskap the plan has no regulation on
+    it, Boverket); ``None`` for an older plan (a stadsplan or byggnadsplan under byggnadslagen 1947)
+    or when the plan's law is not known.
+    """
+
+    zones: Sequence[Feature] = ()
+    regulations: Sequence[Mapping[str, Any]] = ()
+    huvudman_default: str | None = None
+
+
+@dataclass
 class Context:
     """A plan area, its study area and the features around it, all in SWEREF 99 TM.
 
@@ -112,6 +132,11 @@ class Context:
     # within 800 m when only the study area's are read); ``geo.criteria.inputs.present`` reads it.
     available: frozenset[str] = frozenset()
     extra: dict[str, Any] = field(default_factory=dict)
+    # Method 2026.12 (docs/method.md, "Fem kriterier till"): building entrances (points, OSM
+    # ``entrance=*`` or the plan's own), read by parking (the doors) and permeability behind homes
+    # (which side is the front); and the plan itself, read by territoriality.
+    entrances: Sequence[Feature] = ()
+    plan: PlanEvidence | None = None
 
     @property
     def study_ha(self) -> float:

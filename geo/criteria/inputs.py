@@ -12,7 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from geo.criteria.base import KOMMUNLEDNING, SAMHALLSBYGGNAD, CriterionResult, Measure
+from geo.criteria import osm
+from geo.criteria.base import (
+    KOMMUNLEDNING,
+    SAMHALLSBYGGNAD,
+    UTBILDNING,
+    CriterionResult,
+    Measure,
+)
 from geo.criteria.context import Context, Feature
 from geo.swedish import join, metres
 
@@ -86,6 +93,28 @@ INPUTS: dict[str, Input] = {
             "en trygghetsmätning med svar per NYKO-område",
             KOMMUNLEDNING,
         ),
+        Input(
+            "parking",
+            f"parkeringsplatser och garageinfarter inom {metres(800)}",
+            "parkeringsytor och garageinfarter (OSM:s amenity=parking och parking_entrance, "
+            "kommunens parkeringsregister eller planens P-områden)",
+            SAMHALLSBYGGNAD,
+        ),
+        Input(
+            "child_destinations",
+            "skolor, förskolor och platser för lek och fritid kring området",
+            "skolor, förskolor, lekplatser, idrottsplatser och fritidsgårdar (OSM eller kommunens "
+            "register över skolor och förskolor)",
+            UTBILDNING,
+        ),
+        Input(
+            "plan",
+            "detaljplanens användningsområden och bestämmelser (kriteriet finns bara inom en "
+            "detaljplan)",
+            "den digitala detaljplanen med användningsområden, huvudmannaskap och övriga "
+            "bestämmelser (via planimporten)",
+            SAMHALLSBYGGNAD,
+        ),
     )
 }
 
@@ -101,6 +130,18 @@ NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
     "exposure_to_crime": (("incidents",),),
     "perceived_safety": (("walks", "survey"),),
     "transport": (("paths",), ("stops",)),
+    # Method 2026.12 (docs/method.md, "Fem kriterier till").
+    "parking": (("parking",), ("buildings",), ("lamps",), ("paths",)),
+    "territoriality": (("plan",),),
+    "conflicting_uses": (("buildings",), ("pois",)),
+    "rear_access": (("paths",), ("buildings",)),
+    "children_routes": (
+        ("paths",),
+        ("buildings",),
+        ("child_destinations",),
+        ("lamps",),
+        ("land_cover",),
+    ),
 }
 
 # Context fields whose features show an input (layers.scoring reports the fields it found nearby).
@@ -142,6 +183,18 @@ def _in_features(ctx: Context, key: str) -> bool:
         return ev is not None and ev.reference_per_km2_year > 0 and ev.years > 0
     if key == "survey":
         return ctx.survey is not None and ctx.survey.responses > 0
+    if key == "parking":
+        # The plan's own car parks count here: they are what the criterion judges (decision 0740).
+        return any(
+            osm.parking_kind(p) is not None for _, p in [*ctx.landuse, *ctx.pois, *ctx.buildings]
+        )
+    if key == "child_destinations":
+        return any(
+            osm.child_destination(p) is not None
+            for _, p in _from_data([*ctx.pois, *ctx.parks, *ctx.landuse, *ctx.buildings])
+        )
+    if key == "plan":
+        return ctx.plan is not None and any(osm.use_codes(p) for _, p in ctx.plan.zones)
     raise KeyError(key)
 
 
@@ -153,7 +206,9 @@ def present(ctx: Context, key: str) -> bool:
     nearby (``ctx.available``, e.g. buildings within 800 m when only the study area is read). What
     the plan itself draws (its zones, its new lamps and paths) is not data about the place. Walk
     evidence is a walk that passed or an observation in the study area; incidents are a municipality
-    rate to compare with; a survey is at least one answer from the area.
+    rate to compare with; a survey is at least one answer from the area. Parking counts the plan's
+    own car parks too (they are what that criterion judges); the plan input is the plan's zones with
+    their use codes (``ctx.plan``).
 
     >>> from shapely.geometry import LineString, box
     >>> ctx = Context(area=box(0, 0, 10, 10), study=box(0, 0, 10, 10),
@@ -213,4 +268,24 @@ def neutral(
         measures,
         {},
         confidence="låg",
+    )
+
+
+def nothing_to_judge(
+    criterion: str,
+    evidence: Mapping[str, object],
+    why: str,
+    *,
+    confidence: str,
+    measures: Sequence[Measure] = (),
+) -> CriterionResult:
+    """The neutral answer when the data is there but the criterion's subject is not (no car park in
+    the study area, no building tagged as a home): 50 with ``why`` (which ends by saying the value is
+    neutral). ``confidence`` is "medel" when the absence is a fact, "låg" when it may be the data's.
+
+    >>> nothing_to_judge("parking", {}, "Ingen parkering; värdet är neutralt (50).", confidence="medel").value
+    50.0
+    """
+    return CriterionResult(
+        criterion, NEUTRAL, dict(evidence), why, list(measures), {}, confidence=confidence
     )

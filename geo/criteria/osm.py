@@ -307,3 +307,266 @@ def is_station(props: Props) -> bool:
         or str(props.get("public_transport", "")) == "station"
         or str(props.get("train", "")) == "yes"
     )
+
+
+# --- Tags read by the five criteria of method 2026.12 (docs/method.md, "Fem kriterier till") -------
+
+# A parking garage (under ground, in a building): judged at its entrances, not over its floor.
+GARAGE_PARKING = {"underground", "multi-storey", "rooftop"}
+GARAGE_WORDS = ("parkeringshus", "garage")
+# Roads a child crosses as a main road: trunk, primary and secondary roads whatever their speed (wide,
+# busy, often with buses or trams), tertiary roads unless signed 30 km/h or less (the speed Swedish
+# guidance asks for where children cross), and any other road signed 50 km/h or more.
+MAIN_ROAD_CLASSES = {
+    "trunk",
+    "trunk_link",
+    "primary",
+    "primary_link",
+    "secondary",
+    "secondary_link",
+}
+CALMABLE_CLASSES = {"tertiary", "tertiary_link"}
+MAIN_ROAD_CODES = {"HUVUDGATA", "VÄG"}  # planned zones read as main roads (their spines)
+MAIN_ROAD_KMH = 50
+CALM_ROAD_KMH = 30
+# Streets a house faces (its front) when no entrance is mapped.
+FRONT_STREETS = {
+    "primary",
+    "primary_link",
+    "secondary",
+    "secondary_link",
+    "tertiary",
+    "tertiary_link",
+    "unclassified",
+    "residential",
+    "living_street",
+    "pedestrian",
+    "service",
+    "road",
+}
+# Paths that can run behind houses (Secured by Design's "rear access footpaths"); sidewalks and the
+# crossings between them belong to the street in front.
+REAR_PATHS = {"footway", "path", "cycleway", "steps", "bridleway", "track"}
+STREET_SIDE_FOOTWAYS = {"sidewalk", "crossing"}
+# Entrances that are a front door; service, garage and emergency doors are back doors.
+FRONT_DOORS = {"yes", "main", "home", "staircase", "entrance"}
+# Where children go (the barnkonsekvens criterion): förskola, skola, and lek och fritid.
+CHILD_PRESCHOOL = {"kindergarten", "childcare"}
+CHILD_LEISURE_AMENITY = {"library", "youth_centre", "community_centre"}
+CHILD_LEISURE = {"playground", "pitch", "sports_centre", "sports_hall", "track", "skatepark"}
+# Uses that conflict with homes close by (docs/method.md, "Konfliktande användningar").
+NIGHT_AMENITIES = {"bar", "pub", "nightclub", "biergarten", "casino", "stripclub"}
+SPORTS_GROUNDS = {"pitch", "stadium", "track"}
+
+
+def _kmh(props: Props) -> float | None:
+    """The speed limit in km/h, when the tag holds a plain number ("50", "50 km/h").
+
+    >>> _kmh({"maxspeed": "30"}), _kmh({"maxspeed": "SE:urban"}), _kmh({})
+    (30.0, None, None)
+    """
+    text = str(props.get("maxspeed", "")).split()
+    try:
+        return float(text[0]) if text else None
+    except ValueError:
+        return None
+
+
+def use_codes(props: Props) -> set[str]:
+    """The Boverket use codes of a plan zone ("R S" is two), upper case.
+
+    >>> sorted(use_codes({"use_code": "r s"})), use_codes({})
+    (['R', 'S'], set())
+    """
+    return {c for c in str(props.get("use_code", "")).upper().split() if c}
+
+
+def parking_kind(props: Props) -> str | None:
+    """What kind of parking a feature is: ``"lot"`` (surface parking), ``"garage"`` (under ground or
+    in a building) or ``"entrance"`` (a garage's entrance), else None.
+
+    OSM ``amenity=parking`` (``parking=underground/multi-storey/rooftop`` is a garage),
+    ``amenity=parking_entrance``, ``building=parking``; a plan's P (kvartersmark) or PARKERING (allmän
+    plats) zone, a garage when its name says parkeringshus or garage.
+
+    >>> parking_kind({"amenity": "parking"}), parking_kind({"amenity": "parking", "parking": "underground"})
+    ('lot', 'garage')
+    >>> parking_kind({"amenity": "parking_entrance"}), parking_kind({"use_code": "P", "name": "Parkeringshus"})
+    ('entrance', 'garage')
+    >>> parking_kind({"amenity": "bicycle_parking"}) is None
+    True
+    """
+    amenity = str(props.get("amenity", ""))
+    if amenity == "parking_entrance":
+        return "entrance"
+    if amenity == "parking":
+        return "garage" if str(props.get("parking", "")) in GARAGE_PARKING else "lot"
+    if str(props.get("building", "")) == "parking":
+        return "garage"
+    if use_codes(props) & {"P", "PARKERING"}:
+        name = str(props.get("name", "")).lower()
+        return "garage" if any(w in name for w in GARAGE_WORDS) else "lot"
+    return None
+
+
+def is_main_road(props: Props) -> bool:
+    """A road a child must cross as a main road (docs/method.md, "Barns vägar").
+
+    >>> is_main_road({"highway": "secondary"}), is_main_road({"highway": "residential"})
+    (True, False)
+    >>> is_main_road({"highway": "residential", "maxspeed": "50"}), is_main_road({"highway": "tertiary", "maxspeed": "30"})
+    (True, False)
+    >>> is_main_road({"highway": "primary", "maxspeed": "30"}), is_main_road({"highway": "tertiary"})
+    (True, True)
+    """
+    highway = str(props.get("highway", ""))
+    if highway in MAIN_ROAD_CLASSES or use_codes(props) & MAIN_ROAD_CODES:
+        return True
+    kmh = _kmh(props)
+    if highway in CALMABLE_CLASSES:
+        return kmh is None or kmh > CALM_ROAD_KMH
+    return kmh is not None and kmh >= MAIN_ROAD_KMH and bool(highway)
+
+
+def is_signalled(props: Props) -> bool:
+    """A crossing with traffic signals (tagged on the crossing way).
+
+    >>> is_signalled({"footway": "crossing", "crossing": "traffic_signals"}), is_signalled({"crossing": "zebra"})
+    (True, False)
+    """
+    return (
+        str(props.get("crossing", "")) == "traffic_signals"
+        or str(props.get("crossing:signals", "")) == "yes"
+        or str(props.get("highway", "")) == "traffic_signals"
+    )
+
+
+def is_grade_separated(props: Props) -> bool:
+    """A way on a bridge or below ground: it passes another way without meeting it.
+
+    >>> is_grade_separated({"bridge": "yes"}), is_grade_separated({"layer": "-1"}), is_grade_separated({})
+    (True, True, False)
+    """
+    if str(props.get("bridge", "no")) not in ("no", ""):
+        return True
+    if is_tunnel(props):
+        return True
+    try:
+        return int(str(props.get("layer", "0"))) != 0
+    except ValueError:
+        return False
+
+
+def is_front_street(props: Props) -> bool:
+    """A street a house can face (its front), when no entrance is mapped.
+
+    >>> is_front_street({"highway": "residential"}), is_front_street({"highway": "footway"})
+    (True, False)
+    """
+    return str(props.get("highway", "")) in FRONT_STREETS
+
+
+def is_rear_path(props: Props) -> bool:
+    """A footpath, cycleway or alley that can run behind houses; not a sidewalk or a crossing.
+
+    >>> is_rear_path({"highway": "footway"}), is_rear_path({"highway": "footway", "footway": "sidewalk"})
+    (True, False)
+    >>> is_rear_path({"highway": "service", "service": "alley"}), is_rear_path({"highway": "residential"})
+    (True, False)
+    """
+    highway = str(props.get("highway", ""))
+    if highway == "service":
+        return str(props.get("service", "")) == "alley"
+    if highway not in REAR_PATHS:
+        return False
+    return str(props.get("footway", "")) not in STREET_SIDE_FOOTWAYS
+
+
+def is_front_door(props: Props) -> bool:
+    """An entrance people use as the front door (not a service, garage or emergency door).
+
+    >>> is_front_door({"entrance": "main"}), is_front_door({"entrance": "service"})
+    (True, False)
+    """
+    return str(props.get("entrance", "yes")) in FRONT_DOORS
+
+
+def child_destination(props: Props) -> str | None:
+    """Where children go: ``"förskola"``, ``"skola"`` or ``"fritid"`` (lek och fritid), else None.
+
+    OSM ``amenity=kindergarten/childcare``, ``amenity=school``, playgrounds, pitches, sports centres,
+    youth and community centres and libraries; a plan's S zone (skola, or förskola by its name) and
+    LEK zone.
+
+    >>> child_destination({"amenity": "kindergarten"}), child_destination({"amenity": "school"})
+    ('förskola', 'skola')
+    >>> child_destination({"leisure": "playground"}), child_destination({"use_code": "S", "name": "Förskola"})
+    ('fritid', 'förskola')
+    >>> child_destination({"amenity": "university"}) is None
+    True
+    """
+    amenity = str(props.get("amenity", ""))
+    if amenity in CHILD_PRESCHOOL:
+        return "förskola"
+    if amenity == "school":
+        return "skola"
+    if amenity in CHILD_LEISURE_AMENITY or str(props.get("leisure", "")) in CHILD_LEISURE:
+        return "fritid"
+    codes = use_codes(props)
+    if "S" in codes:
+        return "förskola" if "förskola" in str(props.get("name", "")).lower() else "skola"
+    if "LEK" in codes:
+        return "fritid"
+    return None
+
+
+def conflict_source(props: Props) -> str | None:
+    """A use that can conflict with homes close by: ``"natt"`` (a place open at night),
+    ``"buss"`` (a bus terminal or depot), ``"idrott"`` (an outdoor sports ground), or from a plan's
+    zones ``"besök"`` (R, besöksanläggningar) and ``"trafik"`` (T, trafikanläggningar).
+
+    A night place is a bar, pub, nightclub (or the like) or any place that is open at 23:00 on some
+    day by its ``opening_hours`` (``open_days``).
+
+    >>> conflict_source({"amenity": "pub"}), conflict_source({"amenity": "bus_station"})
+    ('natt', 'buss')
+    >>> conflict_source({"amenity": "fast_food", "opening_hours": "Mo-Su 10:00-01:00"})
+    'natt'
+    >>> conflict_source({"amenity": "cafe", "opening_hours": "Mo-Fr 08:00-18:00"}) is None
+    True
+    >>> conflict_source({"leisure": "pitch"}), conflict_source({"use_code": "T"})
+    ('idrott', 'trafik')
+    """
+    amenity = str(props.get("amenity", ""))
+    if amenity == "bus_station" or (
+        str(props.get("public_transport", "")) == "station"
+        and str(props.get("bus", "")) == "yes"
+        and str(props.get("railway", "")) not in {"station", "halt"}
+        and str(props.get("train", "")) != "yes"
+    ):
+        return "buss"
+    if amenity in NIGHT_AMENITIES:
+        return "natt"
+    if amenity in _FOOD_NIGHT and open_days(props, 23 * 60) > 0:
+        return "natt"
+    if str(props.get("leisure", "")) in SPORTS_GROUNDS:
+        return "idrott"
+    codes = use_codes(props)
+    if "R" in codes:
+        return "besök"
+    if "T" in codes:
+        return "trafik"
+    return None
+
+
+def night_share(props: Props) -> float:
+    """The share of the week's nights a place is open at 23:00: from ``opening_hours`` when it can be
+    read, else every night for a bar, pub, nightclub or the like, else ``open_days`` by kind.
+
+    >>> night_share({"amenity": "casino"}), round(night_share({"amenity": "bar", "opening_hours": "Fr-Sa 18:00-02:00"}), 3)
+    (1.0, 0.286)
+    """
+    if opening_hours.parse(str(props.get("opening_hours", ""))) is None:
+        if str(props.get("amenity", "")) in NIGHT_AMENITIES:
+            return 1.0
+    return open_days(props, 23 * 60) / 7

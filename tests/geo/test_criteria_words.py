@@ -34,6 +34,15 @@ SINGULARS = (
     "ruta",
     "verksamhet",
     "person",
+    # method 2026.12
+    "parkering",
+    "bussterminal",
+    "idrottsplats",
+    "besöksanläggning",
+    "trafikanläggning",
+    "grupp",
+    "användningsområde",
+    "bedömt bostadshus",
 )
 NUMBER = r"(?<![\d,])(\d[\d\u00a0]*)(?:,\d+)?[ \u00a0]"
 WRONG = [
