@@ -12,6 +12,7 @@ from typing import Any
 
 import shapely
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from shapely.geometry import box
 
 from core import numbers
@@ -435,6 +436,14 @@ def map_data(plan: Detaljplan, user: AnyUser) -> dict[str, Any]:
     }
 
 
+def _stretches(metres: float, n: int) -> str:
+    """Metres on a route and how many stretches they make, in Swedish ("96 m (1 sträcka)")."""
+    text = numbers.metres(metres)
+    if n:
+        text += " (" + ngettext("%(n)s sträcka", "%(n)s sträckor", n) % {"n": numbers.number(n)} + ")"
+    return text
+
+
 def barnkonsekvens(assessments: dict[str, PlanAssessment]) -> dict[str, Any] | None:
     """The report's children's-perspective section (barnkonsekvens), built from the children's-routes
     criterion of the planned scenario (today's when there is none): per group of homes and kind of
@@ -482,10 +491,10 @@ def barnkonsekvens(assessments: dict[str, PlanAssessment]) -> dict[str, Any] | N
                 "too_far": length is None or length > float(r.get("target_m", 0)),
                 "crossings": crossings,
                 "unsignalled": sum(1 for c in crossings if not c["signalled"]),
-                "dark": numbers.metres(float(r.get("dark_m", 0))),
-                "dark_stretches": int(r.get("dark_stretches", 0)),
-                "hidden": numbers.metres(float(r.get("hidden_m", 0))),
-                "hidden_stretches": int(r.get("hidden_stretches", 0)),
+                "dark": _stretches(float(r.get("dark_m", 0)), int(r.get("dark_stretches", 0))),
+                "hidden": _stretches(
+                    float(r.get("hidden_m", 0)), int(r.get("hidden_stretches", 0))
+                ),
                 "score": r.get("score"),
             }
         )
