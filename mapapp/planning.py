@@ -12,7 +12,6 @@ from typing import Any
 
 import shapely
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from shapely.geometry import box
 
 from core import numbers
@@ -440,7 +439,8 @@ def _stretches(metres: float, n: int) -> str:
     """Metres on a route and how many stretches they make, in Swedish ("96 m (1 sträcka)")."""
     text = numbers.metres(metres)
     if n:
-        text += " (" + ngettext("%(n)s sträcka", "%(n)s sträckor", n) % {"n": numbers.number(n)} + ")"
+        words = _("%(n)s sträcka") if n == 1 else _("%(n)s sträckor")  # po_fill has no plurals
+        text += " (" + str(words) % {"n": numbers.number(n)} + ")"
     return text
 
 
