@@ -251,9 +251,7 @@ def main() -> str:
             from geo import criteria
 
             for key, fn in criteria.CRITERIA.items():
-                per[key] = timed(
-                    lambda fn=fn, c=contexts[key]: fn(replace(c, extra={})), runs=3
-                )
+                per[key] = timed(lambda fn=fn, c=contexts[key]: fn(replace(c, extra={})), runs=3)
             top = sorted(per.items(), key=lambda kv: -kv[1])[:3]
             five = sum(v for k, v in per.items() if k not in criteria.METHODS["2026.11"].weights)
             rows.append((ha, features, full, bare, score.overall, top, five))

@@ -768,8 +768,18 @@ def _generate_detaljplan(municipality: Municipality) -> None:
     # block, on the street, and a public path across its courtyard from the park to Centralvägen,
     # which the review flags (Revir och ansvar, Genomsläpplighet bakom bostäder).
     features = [
-        ("poi", "Entré", Point(x0 + 40, mid_y - street / 2, srid=STORAGE_SRID), {"entrance": "main"}),
-        ("poi", "Entré", Point(x0 + 110, mid_y - street / 2, srid=STORAGE_SRID), {"entrance": "main"}),
+        (
+            "poi",
+            "Entré",
+            Point(x0 + 40, mid_y - street / 2, srid=STORAGE_SRID),
+            {"entrance": "main"},
+        ),
+        (
+            "poi",
+            "Entré",
+            Point(x0 + 110, mid_y - street / 2, srid=STORAGE_SRID),
+            {"entrance": "main"},
+        ),
         (
             "path",
             "Gångväg över gården",

@@ -103,7 +103,9 @@ def test_the_demo_plan_page_draws_the_generated_town_and_each_criterions_layers(
     criteria_layers = (page.get_attribute("#plan-map", "data-criteria-layers") or "").split(",")
     assert {"dark_gaps", "blind_stretches", "routes", "hot_cells"} <= set(criteria_layers)
     assert page.locator("tbody[data-criterion='transport'] tr.details").is_visible()
-    assert "99\xa0m" in page.inner_text("tbody[data-criterion='transport']")  # Swedish: no-break space
+    assert "99\xa0m" in page.inner_text(
+        "tbody[data-criterion='transport']"
+    )  # Swedish: no-break space
     # Method 2026.12: the five new criteria with their bars, the children's routes on the map, and
     # the barnkonsekvens section with the routes, Centralvägen's crossings and the measures.
     for key in ("parking", "territoriality", "conflicting_uses", "rear_access", "children_routes"):
@@ -120,7 +122,9 @@ def test_the_demo_plan_page_draws_the_generated_town_and_each_criterions_layers(
     assert "Barnkonsekvens" in text and "Förskolan Ekorren" in text and "Dragonskolan" in text
     assert "Centralvägen (utan signal)" in text
     assert page.locator("[data-testid=child-routes] tbody tr").count() >= 3
-    assert "Kontoret för samhällsbyggnad" in page.inner_text("[data-testid=barnkonsekvens-measures]")
+    assert "Kontoret för samhällsbyggnad" in page.inner_text(
+        "[data-testid=barnkonsekvens-measures]"
+    )
     barn = tmp_path / "demo-barnkonsekvens.png"
     section.screenshot(path=str(barn))
     assert screenshot.stat().st_size > 50_000

@@ -182,7 +182,10 @@ def test_weights_stored_for_the_ten_are_completed_with_the_five_new_criteria() -
     # Weights a municipality stored under method 2026.11 (all on lighting and transport, 3 : 1): each
     # new criterion takes its default weight, and the stored ones keep their proportions in the rest.
     plan = rebuilt_plan()
-    stored = {k: 0.0 for k in criteria.METHODS["2026.11"].keys} | {"lighting": 0.6, "transport": 0.2}
+    stored = {k: 0.0 for k in criteria.METHODS["2026.11"].keys} | {
+        "lighting": 0.6,
+        "transport": 0.2,
+    }
     ScoringWeights.objects.create(municipality=plan.municipality, weights=stored)
 
     weights, source = scoring.weights_for(plan.municipality)

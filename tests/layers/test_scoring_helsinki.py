@@ -352,9 +352,12 @@ def test_kluuvi_has_car_parks_but_no_homes_so_only_parking_is_judged(pbf: Result
     # has no zones, so territoriality lacks its data.
     parking = pbf["parking"]
     assert "missing_data" not in parking.evidence
-    assert parking.evidence["lots"] + parking.evidence["garages"] + parking.evidence[
-        "garage_entrances"
-    ] >= 1
+    assert (
+        parking.evidence["lots"]
+        + parking.evidence["garages"]
+        + parking.evidence["garage_entrances"]
+        >= 1
+    )
     assert 0 < parking.value < 100
     for key in ("conflicting_uses", "rear_access", "children_routes"):
         assert pbf[key].value == 50.0, key

@@ -80,9 +80,7 @@ def test_each_new_criterion_has_data_on_the_demo_plan(plan: Detaljplan) -> None:
     # Children reach the preschool, the school and places for play; Centralvägen is crossed.
     routes = results["children_routes"].evidence["routes"]
     assert {r["kind"] for r in routes if r["destination"]} == {"förskola", "skola", "fritid"}
-    assert {
-        c["road"] for r in routes for c in r["crossing_points"]
-    } == {"Centralvägen"}
+    assert {c["road"] for r in routes for c in r["crossing_points"]} == {"Centralvägen"}
 
 
 def test_removing_the_courtyard_path_raises_territoriality(plan: Detaljplan) -> None:
@@ -108,7 +106,7 @@ def test_turning_the_car_park_into_park_changes_parking(plan: Detaljplan) -> Non
 
 
 def test_a_planned_pub_beside_the_homes_lowers_conflicting_uses(plan: Detaljplan) -> None:
-    x0, y0, x1, y1 = corner(plan)
+    x0, y0, _x1, _y1 = corner(plan)
     before = planned(plan)["conflicting_uses"]
     PlanFeature.objects.create(
         municipality=plan.municipality,
@@ -126,7 +124,7 @@ def test_a_planned_pub_beside_the_homes_lowers_conflicting_uses(plan: Detaljplan
 
 
 def test_a_planned_preschool_in_the_plan_raises_childrens_routes(plan: Detaljplan) -> None:
-    x0, y0, x1, y1 = corner(plan)
+    x0, y0, _x1, y1 = corner(plan)
     before = planned(plan)["children_routes"]
     PlanFeature.objects.create(
         municipality=plan.municipality,
@@ -146,7 +144,7 @@ def test_a_planned_preschool_in_the_plan_raises_childrens_routes(plan: Detaljpla
 
 
 def test_a_public_path_behind_the_homes_lowers_rear_access(plan: Detaljplan) -> None:
-    x0, y0, x1, y1 = corner(plan)
+    x0, y0, _x1, _y1 = corner(plan)
     before = planned(plan)["rear_access"]
     PlanFeature.objects.create(  # along the back of the southern block, away from the street
         municipality=plan.municipality,
@@ -192,9 +190,7 @@ def test_an_assessment_of_method_2026_11_shows_the_new_criteria_as_not_scored(
             municipality=plan.municipality,
             plan=plan,
             scenario=scenario,
-            overall=criteria.overall(
-                {k: s.results[k].value for k in ten.keys}, dict(ten.weights)
-            ),
+            overall=criteria.overall({k: s.results[k].value for k in ten.keys}, dict(ten.weights)),
             weights=dict(ten.weights),
             weights_source="standard",
             results=[s.results[k].as_dict() for k in ten.keys],
