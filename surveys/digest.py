@@ -142,11 +142,16 @@ def send_digests(
     connection = None if dry_run else get_connection()
     for subscription in subscriptions.order_by("office__municipality_id", "office__name"):
         office = subscription.office
-        recent = subscription.last_sent_at is not None and subscription.last_sent_at > now - timedelta(
-            days=MIN_DAYS_BETWEEN
+        recent = (
+            subscription.last_sent_at is not None
+            and subscription.last_sent_at > now - timedelta(days=MIN_DAYS_BETWEEN)
         )
         if recent and not force:
-            outcomes.append(Sent(office, [], skipped="skickat senast " + f"{subscription.last_sent_at:%Y-%m-%d}"))
+            outcomes.append(
+                Sent(
+                    office, [], skipped="skickat senast " + f"{subscription.last_sent_at:%Y-%m-%d}"
+                )
+            )
             continue
         with translation.override("sv"):
             digest = build(office, today=today)

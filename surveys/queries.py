@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.gis.db.models.functions import AsGeoJSON, Transform

@@ -31,8 +31,8 @@ from surveys.models import (
     Trygghetsvandring,
     WalkParticipants,
 )
-from surveys.places import place_of
 from surveys.photos import clean_photo
+from surveys.places import place_of
 
 # Who is usually responsible for what a walk finds, by observation category. A suggestion only: the
 # action list lets staff change it.

@@ -44,8 +44,8 @@ from layers.models import (
     Municipality,
 )
 from layers.roles import Role
-from layers.services import ensure_reference_data
 from layers.scoring import assess, latest_assessments
+from layers.services import ensure_reference_data
 from surveys.auth import issue_device_token
 from surveys.models import Action, ActionDigest, Observation, ObservationPhoto, Trygghetsvandring
 from tests.conftest import login_verified

@@ -102,5 +102,7 @@ def test_existing_actions_keep_their_history_and_get_a_place_from_their_observat
     alone = NewAction.objects.get(pk=without.pk)
     assert alone.location is None and alone.place_name == ""
 
-    latest = [n for n in MigrationExecutor(connection).loader.graph.leaf_nodes() if n[0] == "surveys"]
+    latest = [
+        n for n in MigrationExecutor(connection).loader.graph.leaf_nodes() if n[0] == "surveys"
+    ]
     migrate(latest)

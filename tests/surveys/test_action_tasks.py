@@ -16,8 +16,14 @@ from django.utils import timezone
 
 from geo.crs import STORAGE_SRID
 from layers import reference
-from layers.models import ContextFeature, ContextLayer, Membership, Municipality, Office
-from layers.models import StatisticalArea
+from layers.models import (
+    ContextFeature,
+    ContextLayer,
+    Membership,
+    Municipality,
+    Office,
+    StatisticalArea,
+)
 from layers.roles import Role
 from layers.scoring import assess
 from surveys import services
@@ -154,7 +160,11 @@ def test_the_title_and_due_date_are_editable_and_kept_in_the_history(
 
 def staff_of(office: Office, username: str) -> User:
     user = user_with_role(Role.PLANNER, username)
-    user.first_name, user.last_name, user.email = "Sara", "Samhällsbyggare", f"{username}@example.se"
+    user.first_name, user.last_name, user.email = (
+        "Sara",
+        "Samhällsbyggare",
+        f"{username}@example.se",
+    )
     user.save()
     Membership.objects.create(user=user, municipality=office.municipality)
     OfficeStaff.objects.create(office=office, user=user)

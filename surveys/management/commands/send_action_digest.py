@@ -20,7 +20,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--force", action="store_true", help="send even if sent this week")
-        parser.add_argument("--dry-run", action="store_true", help="say who would get it, send none")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="say who would get it, send none"
+        )
         parser.add_argument("--office", type=int, action="append", help="only this office (id)")
 
     def handle(self, *args: Any, **options: Any) -> None:
