@@ -351,6 +351,21 @@ def action_from_measure(
     return MeasureAction(action, created=True)
 
 
+def refresh_action_places(municipality: Municipality) -> int:
+    """Name again the places of the municipality's actions not named by a street (after a context import);
+    returns how many changed. Only the place's name changes: no history row, not ``updated_at``."""
+    changed = 0
+    todo = Action.objects.filter(municipality=municipality, location__isnull=False).exclude(
+        place_kind="gata"
+    )
+    for pk, location, name, kind in todo.values_list("pk", "location", "place_name", "place_kind"):
+        place = place_of(municipality.pk, location)
+        if (place.name, place.kind) != (name, kind):
+            Action.objects.filter(pk=pk).update(place_name=place.name, place_kind=place.kind)
+            changed += 1
+    return changed
+
+
 def assignable_users(office: Office) -> list[User]:
     """The users who may be assigned ``office``'s actions: its staff who work in its municipality."""
     return list(

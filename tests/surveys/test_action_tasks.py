@@ -316,3 +316,19 @@ def test_the_office_page_turns_the_digest_on(
     assert response.status_code == 302
     assert ActionDigest.objects.get(office=sbk).enabled
     assert bad.status_code == 400 and "enabled" in bad.content.decode()
+
+
+def test_places_named_before_the_streets_were_imported_are_named_again(
+    municipality: Municipality, walk: Trygghetsvandring
+) -> None:
+    nyko(municipality)
+    action = services.propose_action(ObservationFactory(walk=walk, location=at(0, 10)))
+    assert action.place_kind == "nyko"
+    street(municipality, "Stationsgatan", -100, 40)
+
+    changed = services.refresh_action_places(municipality)
+
+    action.refresh_from_db()
+    assert changed == 1 and (action.place_name, action.place_kind) == ("Stationsgatan", "gata")
+    assert action.history.count() == 1
+    assert services.refresh_action_places(municipality) == 0
