@@ -4,6 +4,7 @@ due dates and overdue marks; a plan review's measure becomes an action in one cl
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,7 +35,7 @@ X, Y = VASBY_CENTRUM
 
 
 def test_an_office_sees_its_tasks_on_a_map_with_street_due_date_and_overdue_marks(
-    page_as: Any, live_server: Any
+    page_as: Any, live_server: Any, tmp_path: Path
 ) -> None:
     municipality = MunicipalityFactory()
     ensure_reference_data(municipality)
@@ -71,6 +72,7 @@ def test_an_office_sees_its_tasks_on_a_map_with_street_due_date_and_overdue_mark
 
     page.goto(f"{live_server.url}/atgarder/kontor/{office.pk}/")
     page.wait_for_selector("#office-map[data-ready='true']", timeout=20000)
+    page.screenshot(path=str(tmp_path / "office.png"), full_page=True)
 
     overdue_row = page.locator(f"[data-testid=office-overdue] tr[data-action='{late.pk}']")
     open_row = page.locator(f"[data-testid=office-open] tr[data-action='{on_time.pk}']")
@@ -84,6 +86,7 @@ def test_an_office_sees_its_tasks_on_a_map_with_street_due_date_and_overdue_mark
     assert open_row.locator("[data-testid=action-place]").inner_text() == "NYKO-område Centrum"
     assert open_row.locator("[data-testid=overdue-mark]").count() == 0
     assert "Laga eller komplettera belysningen" in overdue_row.inner_text()
+    assert (tmp_path / "office.png").stat().st_size > 20_000
     assert errors == [] and csp == []
 
 

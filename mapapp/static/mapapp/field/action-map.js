@@ -36,7 +36,7 @@
         }
       }).addTo(map);
       var n = layer.getLayers().length;
-      if (n) { map.fitBounds(layer.getBounds(), { padding: [24, 24], maxZoom: 17 }); }
+      if (n) { map.fitBounds(layer.getBounds(), { padding: [24, 24], maxZoom: 17, animate: false }); }
       el.dataset.drawn = String(n);
       el.dataset.ready = "true";
     });
