@@ -681,6 +681,9 @@ def action_list_csv(request: HttpRequest) -> FileResponse:
         _("Kategori"),
         _("Föreslagen ansvarig"),
         _("Skäl för förslaget"),
+        _("Plats"),
+        _("Handläggare"),
+        _("Detaljplan"),
     ]
     rows = [
         [
@@ -694,8 +697,11 @@ def action_list_csv(request: HttpRequest) -> FileResponse:
             a.observation.get_category_display() if a.observation else "",
             a.suggested_office.name if a.suggested_office else "",
             a.suggestion_reason,
+            a.place_label,
+            (a.assignee.get_full_name() or a.assignee.username) if a.assignee else "",
+            a.plan.plan_id if a.plan else "",
         ]
-        for a in actions.select_related("suggested_office")
+        for a in actions.select_related("suggested_office", "assignee", "plan")
     ]
     return csvfile.response(f"atgarder-{date.today():%Y-%m-%d}.csv", header, rows)
 

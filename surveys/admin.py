@@ -89,6 +89,13 @@ class ActionAdmin(MapAdmin):
             ]
         if old.rejection_reason != obj.rejection_reason:
             changes["rejection_reason"] = [old.rejection_reason, obj.rejection_reason]
+        if old.title != obj.title:
+            changes["title"] = [old.title, obj.title]
+        if old.assignee_id != obj.assignee_id:
+            changes["assignee"] = [
+                old.assignee.get_full_name() or old.assignee.username if old.assignee else "",
+                obj.assignee.get_full_name() or obj.assignee.username if obj.assignee else "",
+            ]
         if changes or old.status != obj.status:
             models.ActionEvent.objects.create(
                 action=obj,

@@ -332,3 +332,19 @@ def test_places_named_before_the_streets_were_imported_are_named_again(
     assert changed == 1 and (action.place_name, action.place_kind) == ("Stationsgatan", "gata")
     assert action.history.count() == 1
     assert services.refresh_action_places(municipality) == 0
+
+
+def test_the_action_list_csv_has_the_place_and_the_assignee(
+    municipality: Municipality, walk: Trygghetsvandring, field_client: Client
+) -> None:
+    sbk = office(municipality, reference.SAMHALLSBYGGNAD)
+    sara = staff_of(sbk, "sara")
+    street(municipality, "Stationsgatan", -100, 40)
+    action = services.propose_action(ObservationFactory(walk=walk, location=at(0, 10)))
+    services.update_action(action, assignee=sara)
+
+    exported = field_client.get("/atgarder/atgarder.csv").getvalue().decode().lstrip("\ufeff")
+
+    header, row = (line.split(";") for line in exported.strip().splitlines())
+    assert header[-3:] == ["Plats", "Handläggare", "Detaljplan"]
+    assert row[-3:] == ["Stationsgatan", "Sara Samhällsbyggare", ""]
