@@ -348,3 +348,28 @@ def test_the_action_list_csv_has_the_place_and_the_assignee(
     header, row = (line.split(";") for line in exported.strip().splitlines())
     assert header[-3:] == ["Plats", "Handläggare", "Detaljplan"]
     assert row[-3:] == ["Stationsgatan", "Sara Samhällsbyggare", ""]
+
+
+def test_gallring_keeps_a_tasks_title_and_clears_an_old_title_that_copied_the_note(
+    walk: Trygghetsvandring,
+) -> None:
+    from surveys.retention import walk_free_text
+
+    old = timezone.now() - datetime.timedelta(days=2000)
+    new_style = services.propose_action(
+        ObservationFactory(walk=walk, recorded_at=old, note="Anna S. i porten")
+    )
+    old_style = services.propose_action(ObservationFactory(walk=walk, recorded_at=old, note=""))
+    Action.objects.filter(pk=old_style.pk).update(title="Belysning: Anna S. bor i porten")
+    Action.objects.filter(pk__in=[new_style.pk, old_style.pk]).update(status="atgardad")
+    cutoff = timezone.now() - datetime.timedelta(days=1000)
+
+    counted = walk_free_text(cutoff, dry_run=True)
+    removed = walk_free_text(cutoff, dry_run=False)
+
+    new_style.refresh_from_db()
+    old_style.refresh_from_db()
+    assert (new_style.title, new_style.description) == ("Laga eller komplettera belysningen", "")
+    assert old_style.title == "Belysning"
+    assert counted == removed == 3  # one observation note and two actions
+    assert walk_free_text(cutoff, dry_run=True) == 0
