@@ -676,7 +676,9 @@ def _split_footprint(
     if footprint.geom_type != "GeometryCollection":
         return None, footprint
     parts = list(footprint.geoms)
-    polygons = [p for part in parts for p in getattr(part, "geoms", [part]) if isinstance(p, Polygon)]
+    polygons = [
+        p for part in parts for p in getattr(part, "geoms", [part]) if isinstance(p, Polygon)
+    ]
     rest = [p for p in parts if not isinstance(p, Polygon | MultiPolygon)]
     return (
         MultiPolygon(polygons) if polygons else None,
@@ -720,7 +722,7 @@ def _vertical_limit(limit: d41.VerticalLimit | None) -> dict[str, Any] | None:
 
 
 def _vertical_text(limit: dict[str, Any] | None) -> str:
-    """"uppåt från +24,0 m (RH 2000)" for a report."""
+    """ "uppåt från +24,0 m (RH 2000)" for a report."""
     if not limit:
         return ""
     z = limit.get("z_min") if limit.get("direction") == "uppåt" else limit.get("z_max")
@@ -868,7 +870,9 @@ def read_dxf_source(
             message += " " + _("Ritningens lager: %(layers)s") % {
                 "layers": _dxf_layers_text(path, original_name)
             }
-        raise uploads.UploadRejected(message, status=400 if e.key == "unknown_layer" else 422) from e
+        raise uploads.UploadRejected(
+            message, status=400 if e.key == "unknown_layer" else 422
+        ) from e
     vector.check_vertices([f.geometry for f in drawing.features], original_name, limits)
     areas: list[Area] = []
     if drawing.plan_area is not None:
@@ -877,7 +881,11 @@ def read_dxf_source(
     seen: dict[str, int] = {}
     for number, feature in enumerate(drawing.features, start=1):
         seen[feature.handle] = seen.get(feature.handle, 0) + 1
-        ref = feature.handle if seen[feature.handle] == 1 else f"{feature.handle}.{seen[feature.handle]}"
+        ref = (
+            feature.handle
+            if seen[feature.handle] == 1
+            else f"{feature.handle}.{seen[feature.handle]}"
+        )
         codes = _codes_from_text(feature.target)
         labels = [" ".join(label.replace("\\P", " ").split()) for label in feature.labels]
         if feature.kind == dxf.AREA and codes:
@@ -893,7 +901,7 @@ def read_dxf_source(
                 )
             )
             continue
-        entry = {
+        entry: dict[str, Any] = {
             "kind": (
                 "administrativ"
                 if feature.target[:1].lower() in ADMINISTRATIVE_LETTERS
@@ -911,7 +919,13 @@ def read_dxf_source(
         }
         if feature.kind == dxf.AREA:
             areas.append(
-                Area(ref=ref, geom=feature.geometry, role="regulation", regulations=[entry], row=number)
+                Area(
+                    ref=ref,
+                    geom=feature.geometry,
+                    role="regulation",
+                    regulations=[entry],
+                    row=number,
+                )
             )
         else:
             placed.append(Placed(entry, feature.geometry))

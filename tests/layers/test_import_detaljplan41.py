@@ -85,7 +85,9 @@ def test_the_41_example_imports_with_uses_regulations_lines_points_and_vertical_
     assert plan.plan_id == "TESTPLAN 2025:1"
     assert plan.name.startswith("Påhittad testplan vid Väsby centrum")
     assert plan.status == Detaljplan.Status.CONSULTATION
-    assert plan.area.area == pytest.approx(9600, rel=0.01)  # 120 × 80 m in 18 00, now in SWEREF 99 TM
+    assert plan.area.area == pytest.approx(
+        9600, rel=0.01
+    )  # 120 × 80 m in 18 00, now in SWEREF 99 TM
     assert batch.report["format"] == "Detaljplan 4.1 (JSON)"
     assert batch.report["crs"]["srid"] == 3011 and batch.report["crs"]["label"] == "SWEREF 99 18 00"
     zones = {z.source_ref[:8]: z for z in plan.zones.all()}
@@ -109,7 +111,9 @@ def test_the_41_example_imports_with_uses_regulations_lines_points_and_vertical_
     assert zones["bbd00efb"].vertical_limit["direction"] == "nedåt"
     assert zones["04db200a"].vertical_limit is None
     deck, garage = to_shapely(zones["85ced2f4"].area), to_shapely(zones["bbd00efb"].area)
-    assert deck.symmetric_difference(garage).area < 0.01 and deck.area == pytest.approx(600, rel=0.01)
+    assert deck.symmetric_difference(garage).area < 0.01 and deck.area == pytest.approx(
+        600, rel=0.01
+    )
     # Egenskapsbestämmelser on areas are bestämmelseområden linked to the use they regulate.
     regulation_areas = {r.source_ref[:8]: r for r in plan.regulation_areas.all()}
     assert set(regulation_areas) == {
@@ -130,7 +134,8 @@ def test_the_41_example_imports_with_uses_regulations_lines_points_and_vertical_
     assert plus["type"] == "DP_AP_Eg_UtformAP_Mark_Plushojd"
     # Huvudmannaskap reaches the park zone with its catalogue code (the territoriality criterion reads it).
     assert any(
-        r["type"] == "DP_AP_Eg_Huvudman_EnskiltHuvudm_Enskilt" for r in zones["c485faf5"].regulations
+        r["type"] == "DP_AP_Eg_Huvudman_EnskiltHuvudm_Enskilt"
+        for r in zones["c485faf5"].regulations
     )
     counts = batch.report["counts"]
     assert (counts["zones"], counts["regulation_areas"], counts["lines_and_points"]) == (7, 6, 2)
@@ -332,7 +337,10 @@ def test_the_command_imports_a_41_file_and_a_dxf_and_undoes_them(
 def test_the_command_refuses_a_bad_file_naming_the_object(vasby: Municipality) -> None:
     with pytest.raises(CommandError) as refused:
         call_command(
-            "import_detaljplan", str(DATA41 / "fel_saknar_plangeometri.json"), "--municipality", "0114"
+            "import_detaljplan",
+            str(DATA41 / "fel_saknar_plangeometri.json"),
+            "--municipality",
+            "0114",
         )
     with pytest.raises(CommandError) as no_mapping:
         call_command("import_detaljplan", str(DXF_2007), "--municipality", "0114", "--srid", "3011")
