@@ -11,7 +11,9 @@ import pytest
 import shapely
 from django.core.management import CommandError, call_command
 
+from layers import uploads
 from layers.geometry import to_shapely
+from layers.importers.context import import_context
 from layers.importers.detaljplan import import_detaljplan, parse_layer_mapping, undo_import
 from layers.models import Detaljplan, ImportBatch, Municipality, PlanZone, RegulationArea
 from layers.uploads import UploadRejected
@@ -289,6 +291,25 @@ def test_a_dxf_without_a_crs_or_in_the_wrong_one_is_refused(
 
     assert no_crs.value.status == 400 and "koordinatsystem" in str(no_crs.value)
     assert "SWEREF 99 TM" in str(wrong.value)
+    assert nothing_stored()
+
+
+def test_a_dxf_is_recognised_before_anything_csv_like_and_other_importers_refuse_it(
+    vasby: Municipality, tmp_path: Path
+) -> None:
+    assert uploads.sniff(DXF_2007) == uploads.sniff(DXF_2000) == uploads.DXF
+    as_csv = tmp_path / "ritning.csv"
+    shutil.copy(DXF_2007, as_csv)
+
+    with pytest.raises(UploadRejected) as renamed:
+        import_detaljplan(as_csv, municipality=vasby, srid=3011, dxf_layers=DXF_MAPPING)
+    with pytest.raises(UploadRejected) as context:
+        import_context(
+            copy_of(DXF_2007, tmp_path), municipality=vasby, mapping={"kind": "park"}, srid=3011
+        )
+
+    assert renamed.value.status == 415 and "namnet säger csv" in str(renamed.value)
+    assert context.value.status == 415
     assert nothing_stored()
 
 
