@@ -632,10 +632,7 @@ def read_41(document: Any, original_name: str) -> PlanSource:
         "status": status,
         "objektidentitet": plan.objektidentitet,
     }
-    if plan.kommunkod:
-        metadata["kommun"] = plan.kommunkod
-    else:
-        metadata["kommunnamn"] = plan.kommun
+    metadata["kommun41"] = plan.kommun  # a name or a four-digit code: _municipality_41 checks it
     source = PlanSource(
         profile=PROFILE_41,
         crs_claim=f"EPSG:{plan.srid}",
@@ -917,6 +914,8 @@ def read_dxf_source(
             "layer": feature.layer,
             "geometry_type": feature.kind,
         }
+        if feature.z_min is not None:  # a height drawn in the entity (a plushöjd point)
+            entry["z_min"], entry["z_max"] = feature.z_min, feature.z_max
         if feature.kind == dxf.AREA:
             areas.append(
                 Area(
@@ -1144,8 +1143,10 @@ def import_detaljplan(
         )
     assert plan_geom is not None
     _place(source)
-    municipality = _municipality(municipality, source.metadata.get("kommun", ""), filename)
-    _check_municipality_name(source, municipality, filename)
+    if source.profile == PROFILE_41:
+        municipality = _municipality_41(municipality, source, filename)
+    else:
+        municipality = _municipality(municipality, source.metadata.get("kommun", ""), filename)
     _check_in_municipality(plan_geom, municipality, filename)
     step("store", 3, 4)
     batch = _store(
@@ -1189,24 +1190,39 @@ def _place(source: PlanSource) -> None:
             _add_once(source.general, entry)
 
 
-def _check_municipality_name(source: PlanSource, municipality: Municipality, filename: str) -> None:
-    """A Detaljplan 4.1 file may name its kommun rather than give the code: it must be this one."""
-    name = source.metadata.get("kommunnamn", "").strip()
-    if not name:
-        return
-    wanted = fold(municipality.name)
-    given = fold(name)
-    if given in (wanted, f"{wanted} kommun", f"{wanted}s kommun"):
-        return
-    raise uploads.UploadRejected(
-        _("%(file)s: planen %(plan)s gäller kommun %(file_kommun)s, inte %(muni)s")
-        % {
-            "file": filename,
-            "plan": source.metadata.get("objektidentitet") or source.metadata.get("planid", ""),
-            "file_kommun": name,
-            "muni": municipality,
-        }
-    )
+def _municipality_41(given: Municipality | None, source: PlanSource, filename: str) -> Municipality:
+    """The municipality of a Detaljplan 4.1 plan, whose ``kommun`` is a four-digit code or a name
+    (as rita-detaljplan writes it): it must be the user's, else the plan is refused, naming it."""
+    kommun = source.metadata.get("kommun41", "").strip()
+    is_code = bool(re.fullmatch(r"\d{4}", kommun))
+
+    def matches(m: Municipality) -> bool:
+        if not kommun:
+            return True
+        if is_code:
+            return kommun == m.kommunkod
+        wanted = fold(m.name)
+        return fold(kommun) in (wanted, f"{wanted} kommun", f"{wanted}s kommun")
+
+    found = given
+    if found is None and kommun:
+        candidates = Municipality.objects.filter(kommunkod=kommun) if is_code else None
+        found = candidates.first() if candidates is not None else None
+        found = found or next((m for m in Municipality.objects.all() if matches(m)), None)
+    found = found or default_municipality()
+    if found is None:
+        raise uploads.UploadRejected(_("Ingen kommun är inläst; läs in kommunen först"))
+    if not matches(found):
+        raise uploads.UploadRejected(
+            _("%(file)s: planen %(plan)s gäller kommun %(file_kommun)s, inte %(muni)s")
+            % {
+                "file": filename,
+                "plan": source.metadata.get("objektidentitet", ""),
+                "file_kommun": kommun,
+                "muni": found,
+            }
+        )
+    return found
 
 
 def _municipality(given: Municipality | None, kommun: str, filename: str) -> Municipality:

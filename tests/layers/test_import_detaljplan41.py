@@ -189,6 +189,28 @@ def test_a_bad_41_file_is_refused_naming_the_object_and_nothing_is_stored(
     assert nothing_stored()
 
 
+@pytest.mark.parametrize(
+    "kommun, refused", [("0114", False), ("0191", True), ("Upplands Väsby kommun", False)]
+)
+def test_the_kommun_of_a_41_file_may_be_a_code_or_a_name_and_must_be_the_users(
+    vasby: Municipality, tmp_path: Path, kommun: str, refused: bool
+) -> None:
+    path = tmp_path / "plan.json"
+    path.write_bytes(
+        EXAMPLE.read_bytes().replace(
+            '"kommun": "Upplands Väsby"'.encode(), f'"kommun": "{kommun}"'.encode(), 1
+        )
+    )
+
+    if refused:
+        with pytest.raises(UploadRejected) as refusal:
+            import_detaljplan(path, municipality=vasby)
+        assert PLAN in str(refusal.value) and "gäller kommun 0191" in str(refusal.value)
+        assert nothing_stored()
+    else:
+        assert import_detaljplan(path).municipality == vasby  # found without being given
+
+
 def test_a_41_file_is_told_from_geojson_by_content_whatever_its_name(
     vasby: Municipality, tmp_path: Path
 ) -> None:
@@ -232,6 +254,8 @@ def test_a_dxf_drawing_imports_with_the_layer_mapping(
     assert plan.area.area == pytest.approx(9600, rel=0.01)
     on_zones = [r for z in zones.values() for r in z.regulations if r.get("geometry")]
     assert {r["code"] for r in on_zones} >= {"utfartsförbud", "plushöjd"}
+    plus = next(r for r in on_zones if r["code"] == "plushöjd")
+    assert plus["geometry"]["type"] == "Point" and plus["z_min"] == pytest.approx(24.2)
     assert {r["ref"] for r in batch.report["reported"]} == {"1C"}  # the open line on the plan layer
     assert any("DP-BETECKNING" in note for note in batch.report["notes"])  # not mapped, not read
 
