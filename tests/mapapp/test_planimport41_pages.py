@@ -34,6 +34,7 @@ def test_a_planner_uploads_a_41_file_and_reads_the_report(
     assert "Detaljplan 4.1 (JSON)" in report and "SWEREF 99 18 00" in report
     assert "TESTPLAN 2025:1" in report and "Utfartsförbud" in report
     assert "uppåt +24,0 m RH 2000" in report and "nedåt +24,0 m RH 2000" in report
+    assert 'data-testid="lines-and-points">2 (' in report
     assert f'href="/plan/{plan.pk}/"' in report
     assert PlanZone.objects.filter(plan=plan).count() == 7
 
