@@ -461,6 +461,7 @@ def barnkonsekvens(assessments: dict[str, PlanAssessment]) -> dict[str, Any] | N
     result = next((r for r in a.results if r["key"] == "children_routes"), None)
     out: dict[str, Any] = {
         "scenario": str(SCENARIO_LABELS[PlanZone.Scenario(scenario)]),
+        "scenario_key": str(scenario),
         "method_version": method_of(a),
         "scored": result is not None,
         "not_scored": "" if result is not None else not_scored_text(method_of(a)),
