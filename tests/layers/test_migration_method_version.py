@@ -1,4 +1,4 @@
-"""Migration layers 0018: assessments stored before the method version was recorded are marked 2026.11."""
+"""Migration layers 0019: assessments stored before the method version was recorded are marked 2026.11."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BEFORE = [("layers", "0017_published_release")]
-AFTER = [("layers", "0018_assessment_method_version")]
+BEFORE = [("layers", "0018_vertical_limit")]
+AFTER = [("layers", "0019_assessment_method_version")]
 
 
 def test_existing_assessments_are_marked_as_method_2026_11() -> None:

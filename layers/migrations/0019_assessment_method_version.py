@@ -18,7 +18,7 @@ def mark_old(apps: Any, schema_editor: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("layers", "0017_published_release"),
+        ("layers", "0018_vertical_limit"),
     ]
 
     operations = [
