@@ -13,10 +13,12 @@ releases differ (tests/statutory/test_figures.py).
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count
 from django.utils import timezone
 
@@ -211,7 +213,8 @@ def make(doc: Lagesbild) -> Lagesbild:
     version, ``statutory.services.new_version``)."""
     if doc.figures:
         raise ValueError("a lägesbild's figures are made once and never recomputed")
-    doc.figures = freeze(doc)
+    # Stored as JSON: what the document shows is what was stored, to the last list and key.
+    doc.figures = json.loads(json.dumps(freeze(doc), cls=DjangoJSONEncoder))
     doc.figures_made_at = timezone.now()
     doc.save(update_fields=["figures", "figures_made_at"])
     return doc
