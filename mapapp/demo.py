@@ -72,6 +72,7 @@ DEMO_USERS: tuple[tuple[str, str, str], ...] = (
     ("bra", "Birgitta BRÅ-ledamot", Role.BRA_MEMBER),
     ("analytiker", "Ali Analytiker", Role.ANALYST),
     ("admin", "Anna Administratör", Role.ADMIN),
+    ("samordnare", "Sara Samordnare", Role.COORDINATOR),
 )
 
 
@@ -242,6 +243,9 @@ def load_demo(*, today: date | None = None) -> DemoSummary:
     _generate_detaljplan(municipality)
     generate_context(municipality, *_hotspot_xy(municipality, HOTSPOTS[1]))
     _create_demo_users(municipality)
+    from statutory import demo as statutory_demo  # the statutory app builds on mapapp, not back
+
+    statutory_demo.load(municipality, today)
     return DemoSummary(
         municipality=municipality, counts=demo_counts(municipality), notes=survey.messages()
     )
