@@ -144,7 +144,9 @@ def _plan(
         generated=True,
     )
     actions = list(Action.objects.filter(municipality=municipality).order_by("pk")[:4])
-    category = {c.code: c for c in IncidentCategory.objects.filter(code__in=["misshandel", "klotter"])}
+    category = {
+        c.code: c for c in IncidentCategory.objects.filter(code__in=["misshandel", "klotter"])
+    }
     rows = [
         PlanRow(
             plan=plan,

@@ -60,8 +60,8 @@ def _table(document: DocumentType, header: list[str], rows: list[list[str]]) -> 
 def _new(title: str, secret: bool, landscape: bool = False) -> DocumentType:
     document = Document()
     style = document.styles["Normal"]
-    style.font.name = "Calibri"  # type: ignore[attr-defined]
-    style.font.size = Pt(10)  # type: ignore[attr-defined]
+    style.font.name = "Calibri"
+    style.font.size = Pt(10)
     section = document.sections[0]
     if landscape:
         section.orientation = WD_ORIENT.LANDSCAPE
@@ -130,11 +130,15 @@ def lagesbild_docx(doc: Lagesbild) -> bytes:
     document.add_paragraph(f"Status: {status}. Ses över senast {doc.review_by}.")
     if doc.generated:
         document.add_paragraph("Demodata: dokumentet bygger på genererade uppgifter.")
-    document.add_paragraph(f"Urval: {'; '.join(fig.get('filter', []))}. Siffrorna togs fram {fig.get('made_at', '')}.")
+    document.add_paragraph(
+        f"Urval: {'; '.join(fig.get('filter', []))}. Siffrorna togs fram {fig.get('made_at', '')}."
+    )
     for kind in ORDER:
         section: Section | None = sections.get(kind)
         heading = dict(Section.Kind.choices)[kind]
-        document.add_heading(str(heading) + (" (sekretess)" if section and section.secret else ""), 1)
+        document.add_heading(
+            str(heading) + (" (sekretess)" if section and section.secret else ""), 1
+        )
         if section and section.text:
             for paragraph in section.text.split("\n\n"):
                 document.add_paragraph(paragraph)
@@ -233,7 +237,9 @@ def plan_docx(plan: Atgardsplan) -> bytes:
     if plan.generated:
         document.add_paragraph("Demodata: planen bygger på genererade uppgifter.")
     rows = []
-    for row in plan.rows.select_related("problem", "office", "indicator_category", "indicator_area"):
+    for row in plan.rows.select_related(
+        "problem", "office", "indicator_category", "indicator_area"
+    ):
         base, now = indicators.baseline(row), indicators.current(row)
         goal = (
             f"{row.goal}. Mått: {indicators.describe(row)}. Utgångsläge {base.text}; nu {now.text}"

@@ -94,13 +94,18 @@ def walks_by_area(doc: Lagesbild, areas: list[StatisticalArea]) -> dict[int, lis
 def population_by_area(doc: Lagesbild, areas: list[StatisticalArea]) -> dict[int, dict[str, Any]]:
     """Each area's residents in the newest year up to the period's end that the table has."""
     out: dict[int, dict[str, Any]] = {}
-    rows = Population.objects.filter(
-        area__in=areas, year__lte=doc.date_to.year
-    ).order_by("area_id", "-year")
+    rows = Population.objects.filter(area__in=areas, year__lte=doc.date_to.year).order_by(
+        "area_id", "-year"
+    )
     for p in rows:
         out.setdefault(
             p.area_id,
-            {"residents": p.residents, "year": p.year, "source": p.source, "generated": p.generated},
+            {
+                "residents": p.residents,
+                "year": p.year,
+                "source": p.source,
+                "generated": p.generated,
+            },
         )
     return out
 

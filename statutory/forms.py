@@ -7,7 +7,14 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 
-from layers.models import District, FocusArea, IncidentCategory, Municipality, Office, StatisticalArea
+from layers.models import (
+    District,
+    FocusArea,
+    IncidentCategory,
+    Municipality,
+    Office,
+    StatisticalArea,
+)
 from statutory.models import Atgardsplan, Lagesbild, PlanRow, Problem
 from surveys.models import Action
 
@@ -29,7 +36,9 @@ class LagesbildForm(forms.ModelForm):  # type: ignore[type-arg]
         super().__init__(*args, **kwargs)
         self.fields["district"].queryset = District.objects.filter(municipality=municipality)  # type: ignore[attr-defined]
         self.fields["review_by"].required = False
-        self.fields["review_by"].help_text = "Tomt: före nästa val (minst en gång per mandatperiod)."
+        self.fields[
+            "review_by"
+        ].help_text = "Tomt: före nästa val (minst en gång per mandatperiod)."
         self.fields["focus_areas"].choices = [  # type: ignore[attr-defined]
             (a.number, f"{a.number}. {a.name}") for a in FocusArea.objects.order_by("number")
         ]
@@ -107,8 +116,9 @@ class PlanRowForm(forms.ModelForm):  # type: ignore[type-arg]
         municipality = plan.municipality
         self.fields["problem"].queryset = plan.lagesbild.problems.all()  # type: ignore[attr-defined]
         self.fields["indicator_category"].queryset = (  # type: ignore[attr-defined]
-            IncidentCategory.objects.exclude(Q(sensitive=True) | Q(focus_area__sensitive=True))
-            .order_by("label")
+            IncidentCategory.objects.exclude(
+                Q(sensitive=True) | Q(focus_area__sensitive=True)
+            ).order_by("label")
         )
         areas = StatisticalArea.objects.filter(municipality=municipality)
         if plan.lagesbild.district_id:

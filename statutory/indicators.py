@@ -44,7 +44,12 @@ class Value:
     certainty: str  # "", "låg": said next to the value
 
     def as_json(self) -> dict[str, Any]:
-        return {"value": self.value, "basis": self.basis, "text": self.text, "certainty": self.certainty}
+        return {
+            "value": self.value,
+            "basis": self.basis,
+            "text": self.text,
+            "certainty": self.certainty,
+        }
 
 
 def _area_ids(row: PlanRow) -> list[str] | None:
@@ -87,7 +92,9 @@ def baseline(row: PlanRow) -> Value:
         code = row.indicator_category.code if row.indicator_category else ""
         incidents: dict[str, dict[str, int]] = base.get("incidents", {})
         n = sum(
-            by_code.get(code, 0) for area, by_code in incidents.items() if ids is None or area in ids
+            by_code.get(code, 0)
+            for area, by_code in incidents.items()
+            if ids is None or area in ids
         )
         days = int(base.get("days") or 0)
         if not days:

@@ -201,6 +201,9 @@ class TextRevision(models.Model):
         verbose_name_plural = "textändringar"
         ordering = ["-at", "-pk"]
 
+    def __str__(self) -> str:
+        return f"{self.what} {self.at:%Y-%m-%d %H:%M}"
+
 
 class Comment(models.Model):
     """A BRÅ member's comment on a lägesbild or a plan."""
@@ -227,6 +230,9 @@ class Comment(models.Model):
                 name="comment_on_one_document",
             )
         ]
+
+    def __str__(self) -> str:
+        return self.text[:80]
 
 
 class Atgardsplan(Adoption):
@@ -329,3 +335,6 @@ class Population(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["area", "year"], name="population_one_per_area_year")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.area_id} {self.year}: {self.residents}"

@@ -1,6 +1,6 @@
 """Import of the population per NYKO area (the denominator of rates per 1,000 residents).
 
-The layout (docs/data-layouts.md#folkmangd-per-nyko-omrade): a CSV file in UTF-8 (a byte order mark is
+The layout (docs/data-layout-population.md): a CSV file in UTF-8 (a byte order mark is
 fine), semicolon or comma between cells, a header row with the columns ``nyko`` (the NYKO code as in
 Trygg), ``ar`` (the year, population on 31 December) and ``folkmangd`` (residents, a whole number ≥ 0;
 spaces as thousands separators are allowed), and optionally ``kalla`` (the source, e.g. "SCB via
@@ -56,7 +56,11 @@ def import_population(
     seen: set[tuple[str, int]] = set()
     for number, raw in enumerate(reader, start=2):
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
-        code, year, residents = row.get("nyko", ""), _int(row.get("ar", "")), _int(row.get("folkmangd", ""))
+        code, year, residents = (
+            row.get("nyko", ""),
+            _int(row.get("ar", "")),
+            _int(row.get("folkmangd", "")),
+        )
         where = f"{filename} rad {number}"
         if code not in areas:
             result.errors.append(f"{where}, nyko: okänt NYKO-område {code!r}")

@@ -65,13 +65,18 @@ def write_problem(user: User, problem: Problem, **texts: str) -> Problem:
         value = getattr(problem, name)
         if (is_new and value) or (not is_new and value != old.get(name)):
             TextRevision.objects.create(
-                lagesbild=problem.lagesbild, what=f"problem:{problem.pk}:{name}", text=value, by=user
+                lagesbild=problem.lagesbild,
+                what=f"problem:{problem.pk}:{name}",
+                text=value,
+                by=user,
             )
     return problem
 
 
 @transaction.atomic
-def adopt(doc: Lagesbild | Atgardsplan, *, decided_by: str, decided_on: date, diarienummer: str) -> None:
+def adopt(
+    doc: Lagesbild | Atgardsplan, *, decided_by: str, decided_on: date, diarienummer: str
+) -> None:
     """Fastställ: record the decision; the document it replaces (if any) becomes ``ersatt``."""
     _check_editable(doc)
     if isinstance(doc, Atgardsplan) and doc.lagesbild.status != Status.ADOPTED:
@@ -89,7 +94,8 @@ def adopt(doc: Lagesbild | Atgardsplan, *, decided_by: str, decided_on: date, di
         )
     if isinstance(doc, Atgardsplan):
         Atgardsplan.objects.filter(
-            municipality=doc.municipality, lagesbild__district=doc.lagesbild.district,
+            municipality=doc.municipality,
+            lagesbild__district=doc.lagesbild.district,
             status=Status.ADOPTED,
         ).exclude(pk=doc.pk).update(status=Status.REPLACED)
 

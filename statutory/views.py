@@ -270,7 +270,7 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
     form = CommentForm(request.POST)
     if not form.is_valid():
         return _form_error(request, form)
-    Comment.objects.create(lagesbild=doc, text=form.cleaned_data["text"], by=request.user)
+    Comment.objects.create(lagesbild=doc, text=form.cleaned_data["text"], by=_user(request))
     return redirect(reverse("statutory-detail", args=[doc.pk]) + "#kommentarer")
 
 
@@ -341,7 +341,7 @@ def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
         municipality=doc.municipality,
         lagesbild=doc,
         title=form.cleaned_data["title"],
-        created_by=request.user,
+        created_by=_user(request),
     )
     return redirect("statutory-plan", plan_id=plan.pk)
 
@@ -423,9 +423,7 @@ def plan_json(request: HttpRequest, plan_id: int) -> JsonResponse:
 def plan_row(request: HttpRequest, plan_id: int, row_id: int | None = None) -> HttpResponse:
     plan = _plan(plan_id)
     if not plan.editable and not row_id:
-        return error_response(
-            request, 400, "status: planen är fastställd", template=TEMPLATE_ERROR
-        )
+        return error_response(request, 400, "status: planen är fastställd", template=TEMPLATE_ERROR)
     row = get_object_or_404(PlanRow, plan=plan, pk=row_id) if row_id else PlanRow(plan=plan)
     form = PlanRowForm(request.POST, instance=row, plan=plan)
     if not plan.editable:
@@ -478,7 +476,7 @@ def plan_comment(request: HttpRequest, plan_id: int) -> HttpResponse:
     form = CommentForm(request.POST)
     if not form.is_valid():
         return _form_error(request, form)
-    Comment.objects.create(plan=plan, text=form.cleaned_data["text"], by=request.user)
+    Comment.objects.create(plan=plan, text=form.cleaned_data["text"], by=_user(request))
     return redirect(reverse("statutory-plan", args=[plan.pk]) + "#kommentarer")
 
 

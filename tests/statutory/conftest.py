@@ -90,16 +90,25 @@ def town(db: None) -> Town:
         area=square(X0, Y0, 2000),
     )
     area_a = StatisticalArea.objects.create(
-        municipality=municipality, district=district, code="1101", name="Västra centrum",
+        municipality=municipality,
+        district=district,
+        code="1101",
+        name="Västra centrum",
         area=square(X0 - 1000, Y0, 1000),
     )
     area_b = StatisticalArea.objects.create(
-        municipality=municipality, district=district, code="1102", name="Östra centrum",
+        municipality=municipality,
+        district=district,
+        code="1102",
+        name="Östra centrum",
         area=square(X0 + 1000, Y0, 1000),
     )
     Population.objects.create(
-        municipality=municipality, area=area_a, year=timezone.localdate().year - 1,
-        residents=2000, source="test",
+        municipality=municipality,
+        area=area_a,
+        year=timezone.localdate().year - 1,
+        residents=2000,
+        source="test",
     )
     misshandel = CategoryFactory()
     klotter = CategoryFactory(

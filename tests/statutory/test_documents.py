@@ -7,11 +7,9 @@ import io
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
 from django.utils import timezone
 from docx import Document
 
-from layers.models import Municipality
 from statutory import services
 from statutory.models import Atgardsplan, Lagesbild, PlanRow, Problem, Section, Status, TextRevision
 from surveys.models import Action
@@ -55,7 +53,10 @@ def test_counts_and_rates_per_nyko_area(town: Town) -> None:
     assert doc.figures["indicator_base"]["walks"][str(town.area_a.pk)] == [1, 1]
     assert doc.review_by > doc.date_to
     assert [s.kind for s in doc.sections.order_by("pk")] == [
-        "kartlaggning", "konsekvenser", "annan", "analys"
+        "kartlaggning",
+        "konsekvenser",
+        "annan",
+        "analys",
     ]
 
 
@@ -123,7 +124,11 @@ def test_texts_are_kept_with_who_and_when_and_adopted_documents_are_locked(town:
         assert r.status_code == 302
     r = coordinator.post(
         f"/lagesbild/dokument/{doc.pk}/problem/ny/",
-        {"title": "Misshandel vid stationen", "situational": "Mörk gångtunnel", "sources": "Polisen"},
+        {
+            "title": "Misshandel vid stationen",
+            "situational": "Mörk gångtunnel",
+            "sources": "Polisen",
+        },
     )
     assert r.status_code == 302
     revisions = list(TextRevision.objects.filter(lagesbild=doc).order_by("pk"))
@@ -147,13 +152,17 @@ def test_roles_and_municipality_scope(town: Town) -> None:
     bra = login(town.bra)
     assert bra.get(f"/lagesbild/dokument/{doc.pk}/").status_code == 200
     assert bra.post("/lagesbild/dokument/ny/", {"title": "x"}).status_code == 403
-    assert bra.post(
-        f"/lagesbild/dokument/{doc.pk}/faststall/",
-        {"decided_by": "KS", "decided_on": "2026-12-01"},
-    ).status_code == 403
-    assert bra.post(
-        f"/lagesbild/dokument/{doc.pk}/kommentar/", {"text": "Bra analys"}
-    ).status_code == 302
+    assert (
+        bra.post(
+            f"/lagesbild/dokument/{doc.pk}/faststall/",
+            {"decided_by": "KS", "decided_on": "2026-12-01"},
+        ).status_code
+        == 403
+    )
+    assert (
+        bra.post(f"/lagesbild/dokument/{doc.pk}/kommentar/", {"text": "Bra analys"}).status_code
+        == 302
+    )
     assert doc.comments.get().by == town.bra
 
     other = MunicipalityFactory(kommunkod="0115", name="Vallentuna", boundary=square(0, 0, 10))
@@ -185,17 +194,24 @@ def test_bad_input_names_the_field(town: Town) -> None:
 def adopted_plan(town: Town) -> tuple[Lagesbild, Atgardsplan, Problem]:
     doc = make_doc(town)
     problem = Problem.objects.create(lagesbild=doc, title="Misshandel i Västra centrum")
-    services.adopt(doc, decided_by="Kommunstyrelsen", decided_on=timezone.localdate(), diarienummer="1")
+    services.adopt(
+        doc, decided_by="Kommunstyrelsen", decided_on=timezone.localdate(), diarienummer="1"
+    )
     plan = Atgardsplan.objects.create(
-        municipality=town.municipality, lagesbild=doc, title="Åtgärdsplan", created_by=town.coordinator
+        municipality=town.municipality,
+        lagesbild=doc,
+        title="Åtgärdsplan",
+        created_by=town.coordinator,
     )
     return doc, plan, problem
 
 
 def test_an_operativt_mal_starts_from_the_frozen_figures_and_follows_the_data(town: Town) -> None:
-    doc, plan, problem = adopted_plan(town)
+    _doc, plan, problem = adopted_plan(town)
     coordinator = login(town.coordinator)
-    action = Action.objects.create(municipality=town.municipality, office=town.office, title="Ny belysning")
+    action = Action.objects.create(
+        municipality=town.municipality, office=town.office, title="Ny belysning"
+    )
     r = coordinator.post(
         f"/lagesbild/dokument/atgardsplan/{plan.pk}/rad/ny/",
         {
@@ -223,7 +239,9 @@ def test_an_operativt_mal_starts_from_the_frozen_figures_and_follows_the_data(to
     assert row["current"]["value"] == 4.0
     town.incident(A_POINT)
     town.incident(B_POINT)  # another area: not counted
-    (after,) = coordinator.get(f"/lagesbild/dokument/atgardsplan/{plan.pk}/matt.json").json()["rows"]
+    (after,) = coordinator.get(f"/lagesbild/dokument/atgardsplan/{plan.pk}/matt.json").json()[
+        "rows"
+    ]
     assert after["current"]["value"] == 5.0 and after["baseline"] == row["baseline"]
 
 
@@ -232,9 +250,16 @@ def test_a_sensitive_category_cannot_be_an_indicator(town: Town) -> None:
     r = login(town.coordinator).post(
         f"/lagesbild/dokument/atgardsplan/{plan.pk}/rad/ny/",
         {
-            "problem": problem.pk, "cause": "x", "measure": "x", "goal": "x",
-            "indicator": "handelser", "indicator_category": town.sensitive.pk,
-            "when": "2027", "office": town.office.pk, "follow_up": "x", "light": "gron",
+            "problem": problem.pk,
+            "cause": "x",
+            "measure": "x",
+            "goal": "x",
+            "indicator": "handelser",
+            "indicator_category": town.sensitive.pk,
+            "when": "2027",
+            "office": town.office.pk,
+            "follow_up": "x",
+            "light": "gron",
         },
         HTTP_ACCEPT="application/json",
     )
@@ -245,8 +270,15 @@ def test_docx_holds_every_section_and_row_with_the_frozen_figures(town: Town) ->
     doc, plan, problem = adopted_plan(town)
     Section.objects.filter(lagesbild=doc, kind="analys").update(text="Analysen.", secret=True)
     PlanRow.objects.create(
-        plan=plan, problem=problem, cause="Mörkt", measure="Belysning", goal="Färre",
-        indicator="otryggt", when="2027", office=town.office, follow_up="Kvartalsvis",
+        plan=plan,
+        problem=problem,
+        cause="Mörkt",
+        measure="Belysning",
+        goal="Färre",
+        indicator="otryggt",
+        when="2027",
+        office=town.office,
+        follow_up="Kvartalsvis",
     )
     bra = login(town.bra)
 
@@ -257,8 +289,12 @@ def test_docx_holds_every_section_and_row_with_the_frozen_figures(town: Town) ->
         assert title in headings
     assert problem.title in headings
     assert "SEKRETESS" in document.sections[0].header.paragraphs[0].text
-    nyko = next(t for t in document.tables if t.rows[0].cells[0].text == "Område" and
-                any(c.text.startswith("1101") for row in t.rows for c in row.cells))
+    nyko = next(
+        t
+        for t in document.tables
+        if t.rows[0].cells[0].text == "Område"
+        and any(c.text.startswith("1101") for row in t.rows for c in row.cells)
+    )
     cells = {row.cells[0].text: [c.text for c in row.cells] for row in nyko.rows[1:]}
     frozen = area_row(doc, "1101")
     assert cells["1101 Västra centrum"][1] == str(frozen["current"])

@@ -12,7 +12,7 @@ from statutory.population import import_population
 
 
 class Command(BaseCommand):
-    help = "Importera folkmängd per NYKO-område (CSV: nyko;ar;folkmangd[;kalla]), docs/data-layouts.md"
+    help = "Importera folkmängd per NYKO-område (CSV: nyko;ar;folkmangd[;kalla]), docs/data-layout-population.md"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
