@@ -16,7 +16,7 @@ from docx.enum.section import WD_ORIENT
 from docx.shared import Cm, Pt
 
 from core.numbers import number
-from statutory import indicators
+from statutory import figures, indicators
 from statutory.models import ORDER, Atgardsplan, Lagesbild, Section
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -187,6 +187,20 @@ def _mapping(document: DocumentType, fig: dict[str, Any], lb: dict[str, Any]) ->
         note += " Folkmängden är genererad demodata."
     document.add_paragraph(note + " Räknar händelser utan känsliga kategorier.")
     _table(document, AREA_HEADER, area_rows(fig.get("areas", [])))
+    times = figures.time_pattern(lb)
+    if times["weekdays"]:
+        document.add_heading("Tidsmönster", 2)
+        _table(
+            document,
+            [name for name, _n in times["weekdays"]],
+            [[number(n, 1) for _name, n in times["weekdays"]]],
+        )
+        busiest = sorted(times["hours"], key=lambda hn: -hn[1])[:3]
+        document.add_paragraph(
+            "Flest händelser började klockan "
+            + ", ".join(f"{h:02d}–{(h + 1) % 24:02d} ({number(n)})" for h, n in busiest)
+            + "."
+        )
     if lb.get("top_cells"):
         document.add_heading("Hot spots", 2)
         _table(

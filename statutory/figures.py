@@ -277,3 +277,21 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
         if other is not None:
             add("Kommundelar", r["name"], r["current"], other["current"])
     return out
+
+
+def time_pattern(lb: dict[str, Any]) -> dict[str, Any]:
+    """The frozen hour × weekday table summed per weekday and per hour (for the page and the DOCX);
+    read from the frozen table, not recomputed.
+
+    >>> t = time_pattern({"hours": {"weekdays": ["mån", "tis"], "table": [[1.0, 2.0], [0.5, 0.0]]}})
+    >>> t["weekdays"], t["hours"]
+    ([('mån', 3.0), ('tis', 0.5)], [(0, 1.5), (1, 2.0)])
+    """
+    hours = lb.get("hours", {})
+    table = hours.get("table", [])
+    names = hours.get("weekdays", [])
+    per_day = [(name, round(sum(row), 1)) for name, row in zip(names, table, strict=False)]
+    per_hour = (
+        [(h, round(sum(row[h] for row in table), 1)) for h in range(len(table[0]))] if table else []
+    )
+    return {"weekdays": per_day, "hours": per_hour}

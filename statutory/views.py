@@ -143,6 +143,7 @@ def _context(doc: Lagesbild) -> dict[str, Any]:
         "problems": list(doc.problems.all()),
         "fig": data,
         "lb": data.get("lagesbild", {}),
+        "times": figures.time_pattern(data.get("lagesbild", {})),
         "secret": any(s.secret for s in doc.sections.all()),
     }
 
