@@ -27,16 +27,15 @@ class PdfAError(RuntimeError):
 
 
 def _ps_string(text: str) -> str:
-    """A PostScript string literal (ASCII; other characters as octal escapes of their UTF-16)."""
-    out = []
-    for ch in text:
-        if ch in "()\\":
-            out.append("\\" + ch)
-        elif 32 <= ord(ch) < 127:
-            out.append(ch)
-        else:
-            out.append("?")
-    return "(" + "".join(out) + ")"
+    """A PostScript string: ASCII as a literal, anything else as UTF-16BE hex with a byte order mark
+    (the PDF text string form, so "Lägesbild" stays "Lägesbild" in the document's title).
+
+    >>> _ps_string("srgb.icc"), _ps_string("Lä")
+    ('(srgb.icc)', '<FEFF004C00E4>')
+    """
+    if text.isascii():
+        return "(" + text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
+    return "<FEFF" + text.encode("utf-16-be").hex().upper() + ">"
 
 
 def definition(icc: str, title: str) -> str:

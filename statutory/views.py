@@ -286,10 +286,14 @@ def print_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "statutory/print.html", _context(doc))
 
 
-def _pdf(request: HttpRequest, path: str, filename: str) -> HttpResponse:
+def _pdf(
+    request: HttpRequest, path: str, filename: str, *, title: str, landscape: bool = False
+) -> HttpResponse:
     try:
-        pdf = render_pdf(path, user=_user(request), paper="A4", ready_selector="")
-        pdf = pdfa.to_pdfa(pdf)
+        pdf = render_pdf(
+            path, user=_user(request), paper="A4", landscape=landscape, ready_selector=""
+        )
+        pdf = pdfa.to_pdfa(pdf, title=title)
     except (PdfError, pdfa.PdfAError) as e:
         return error_response(request, 503, str(e), template=TEMPLATE_ERROR)
     response = HttpResponse(pdf, content_type="application/pdf")
@@ -302,7 +306,12 @@ def _pdf(request: HttpRequest, path: str, filename: str) -> HttpResponse:
 @permission_required("statutory.view_lagesbild", raise_exception=True)
 def export_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     doc = _doc(pk)
-    return _pdf(request, reverse("statutory-print", args=[doc.pk]), f"lagesbild-{doc.pk}.pdf")
+    return _pdf(
+        request,
+        reverse("statutory-print", args=[doc.pk]),
+        f"lagesbild-{doc.pk}.pdf",
+        title=doc.title,
+    )
 
 
 def _docx_response(data: bytes, filename: str) -> HttpResponse:
@@ -494,7 +503,11 @@ def plan_print(request: HttpRequest, plan_id: int) -> HttpResponse:
 def plan_pdf(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = _plan(plan_id)
     return _pdf(
-        request, reverse("statutory-plan-print", args=[plan.pk]), f"atgardsplan-{plan.pk}.pdf"
+        request,
+        reverse("statutory-plan-print", args=[plan.pk]),
+        f"atgardsplan-{plan.pk}.pdf",
+        title=plan.title,
+        landscape=True,
     )
 
 
