@@ -16,7 +16,7 @@ from docx.enum.section import WD_ORIENT
 from docx.shared import Cm, Pt
 
 from core.numbers import number
-from statutory import figures, indicators
+from statutory import figures, indicators, maps
 from statutory.models import ORDER, Atgardsplan, Lagesbild, Section
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -143,7 +143,7 @@ def lagesbild_docx(doc: Lagesbild) -> bytes:
             for paragraph in section.text.split("\n\n"):
                 document.add_paragraph(paragraph)
         if kind == Section.Kind.MAPPING:
-            _mapping(document, fig, lb)
+            _mapping(document, doc, fig, lb)
         elif kind == Section.Kind.OTHER:
             _other(document, lb)
         elif kind == Section.Kind.ANALYSIS:
@@ -162,7 +162,9 @@ def lagesbild_docx(doc: Lagesbild) -> bytes:
     return _bytes(document)
 
 
-def _mapping(document: DocumentType, fig: dict[str, Any], lb: dict[str, Any]) -> None:
+def _mapping(
+    document: DocumentType, doc: Lagesbild, fig: dict[str, Any], lb: dict[str, Any]
+) -> None:
     totals = lb.get("totals", {})
     document.add_paragraph(
         f"Händelser med plats (utan känsliga kategorier): {fmt(totals.get('current'))} "
@@ -200,6 +202,22 @@ def _mapping(document: DocumentType, fig: dict[str, Any], lb: dict[str, Any]) ->
             "Flest händelser började klockan "
             + ", ".join(f"{h:02d}–{(h + 1) % 24:02d} ({number(n)})" for h, n in busiest)
             + "."
+        )
+    png = maps.draw(doc)
+    if png:
+        document.add_heading("Karta: hot spots", 2)
+        document.add_picture(io.BytesIO(png), width=Cm(16))
+        document.add_paragraph(
+            "Rött: hot spots med 90, 95 och 99 procents säkerhet (Gi*), händelser utan känsliga "
+            "kategorier; grå linjer: NYKO-områden."
+        )
+    trends = fig.get("emerging")
+    if trends and trends.get("categories"):
+        document.add_heading("Framväxande hot spots", 2)
+        _table(
+            document,
+            ["Mönster", "Rutor"],
+            [[e["label"], fmt(e["cells"])] for e in trends["categories"]],
         )
     if lb.get("top_cells"):
         document.add_heading("Hot spots", 2)

@@ -22,8 +22,16 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count
 from django.utils import timezone
 
-from layers.analysis import AnalysisParams, analyse_filter, filtered_incidents
-from layers.filters import IncidentFilter
+from layers.analysis import (
+    AnalysisParams,
+    HotSpotResult,
+    analyse_filter,
+    emerging_cells,
+    filtered_incidents,
+    hotspot_cells,
+    read_filtered,
+)
+from layers.filters import FilterError, IncidentFilter
 from layers.models import StatisticalArea
 from mapapp import lagesbild as computed
 from statutory.models import Lagesbild, Population
@@ -178,6 +186,37 @@ def district_rows(doc: Lagesbild, rows: list[dict[str, Any]]) -> list[dict[str, 
     return out
 
 
+def hot_map(result: HotSpotResult) -> dict[str, Any]:
+    """The Gi* hot cells (classes 1–3) as [x0, y0, x1, y1, class, count] in SWEREF 99 TM (the map)."""
+    cells = [c for c in hotspot_cells(result) if c["class"] >= 1]
+    return {
+        "cell_m": float(result.gi_grid.cell_m),
+        "hot_cells": [[*c["bounds"], c["class"], c["count"]] for c in cells],
+    }
+
+
+def emerging(doc: Lagesbild, f: IncidentFilter) -> dict[str, Any] | None:
+    """Emerging hot spots over the period's months (``layers.analysis.emerging_cells``), counted per
+    category; None for a period under six months (the method needs six)."""
+    points = read_filtered(AUDIENCE, f, doc.municipality)
+    try:
+        cells = emerging_cells(points, doc.municipality, f, AnalysisParams())
+    except FilterError:
+        return None
+    labels = computed.trend_labels()
+    per: dict[str, int] = {}
+    for feature in cells["features"]:
+        category = feature["properties"]["category"]
+        per[category] = per.get(category, 0) + 1
+    return {
+        "months": len(cells["slices"]),
+        "categories": [
+            {"category": k, "label": str(labels.get(k, k)), "cells": n}
+            for k, n in sorted(per.items(), key=lambda kv: -kv[1])
+        ],
+    }
+
+
 def freeze(doc: Lagesbild) -> dict[str, Any]:
     """Every figure of ``doc``, as its audience sees it, as plain JSON (stored once on the document)."""
     f = document_filter(doc)
@@ -192,6 +231,8 @@ def freeze(doc: Lagesbild) -> dict[str, Any]:
     population = population_by_area(doc, areas)
     rows = area_rows(areas, now, before, population)
     return {
+        "map": hot_map(result),
+        "emerging": emerging(doc, f),
         "version": VERSION,
         "made_at": datetime.now(timezone.get_current_timezone()).isoformat(timespec="seconds"),
         "filter": computed.describe_filter(f, municipality),

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST, require_safe
 from core.http import error_response
 from layers.tenancy import own_municipality_or_404
 from mapapp.pdf import PdfError, render_pdf
-from statutory import docx_export, figures, indicators, pdfa, services
+from statutory import docx_export, figures, indicators, maps, pdfa, services
 from statutory.forms import (
     AdoptForm,
     CommentForm,
@@ -144,6 +144,7 @@ def _context(doc: Lagesbild) -> dict[str, Any]:
         "fig": data,
         "lb": data.get("lagesbild", {}),
         "times": figures.time_pattern(data.get("lagesbild", {})),
+        "map_uri": maps.data_uri(maps.draw(doc)),
         "secret": any(s.secret for s in doc.sections.all()),
     }
 

@@ -52,6 +52,9 @@ def test_counts_and_rates_per_nyko_area(town: Town) -> None:
     assert doc.figures["indicator_base"]["incidents"][str(town.area_a.pk)] == {"misshandel": 4}
     assert doc.figures["indicator_base"]["walks"][str(town.area_a.pk)] == [1, 1]
     assert doc.review_by > doc.date_to
+    assert doc.figures["map"]["cell_m"] > 0 and doc.figures["emerging"]["months"] >= 12
+    page = login(town.bra).get(f"/lagesbild/dokument/{doc.pk}/").content.decode()
+    assert 'data-testid="doc-map"' in page and "data:image/png;base64," in page
     assert [s.kind for s in doc.sections.order_by("pk")] == [
         "kartlaggning",
         "konsekvenser",
@@ -289,6 +292,7 @@ def test_docx_holds_every_section_and_row_with_the_frozen_figures(town: Town) ->
         assert title in headings
     assert problem.title in headings
     assert "SEKRETESS" in document.sections[0].header.paragraphs[0].text
+    assert len(document.inline_shapes) == 1  # the map
     nyko = next(
         t
         for t in document.tables
