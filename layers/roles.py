@@ -27,6 +27,9 @@ class Role:
     BRA_MEMBER = "bra_ledamot"
     ANALYST = "analytiker"
     ADMIN = "administrator"
+    # A trained EST reporter (municipal staff, or a housing company, security firm or association):
+    # reports events and sees only their own reports (est app, docs/decisions/0830).
+    EST_REPORTER = "est_rapportor"
 
 
 ROLE_LABELS: dict[str, str] = {
@@ -35,9 +38,14 @@ ROLE_LABELS: dict[str, str] = {
     Role.BRA_MEMBER: "BRÅ-ledamot",
     Role.ANALYST: "Analytiker (får se känsliga händelser)",
     Role.ADMIN: "Administratör",
+    Role.EST_REPORTER: "EST-rapportör (ser bara sina egna rapporter)",
 }
 
 _READ_APPS = ("layers", "surveys")
+# Roles that get no "view" permission on layers and surveys: they read nothing but what is theirs.
+_NO_READ_ROLES = frozenset({Role.EST_REPORTER})
+# The EST lägesbild (weekly, monthly, tertial ranking of areas) and its export to the police.
+EST_LAGESBILD_PERMISSION = "est.view_est_lagesbild"
 
 # (app_label, codename) per role, beyond "view" on every model of layers and surveys.
 _ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
@@ -71,8 +79,9 @@ _ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("surveys", "add_action"),
         ("surveys", "change_action"),
     ],
-    Role.BRA_MEMBER: [],
+    Role.BRA_MEMBER: [("est", "view_est_lagesbild")],
     Role.ANALYST: [
+        ("est", "view_est_lagesbild"),
         ("layers", "view_sensitive_incident"),
         ("layers", "add_incident"),
         ("layers", "add_importbatch"),
@@ -86,6 +95,7 @@ _ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("layers", "delete_importprofile"),
     ],
     Role.ADMIN: [],  # administrators are staff and get every permission (see ensure_roles)
+    Role.EST_REPORTER: [("est", "add_estreport")],
 }
 
 
@@ -108,6 +118,8 @@ def ensure_roles(**_: Any) -> None:
         for app_label, codename in _ROLE_PERMISSIONS[role]:
             extra |= Q(content_type__app_label=app_label, codename=codename)
         wanted = read.exclude(codename__in=ADMIN_ONLY_VIEWS)
+        if role in _NO_READ_ROLES:
+            wanted = wanted.none()
         if _ROLE_PERMISSIONS[role]:
             wanted = wanted | Permission.objects.filter(extra)
         group.permissions.set(wanted.distinct())

@@ -542,3 +542,40 @@ def walk_route_or_track(walk: Trygghetsvandring) -> LineString | None:
         return None
     assert line.srid == STORAGE_SRID
     return line
+
+
+# --- actions from elsewhere (EST reports, ...) ----------------------------------------------------
+
+
+@transaction.atomic
+def open_action(
+    municipality: Municipality,
+    *,
+    office: Office,
+    title: str,
+    description: str = "",
+    reason: str = "",
+    by: User | None = None,
+    note: str = "",
+) -> Action:
+    """A new action that does not come from a walk observation (an EST report, ...), for ``office``,
+    with its first history row. ``reason`` says why that office (kept as the suggestion)."""
+    if office.municipality_id != municipality.pk:
+        raise ValueError("the office belongs to another municipality")
+    action = Action.objects.create(
+        municipality=municipality,
+        office=office,
+        suggested_office=office,
+        suggestion_reason=reason[:300],
+        title=title[:300],
+        description=description,
+    )
+    ActionEvent.objects.create(
+        action=action,
+        by=by,
+        from_status="",
+        to_status=action.status,
+        note=note,
+        changes={"office": ["", office.name]},
+    )
+    return action
