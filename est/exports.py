@@ -125,7 +125,7 @@ def _features(municipality: Municipality, picture: Lagesbild) -> tuple[list[dict
             "properties": {
                 "handelsetyp": r.event_type,
                 "handelsetyp_namn": str(labels[r.event_type]),
-                "tid": timezone.localtime(r.occurred_at).isoformat(),
+                "tid": timezone.localtime(r.occurred_at).replace(microsecond=0).isoformat(),
                 "nyko": r.area.code if r.area else "",
             },
         }
