@@ -56,7 +56,7 @@ def ranking_table(picture: Lagesbild) -> tuple[list[str], list[list[object]]]:
         *[label for _value, label in types],
         _("Period"),
     ]
-    rows = [
+    rows: list[list[object]] = [
         [
             row.rank if row.rank is not None else "",
             row.key,

@@ -26,12 +26,14 @@ from django.http import (
     HttpResponse,
     JsonResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST, require_safe
 
@@ -43,6 +45,7 @@ from layers.models import Municipality
 from layers.queries import district_features, statistical_area_features
 from layers.roles import EST_LAGESBILD_PERMISSION
 from layers.tenancy import own_municipality_or_404
+from surveys.queries import web_xy
 
 REPORT = "est.add_estreport"
 MAX_NOTE_CHARS = 2000
@@ -174,7 +177,7 @@ def manifest(request: HttpRequest) -> JsonResponse:
 
 
 def report_json(report: EstReport) -> dict[str, Any]:
-    lon, lat = report.location.transform(4326, clone=True).coords
+    lon, lat = web_xy(report.location)
     return {
         "id": report.pk,
         "client_uuid": str(report.client_uuid),
@@ -344,9 +347,9 @@ def lagesbild_page(request: HttpRequest) -> HttpResponse:
 
 
 _KIND_LABELS = {
-    lagesbild.Kind.WEEK: "Vecka",
-    lagesbild.Kind.MONTH: "Månad",
-    lagesbild.Kind.TERTIAL: "Tertial",
+    lagesbild.Kind.WEEK: gettext_lazy("Vecka"),
+    lagesbild.Kind.MONTH: gettext_lazy("Månad"),
+    lagesbild.Kind.TERTIAL: gettext_lazy("Tertial"),
 }
 
 
@@ -359,7 +362,7 @@ def _later(period: lagesbild.Period) -> date | None:
 @require_safe
 @login_required
 @permission_required(EST_LAGESBILD_PERMISSION, raise_exception=True)
-def lagesbild_csv(request: HttpRequest) -> HttpResponse:
+def lagesbild_csv(request: HttpRequest) -> HttpResponseBase:
     try:
         period = _period(request)
     except ValueError as e:
@@ -372,7 +375,7 @@ def lagesbild_csv(request: HttpRequest) -> HttpResponse:
 @require_safe
 @login_required
 @permission_required(EST_LAGESBILD_PERMISSION, raise_exception=True)
-def lagesbild_gpkg(request: HttpRequest) -> HttpResponse:
+def lagesbild_gpkg(request: HttpRequest) -> HttpResponseBase:
     try:
         period = _period(request)
     except ValueError as e:

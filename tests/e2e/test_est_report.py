@@ -31,7 +31,9 @@ def _reporter(username: str, organisation: str, municipality: Any) -> User:
     user = User.objects.create_user(username=username, password="x-test-password-1")
     user.groups.add(Group.objects.get(name=Role.EST_REPORTER))
     Membership.objects.create(user=user, municipality=municipality)
-    Reporter.objects.create(user=user, organisation=organisation, kind=Reporter.Kind.HOUSING_COMPANY)
+    Reporter.objects.create(
+        user=user, organisation=organisation, kind=Reporter.Kind.HOUSING_COMPANY
+    )
     return user
 
 
@@ -40,7 +42,9 @@ def test_a_report_made_offline_on_a_phone_syncs_once_and_is_ranked_next_week(
 ) -> None:
     municipality = MunicipalityFactory()
     ensure_reference_data(municipality)
-    x, y = Transformer.from_crs(4326, 3006, always_xy=True).transform(GPS["longitude"], GPS["latitude"])
+    x, y = Transformer.from_crs(4326, 3006, always_xy=True).transform(
+        GPS["longitude"], GPS["latitude"]
+    )
     area = StatisticalArea.objects.create(
         municipality=municipality, code="2101", name="Väsby centrum", area=square(x, y, 400)
     )
@@ -49,7 +53,10 @@ def test_a_report_made_offline_on_a_phone_syncs_once_and_is_ranked_next_week(
     )
     housing = _reporter("e2e-vasbyhem", "AB Väsbyhem", municipality)
     guard = _reporter("e2e-securitas", "Securitas", municipality)
-    for event_type in (EventType.GATHERING, EventType.RECKLESS_DRIVING):  # two reports this week already
+    for event_type in (
+        EventType.GATHERING,
+        EventType.RECKLESS_DRIVING,
+    ):  # two reports this week already
         services.record_report(
             municipality, reporter=guard, client_uuid=uuid.uuid4(), event_type=event_type,
             lon=GPS["longitude"], lat=GPS["latitude"],
@@ -66,7 +73,9 @@ def test_a_report_made_offline_on_a_phone_syncs_once_and_is_ranked_next_week(
     meeting.goto(ranking_url)
     assert meeting.get_attribute(row, "data-rank") == ""  # two reports: too few to rank
 
-    page = page_as(housing, geolocation=GPS, permissions=["geolocation"], is_mobile=True, has_touch=True)
+    page = page_as(
+        housing, geolocation=GPS, permissions=["geolocation"], is_mobile=True, has_touch=True
+    )
     page.set_viewport_size(PHONE)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -77,8 +86,12 @@ def test_a_report_made_offline_on_a_phone_syncs_once_and_is_ranked_next_week(
     page.wait_for_selector("[data-testid=position][data-picked='true']")
     page.wait_for_selector("#est-map[data-map-data='loaded']")
     assert page.is_visible("[data-testid=note-warning]")
-    wide = page.evaluate("""Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > 391).slice(0, 8).map(e => e.tagName + '.' + e.className + '#' + e.id + ' ' + Math.round(e.getBoundingClientRect().right))""")
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], wide  # no sideways scrolling
+    wide = page.evaluate(
+        """Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > 391).slice(0, 8).map(e => e.tagName + '.' + e.className + '#' + e.id + ' ' + Math.round(e.getBoundingClientRect().right))"""
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], (
+        wide
+    )  # no sideways scrolling
 
     page.context.set_offline(True)
     page.wait_for_function("!navigator.onLine")
@@ -99,9 +112,15 @@ def test_a_report_made_offline_on_a_phone_syncs_once_and_is_ranked_next_week(
     mine = list(EstReport.objects.filter(reporter=housing))
     assert len(mine) == 1
     report = mine[0]
-    assert (report.event_type, report.area_id, report.organisation) == ("gruppering", area.pk, "AB Väsbyhem")
+    assert (report.event_type, report.area_id, report.organisation) == (
+        "gruppering",
+        area.pk,
+        "AB Väsbyhem",
+    )
     assert report.note.startswith("Ett tiotal ungdomar")
-    assert Action.objects.filter(pk=report.action_id, office__name="Social- och omsorgskontoret").exists()
+    assert Action.objects.filter(
+        pk=report.action_id, office__name="Social- och omsorgskontoret"
+    ).exists()
 
     meeting.goto(ranking_url)
     assert meeting.get_attribute(row, "data-rank") == "1"
@@ -114,7 +133,14 @@ def test_a_report_made_offline_on_a_phone_syncs_once_and_is_ranked_next_week(
     other = page.goto(f"{live_server.url}/est/rapport/{theirs.client_uuid}/")
     assert other is not None and other.status == 404
     assert "Securitas egen notering" not in page.content()
-    for address in ("/bra/", "/atgarder/", "/est/lagesbild/", "/vandringar/", "/ogc/", "/konto/api-nycklar/"):
+    for address in (
+        "/bra/",
+        "/atgarder/",
+        "/est/lagesbild/",
+        "/vandringar/",
+        "/ogc/",
+        "/konto/api-nycklar/",
+    ):
         answer = page.goto(f"{live_server.url}{address}")
         assert answer is not None and answer.status in (403, 404), address
     home = page.goto(f"{live_server.url}/")

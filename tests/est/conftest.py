@@ -22,7 +22,11 @@ from tests.factories import VASBY_CENTRUM, MunicipalityFactory, square, user_wit
 
 CX, CY = VASBY_CENTRUM
 # Three NYKO areas of 1 km, west to east; a point's x picks one.
-AREAS = [("2001", "Centrum väst", CX - 1000), ("2002", "Centrum", CX), ("2003", "Centrum öst", CX + 1000)]
+AREAS = [
+    ("2001", "Centrum väst", CX - 1000),
+    ("2002", "Centrum", CX),
+    ("2003", "Centrum öst", CX + 1000),
+]
 _to_wgs84 = Transformer.from_crs(3006, 4326, always_xy=True)
 
 
@@ -85,8 +89,12 @@ def town(db: Any) -> Town:
     return Town(
         municipality=municipality,
         areas=areas,
-        housing=reporter_user("vasbyhem-rapportor", "AB Väsbyhem", Reporter.Kind.HOUSING_COMPANY, municipality),
-        guard=reporter_user("vakt-rapportor", "Securitas", Reporter.Kind.SECURITY_FIRM, municipality),
+        housing=reporter_user(
+            "vasbyhem-rapportor", "AB Väsbyhem", Reporter.Kind.HOUSING_COMPANY, municipality
+        ),
+        guard=reporter_user(
+            "vakt-rapportor", "Securitas", Reporter.Kind.SECURITY_FIRM, municipality
+        ),
         bra=user_with_role(Role.BRA_MEMBER, "est-bra"),
         planner=user_with_role(Role.PLANNER, "est-planerare"),
     )

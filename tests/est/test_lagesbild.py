@@ -93,7 +93,9 @@ def test_many_reports_by_several_reporters_are_sure(town: Town) -> None:
     month = period_before(Kind.MONTH, D(2026, 12, 7))
     for i in range(10):
         who = town.housing if i % 2 else town.guard
-        town.report(who, EventType.GATHERING, "2001", when=_at(month.start + datetime.timedelta(days=i)))
+        town.report(
+            who, EventType.GATHERING, "2001", when=_at(month.start + datetime.timedelta(days=i))
+        )
     picture = lagesbild.build(town.municipality, month)
     top = picture.ranked[0]
     assert (top.key, top.rank, top.need, top.certainty) == ("2001", 1, 20, Certainty.HIGH)

@@ -27,10 +27,14 @@ def gallra(*args: str) -> str:
     return out.getvalue()
 
 
-def test_gallra_empties_old_free_text_then_removes_old_reports_and_keeps_the_rest(town: Town) -> None:
+def test_gallra_empties_old_free_text_then_removes_old_reports_and_keeps_the_rest(
+    town: Town,
+) -> None:
     text_days, report_days = DAYS["est_free_text"], DAYS["est_reports"]
     assert text_days < report_days
-    ancient = town.report(town.housing, EventType.FIRE, when=_days_ago(report_days + 2), note="Kalle")
+    ancient = town.report(
+        town.housing, EventType.FIRE, when=_days_ago(report_days + 2), note="Kalle"
+    )
     old = town.report(town.housing, EventType.GRAFFITI, when=_days_ago(text_days + 2), note="Lisa")
     new = town.report(town.guard, EventType.LITTER, when=_days_ago(text_days - 2), note="Pelle")
 

@@ -74,8 +74,16 @@ def test_sync_names_each_wrong_field(town: Town) -> None:
         _body(client_uuid="nej", event_type="inbrott", lat=200, occurred_at="igår", note=["x"]),
     )
     assert response.status_code == 400
-    assert set(response.json()["fields"]) == {"client_uuid", "event_type", "lat", "occurred_at", "note"}
-    future = _post(client, _body(occurred_at=(timezone.now() + datetime.timedelta(days=1)).isoformat()))
+    assert set(response.json()["fields"]) == {
+        "client_uuid",
+        "event_type",
+        "lat",
+        "occurred_at",
+        "note",
+    }
+    future = _post(
+        client, _body(occurred_at=(timezone.now() + datetime.timedelta(days=1)).isoformat())
+    )
     assert future.status_code == 400 and "occurred_at" in future.json()["fields"]
     garbage = client.post(SYNC, b"{not json", content_type="application/json")
     assert garbage.status_code == 400 and "body" in garbage.json()["fields"]
@@ -160,7 +168,12 @@ def test_the_csv_for_the_police_has_the_ranking_and_no_free_text(town: Town) -> 
     rows = list(csv.reader(io.StringIO(text), delimiter=csvfile.DELIMITER))
     header, body = rows[0], rows[1:]
     first = dict(zip(header, body[0], strict=True))
-    assert (first["Rang"], first["NYKO-kod"], first["Rapporter"], first["Behov (viktat)"]) == ("1", "2002", "3", "5")
+    assert (first["Rang"], first["NYKO-kod"], first["Rapporter"], first["Behov (viktat)"]) == (
+        "1",
+        "2002",
+        "3",
+        "5",
+    )
     assert "Kalle" not in text and "Securitas" not in text and "Väsbyhem" not in text
 
 
@@ -173,8 +186,10 @@ def test_the_geopackage_for_the_police_opens_in_gdal_with_areas_and_points(town:
     with tempfile.NamedTemporaryFile(suffix=".gpkg") as f:
         f.write(data)
         f.flush()
-        info = subprocess.run(["ogrinfo", "-ro", "-so", "-al", f.name], capture_output=True, text=True, check=True).stdout  # noqa: S603, S607
-        assert "EPSG\",3006" in info.replace(" ", "") or "SWEREF99 TM" in info
+        info = subprocess.run(
+            ["ogrinfo", "-ro", "-so", "-al", f.name], capture_output=True, text=True, check=True
+        ).stdout
+        assert 'EPSG",3006' in info.replace(" ", "") or "SWEREF99 TM" in info
         areas = pyogrio.read_dataframe(f.name, layer="est_omraden")
         points = pyogrio.read_dataframe(f.name, layer="est_rapporter")
     ranked = areas.set_index("nyko")

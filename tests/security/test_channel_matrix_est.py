@@ -48,7 +48,9 @@ def _reporter(username: str, organisation: str, scene: Scene) -> User:
     user = User.objects.create_user(username=username, password=PASSWORD)
     user.groups.add(Group.objects.get(name=Role.EST_REPORTER))
     Membership.objects.create(user=user, municipality=scene.municipality)
-    Reporter.objects.create(user=user, organisation=organisation, kind=Reporter.Kind.HOUSING_COMPANY)
+    Reporter.objects.create(
+        user=user, organisation=organisation, kind=Reporter.Kind.HOUSING_COMPANY
+    )
     return user
 
 
