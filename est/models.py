@@ -106,6 +106,7 @@ class EstReport(models.Model):
         related_name="est_reports",
         verbose_name="NYKO-område",
     )
+    generated = models.BooleanField("genererad demodata", default=False)
     action = models.ForeignKey(
         "surveys.Action",
         on_delete=models.SET_NULL,

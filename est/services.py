@@ -121,6 +121,7 @@ def record_report(
     gps_lon: float | None = None,
     gps_lat: float | None = None,
     accuracy_m: float | None = None,
+    generated: bool = False,
 ) -> Recorded:
     """Store one EST report exactly once per ``client_uuid``, with its action, or neither.
 
@@ -165,6 +166,7 @@ def record_report(
                 occurred_at=occurred_at,
                 note=note,
                 area=area,
+                generated=generated,
             )
             report.action = _action_for(report, by=reporter)
             report.save(update_fields=["action"])
@@ -203,4 +205,5 @@ def _action_for(report: EstReport, *, by: User | None) -> Action:
         reason=reason,
         by=by,
         note="Från EST-rapport",
+        generated=report.generated,
     )

@@ -557,9 +557,11 @@ def open_action(
     reason: str = "",
     by: User | None = None,
     note: str = "",
+    generated: bool = False,
 ) -> Action:
     """A new action that does not come from a walk observation (an EST report, ...), for ``office``,
-    with its first history row. ``reason`` says why that office (kept as the suggestion)."""
+    with its first history row. ``reason`` says why that office (kept as the suggestion); ``generated``
+    marks demo data."""
     if office.municipality_id != municipality.pk:
         raise ValueError("the office belongs to another municipality")
     action = Action.objects.create(
@@ -569,6 +571,7 @@ def open_action(
         suggestion_reason=reason[:300],
         title=title[:300],
         description=description,
+        generated=generated,
     )
     ActionEvent.objects.create(
         action=action,
