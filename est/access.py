@@ -30,6 +30,7 @@ OPEN_TO_REPORTERS = (
     "/healthz",
 )
 REPORT_PAGE = "/est/rapport/"
+REPORT_PERMISSION = "est.add_estreport"
 _CACHE = "_trygg_est_confined"
 
 
@@ -44,8 +45,8 @@ def is_confined(user: AnyUser | None) -> bool:
     cached = getattr(user, _CACHE, None)
     if cached is not None:
         return bool(cached)
-    if user.is_staff or user.is_superuser:
-        confined = False
+    if user.is_staff or user.is_superuser or not user.has_perm(REPORT_PERMISSION):
+        confined = False  # the permission cache is what most views load anyway: no extra query
     else:
         names = set(user.groups.values_list("name", flat=True))
         other_roles = (names & set(ROLE_LABELS)) - {Role.EST_REPORTER}

@@ -19,7 +19,9 @@ from django.utils import timezone
 
 from core import csvfile
 from est.models import EstReport, EventType
+from layers.roles import Role
 from tests.est.conftest import CY, Town, lonlat
+from tests.factories import user_with_role
 
 SYNC = "/est/rapport/rapporter/"
 
@@ -198,3 +200,23 @@ def test_the_geopackage_for_the_police_opens_in_gdal_with_areas_and_points(town:
     assert len(points) == 4
     assert set(points.columns) - {"geometry"} == {"handelsetyp", "handelsetyp_namn", "tid", "nyko"}
     assert "Kalle" not in data.decode("latin-1")
+
+
+def test_the_office_finds_the_est_action_in_its_action_list(town: Town) -> None:
+    report = town.report(town.housing, EventType.GATHERING, "2001", note="Namn Namnsson")
+    action = report.action
+    assert action is not None
+    field_staff = user_with_role(Role.FIELD_STAFF, "est-falt")
+    client = _client(field_staff)
+
+    listing = client.get(f"/atgarder/kontor/{action.office_id}/")
+    page = client.get(f"/atgarder/{action.pk}/")
+    csv_text = b"".join(client.get("/atgarder/atgarder.csv").streaming_content).decode("utf-8-sig")
+
+    assert (
+        listing.status_code == 200
+        and "Följ upp gruppering i Centrum väst" in listing.content.decode()
+    )
+    assert page.status_code == 200 and "Social- och omsorgskontoret" in page.content.decode()
+    assert "Följ upp gruppering i Centrum väst" in csv_text
+    assert "Namnsson" not in listing.content.decode() + page.content.decode() + csv_text
