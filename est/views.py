@@ -248,10 +248,14 @@ def parse_report(body: bytes) -> tuple[dict[str, Any], dict[str, list[str]]]:
 
 
 @require_POST
-@login_required
 def sync_report(request: HttpRequest) -> JsonResponse:
     """Store one report from the page's outbox, exactly once per client UUID (decision 0100's protocol):
-    201 new, 200 the same again, 409 other content under a known UUID, 400 naming the field."""
+    201 new, 200 the same again, 409 other content under a known UUID, 400 naming the field.
+
+    Without a login the answer is 401, never a redirect to the login page: a page's ``fetch`` would follow
+    it to a 200 and take the report for sent."""
+    if not request.user.is_authenticated:
+        return json_error(_("Logga in igen för att skicka rapporten."), 401)
     if not request.user.has_perm(REPORT):
         return json_error(_("Du får inte rapportera EST-händelser."), 403)
     municipality = own_municipality_or_404()

@@ -168,6 +168,11 @@
         chain = chain.then(function () {
           if (stopped || item.state !== "waiting") { return; }
           return send(item).then(function (response) {
+            if (response.redirected) { // a login page, not the sync address: keep the report
+              stopped = true;
+              say(label.labelLoginAgain, "error");
+              return;
+            }
             if (response.status === 200 || response.status === 201) {
               return TryggOutbox.remove(item.key).then(function () { return TryggOutbox.markRecorded(item.uuid, "synced"); });
             }
