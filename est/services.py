@@ -17,6 +17,7 @@ from django.contrib.gis.geos import Point
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
+from est.lagesbild import WEIGHTS
 from est.models import EstReport, EventType, Reporter
 from geo.crs import WEB_SRID
 from layers import reference
@@ -197,12 +198,16 @@ def _action_for(report: EstReport, *, by: User | None) -> Action:
             f"EST-rapport {when}: {report.get_event_type_display()}{where}"
             f"{' (' + report.organisation + ')' if report.organisation else ''}."
         )
+    # An event type's weight in the lägesbild is also its severity, which sets the due date (decision 0822).
+    severity = WEIGHTS.get(report.event_type, 1)
     return survey_services.open_action(
         report.municipality,
         office=office,
         title=title,
         description=description,
         reason=reason,
+        location=report.location,
+        due_date=survey_services.default_due_date(severity),
         by=by,
         note="Från EST-rapport",
         generated=report.generated,

@@ -263,7 +263,7 @@ def sync_report(request: HttpRequest) -> JsonResponse:
     if errors:
         return json_error(_("Rapporten har fel i fälten: %(f)s") % {"f": ", ".join(errors)}, 400,
                           fields=errors)  # fmt: skip
-    user: User = request.user  # type: ignore[assignment]  # login_required
+    user: User = request.user  # authenticated (checked above)
     try:
         recorded = services.record_report(municipality, reporter=user, **data)
     except services.ReportConflict as conflict:

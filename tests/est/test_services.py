@@ -9,7 +9,7 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from est import services
+from est import lagesbild, services
 from est.models import EstReport, EventType
 from layers import reference
 from surveys.models import Action, ActionEvent
@@ -85,6 +85,10 @@ def test_the_action_goes_to_the_office_that_answers_for_the_event_type(
     assert "Centrum" in action.title  # the area's name
     assert "röd jacka" not in action.title + action.description  # the free text stays in the report
     assert "EST-händelsetypen" in action.suggestion_reason
+    assert action.location is not None and action.location.distance(report.location) < 0.01
+    assert action.place_name  # the nearest street, else the NYKO area (surveys.places)
+    days = {3: 14, 2: 30, 1: 90}[lagesbild.WEIGHTS[event_type]]  # severity from the weight (0822)
+    assert action.due_date == timezone.localdate() + datetime.timedelta(days=days)
     event = ActionEvent.objects.get(action=action)
     assert (event.by, event.to_status) == (town.guard, Action.Status.NEW)
 

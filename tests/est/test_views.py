@@ -102,7 +102,9 @@ def test_a_session_without_the_csrf_token_is_refused(town: Town) -> None:
 def test_someone_without_the_role_cannot_report(town: Town) -> None:
     assert _post(_client(town.planner), _body()).status_code == 403
     anonymous = _post(Client(), _body())
-    assert anonymous.status_code == 401 and "error" in anonymous.json()  # never a redirect to follow
+    assert (
+        anonymous.status_code == 401 and "error" in anonymous.json()
+    )  # never a redirect to follow
     assert not EstReport.objects.exists()
 
 
