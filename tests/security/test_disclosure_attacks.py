@@ -1097,6 +1097,7 @@ BACKGROUND = (
     "the background map: the map service's tiles and the municipality's own streets, buildings, "
     "water, parks and area names; no incident"
 )
+EST = "EST reports and their counts per NYKO area; no incident (est app)"
 ACCOUNT = "account pages: logins, two-factor, API keys; no incident"
 ADMIN_STAFF = (
     "admin for staff: lists visible_incidents(user) only (sensitive rows for analysts and "
@@ -1131,6 +1132,16 @@ ROUTES: dict[str, list[str] | str] = {
     "falt/sw.js": NO_INCIDENTS,
     "falt/karta.json": NO_INCIDENTS,
     "falt/manifest.webmanifest": NO_INCIDENTS,
+    # EST reports are not incidents: reporters' own reports, counts of them per NYKO area (decision 0830)
+    "est/rapport/": EST,
+    "est/rapport/sw.js": EST,
+    "est/rapport/karta.json": "district and NYKO outlines; no incident",
+    "est/rapport/manifest.webmanifest": EST,
+    "est/rapport/rapporter/": EST,
+    "est/rapport/<uuid:client_uuid>/": EST,
+    "est/lagesbild/": EST,
+    "est/lagesbild.csv": EST,
+    "est/lagesbild.gpkg": EST,
     "vandringar/": NO_INCIDENTS,
     "vandringar/ny/": NO_INCIDENTS,
     "vandringar/perspektiv/": NO_INCIDENTS,
@@ -1256,6 +1267,7 @@ ADMIN: dict[str, str] = {
         model: "no incident"
         for model in (
             "accounts/apitoken",
+            "est/reporter",
             "auth/group",
             "auth/user",
             "axes/accessattempt",

@@ -8,7 +8,9 @@
  * - The API is never cached: the page's outbox decides what to send, and when. */
 "use strict";
 var CONFIG = self.TRYGG_SW;
-var CACHE = "trygg-falt-" + CONFIG.version;
+// Each page that uses this worker (/falt/, the EST report page) keeps caches under its own prefix.
+var PREFIX = CONFIG.cache_prefix || "trygg-falt-";
+var CACHE = PREFIX + CONFIG.version;
 var NETWORK_TIMEOUT_MS = 4000;
 
 self.addEventListener("install", function (event) {
@@ -26,7 +28,7 @@ self.addEventListener("install", function (event) {
 
 self.addEventListener("activate", function (event) {
   event.waitUntil(caches.keys().then(function (keys) {
-    return Promise.all(keys.filter(function (k) { return k.indexOf("trygg-falt-") === 0 && k !== CACHE; })
+    return Promise.all(keys.filter(function (k) { return k.indexOf(PREFIX) === 0 && k !== CACHE; })
       .map(function (k) { return caches.delete(k); }));
   }).then(function () { return self.clients.claim(); }));
 });
