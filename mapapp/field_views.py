@@ -59,6 +59,8 @@ OFFLINE_STATIC = (
     "mapapp/trygg.css",
     "mapapp/favicon.svg",
     "mapapp/trygg-map.js",
+    "mapapp/trygg-basemap.js",
+    "vendor/protomaps-leaflet/protomaps-leaflet.js",
     "mapapp/field/field.css",
     "mapapp/field/outbox.js",
     "mapapp/field/tablet.js",

@@ -1,0 +1,198 @@
+"""The background map on Trygg's pages in a real headless Chromium (issue 13, decisions 0750–0752):
+the vector background from the municipality's own data with street names, and a map service through
+Trygg's proxy, started by the test on 127.0.0.1 (tests/basemap/tileserver.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+
+from basemap import cache, services
+from layers.models import Municipality
+from mapapp import demo
+from mapapp.demo_context import LAYER_NAME, STREET_NAMES
+from tests.basemap.conftest import make_service
+from tests.basemap.tileserver import MARK, TileServer, running
+from tests.e2e.conftest import watch_csp
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def basemap_cache(settings: Any, tmp_path: Path) -> Iterator[None]:
+    settings.BASEMAP_CACHE_DIR = tmp_path / "basemap-cache"
+    settings.BASEMAP_URL = ""
+    cache.forget_caches()
+    services.forget_areas()
+    yield
+    cache.forget_caches()
+    services.forget_areas()
+
+
+def town_centre() -> tuple[float, float]:
+    """(lat, lon) of the middle of the demo's generated town."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ST_Y(c), ST_X(c) FROM (SELECT ST_Transform(ST_Centroid(ST_Extent(f.geom)::geometry"
+            " ::geometry(Polygon, 3006)), 4326) AS c FROM layers_contextfeature f"
+            " JOIN layers_contextlayer l ON l.id = f.layer_id WHERE l.name = %s AND f.kind = 'street') AS t",
+            [LAYER_NAME],
+        )
+        row = cursor.fetchone()
+    assert row is not None and row[0] is not None
+    return float(row[0]), float(row[1])
+
+
+def mark_latlon() -> tuple[float, float]:
+    from geo.crs import transformer
+
+    lon, lat = transformer(3006, 4326).transform(*MARK)
+    return lat, lon
+
+
+def show(page: Any, lat: float, lon: float, zoom: int) -> None:
+    """Move the page's map to (lat, lon) at ``zoom`` and wait until its background is drawn."""
+    page.wait_for_selector("#map[data-basemap]", timeout=20000)
+    page.evaluate(
+        "([lat, lon, z]) => TryggBasemap.mapOf(document.getElementById('map'))"
+        ".setView([lat, lon], z, { animate: false })",
+        [lat, lon, zoom],
+    )
+    page.wait_for_timeout(300)
+    page.wait_for_function("() => TryggBasemap.settled()", timeout=20000)
+    page.wait_for_timeout(400)  # labels are placed after the tiles' geometry
+
+
+def background_pixels(page: Any) -> int:
+    """How many pixels of the background pane's tiles (canvas or image) are not the plain land colour."""
+    return int(
+        page.evaluate(
+            """() => {
+              const pane = document.querySelector('.leaflet-trygg-basemap-pane');
+              let n = 0;
+              for (const c of pane.querySelectorAll('canvas')) {
+                const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                for (let i = 0; i < d.length; i += 4) {
+                  if (d[i + 3] > 0 && !(d[i] === 243 && d[i + 1] === 241 && d[i + 2] === 236)) n++;
+                }
+              }
+              return n;
+            }"""
+        )
+    )
+
+
+def test_without_a_service_the_demo_town_is_drawn_with_named_streets_and_says_it_is_generated(
+    page_as: Any, live_server: Any, tmp_path: Path
+) -> None:
+    demo.load_demo()
+    page = page_as(User.objects.get(username="bra"))
+    hosts: set[str] = set()
+    page.on("request", lambda r: hosts.add(urlparse(r.url).hostname or r.url))
+    failed: list[str] = []
+    page.on("requestfailed", lambda r: failed.append(r.url))
+    vector: list[int] = []
+    page.on("response", lambda r: vector.append(r.status) if "/karta/vektor/" in r.url else None)
+    csp: list[str] = []
+    watch_csp(page, csp)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    page.goto(f"{live_server.url}/")
+    page.wait_for_selector("#map[data-ready='true']", timeout=20000)
+    lat, lon = town_centre()
+    show(page, lat, lon, 16)
+    page.screenshot(path=str(tmp_path / "town-z16.png"))
+
+    labels = page.evaluate("() => TryggBasemap.labels()")
+    streets = set(STREET_NAMES.values())
+    assert streets & set(labels), f"no street name drawn at zoom 16: {labels}"
+    assert page.get_attribute("#map", "data-basemap") == "drawn"
+    assert background_pixels(page) > 20_000  # streets, blocks and the park, not an empty land colour
+    assert vector and all(status in (200, 204) for status in vector)
+    assert page.locator(".leaflet-trygg-basemap-pane img").count() == 0  # no service: no raster
+    # Zoomed out, the generated town is framed and named as generated; the real districts are named.
+    show(page, lat, lon, 13)
+    labels = page.evaluate("() => TryggBasemap.labels()")
+    assert LAYER_NAME in labels, labels
+    attribution = page.inner_text(".leaflet-control-attribution")
+    assert "genererad, inte verklig" in attribution
+    assert hosts == {"127.0.0.1"}, hosts
+    assert failed == [] and errors == [] and csp == []
+
+
+def test_a_service_is_asked_only_through_trygg_and_its_cache_and_the_vector_background_outlast_it(
+    page_as: Any, live_server: Any
+) -> None:
+    demo.load_demo()
+    municipality = Municipality.objects.get()
+    with running() as upstream:
+        make_service(municipality, url=upstream.url("/xyz/{z}/{x}/{y}.png"), attribution="© Testkartan")
+        services.forget_areas()
+        page = page_as(User.objects.get(username="bra"))
+        asked: list[str] = []
+        page.on("request", lambda r: asked.append(r.url))
+        page.goto(f"{live_server.url}/")
+        page.wait_for_selector("#map[data-ready='true']", timeout=20000)
+        lat, lon = mark_latlon()
+        show(page, lat, lon, 16)
+
+        proxied = [u for u in asked if "/karta/bakgrund/" in u]
+        assert proxied, "the page asked no background tile"
+        assert all(u.startswith(live_server.url) for u in asked), "the page asked another server"
+        assert not [u for u in asked if str(upstream.port) in u]
+        first = len(upstream.tile_requests())
+        assert first > 0
+        assert "© Testkartan" in page.inner_text(".leaflet-control-attribution")
+        # The red disc at Väsby centrum is drawn where Leaflet puts Väsby centrum.
+        assert red_at(page, lat, lon), "the service's mark is not under the point"
+
+        # Second load: every tile from Trygg's cache, none from the service.
+        page.reload()
+        page.wait_for_selector("#map[data-ready='true']", timeout=20000)
+        show(page, lat, lon, 16)
+        assert len(upstream.tile_requests()) == first
+
+        # The service goes down: tiles seen before still come, the vector background shows elsewhere.
+        upstream.failing = True
+        page.reload()
+        page.wait_for_selector("#map[data-ready='true']", timeout=20000)
+        show(page, lat, lon, 16)
+        assert red_at(page, lat, lon), "the cached tile is gone with the service"
+        show(page, lat + 0.004, lon + 0.01, 16)  # tiles never seen: the service fails them
+        assert page.get_attribute("#map", "data-basemap-failed") == "true"
+        assert background_pixels(page) > 5_000, "no vector background under the failed tiles"
+
+
+def red_at(page: Any, lat: float, lon: float) -> bool:
+    """True when the pixel of the screen where the map puts (lat, lon) is the service's red disc."""
+    x, y = page.evaluate(
+        """([lat, lon]) => {
+          const el = document.getElementById('map');
+          const map = TryggBasemap.mapOf(el);
+          const p = map.latLngToContainerPoint([lat, lon]);
+          const r = el.getBoundingClientRect();
+          return [Math.round(r.left + p.x), Math.round(r.top + p.y)];
+        }""",
+        [lat, lon],
+    )
+    # Hide every layer above the background, so the screenshot shows what the background draws there.
+    page.evaluate(
+        """() => document.querySelectorAll('.leaflet-pane').forEach(p => {
+             if (!p.classList.contains('leaflet-trygg-basemap-pane') && !p.classList.contains('leaflet-map-pane'))
+               p.style.visibility = 'hidden';
+           })"""
+    )
+    shot = page.screenshot(clip={"x": x - 1, "y": y - 1, "width": 3, "height": 3})
+    import io
+
+    from PIL import Image
+
+    pixels = list(Image.open(io.BytesIO(shot)).convert("RGB").getdata())
+    return any(r > 150 and g < 90 and b < 90 for r, g, b in pixels)
