@@ -196,3 +196,75 @@ def red_at(page: Any, lat: float, lon: float) -> bool:
 
     pixels = list(Image.open(io.BytesIO(shot)).convert("RGB").getdata())
     return any(r > 150 and g < 90 and b < 90 for r, g, b in pixels)
+
+
+# Väsby centrum in WGS 84, where the tablet's GPS says it is.
+GPS = {"latitude": 59.5183, "longitude": 17.9115, "accuracy": 12}
+
+
+def test_a_walk_opened_online_keeps_its_background_offline_and_the_map_opens_on_its_route(
+    page_as: Any, live_server: Any
+) -> None:
+    from layers.roles import Role
+    from layers.services import ensure_reference_data
+    from tests.factories import MunicipalityFactory, WalkFactory, user_with_role
+
+    municipality = MunicipalityFactory()
+    ensure_reference_data(municipality)
+    walk = WalkFactory(municipality=municipality, name="Kvällsvandring centrum")
+    user = user_with_role(Role.FIELD_STAFF, "falt-bakgrund")
+    with running() as upstream:
+        make_service(municipality, url=upstream.url("/xyz/{z}/{x}/{y}.png"))
+        services.forget_areas()
+        page = page_as(user, geolocation=GPS, permissions=["geolocation"])
+        context = page.context
+        failed: list[str] = []
+        page.on("requestfailed", lambda r: failed.append(r.url))
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+
+        page.goto(f"{live_server.url}/falt/?vandring={walk.pk}")
+        page.wait_for_selector("#tablet[data-offline-ready='true']", timeout=20000)
+        page.wait_for_selector("#tablet-map[data-view='route']", timeout=20000)
+        route = walk.route.transform(4326, clone=True)
+        inside = page.evaluate(
+            """(pts) => { const m = TryggBasemap.mapOf(document.getElementById('tablet-map'));
+                 return [m.getZoom(), pts.every(p => m.getBounds().contains([p[1], p[0]]))]; }""",
+            [list(c) for c in route.coords],
+        )
+        assert inside[1] and inside[0] >= 15, f"the map does not open on the route: {inside}"
+        page.wait_for_selector("[data-testid=tile-storage][data-saved]", timeout=120000)
+        saved = int(page.get_attribute("[data-testid=tile-storage]", "data-saved") or "0")
+        text = page.inner_text("[data-testid=tile-storage]")
+        asked_upstream = len(upstream.tile_requests())
+        assert saved > 200, text
+        assert "MB" in text and "z13–18" in text, text
+        assert page.get_attribute("[data-testid=tile-storage]", "data-failed") == "0"
+
+        context.set_offline(True)
+        page.wait_for_function("!navigator.onLine")
+        page.reload()
+        page.wait_for_selector("#tablet[data-ready='true']", timeout=20000)
+        page.wait_for_selector("#tablet-map[data-basemap='drawn']", timeout=20000)
+        page.wait_for_function(
+            "() => TryggBasemap.settled()", timeout=20000
+        )
+        drawn = page.eval_on_selector_all(
+            ".leaflet-trygg-basemap-pane img.leaflet-tile-loaded",
+            "imgs => imgs.filter(i => i.naturalWidth === 256).length",
+        )
+        assert drawn >= 4, "the saved raster tiles are not drawn offline"
+        assert failed == [], failed
+        assert len(upstream.tile_requests()) == asked_upstream
+
+        # The observation's marker can be dragged against the background.
+        page.click("[data-testid=new-observation]")
+        page.wait_for_selector(".draft-marker")
+        box = page.locator(".draft-marker").bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] / 2 + 60, box["y"] + box["height"] / 2 + 40, steps=8)
+        page.mouse.up()
+        moved = page.locator(".draft-marker").bounding_box()
+        assert abs(moved["x"] - box["x"] - 60) < 3 and abs(moved["y"] - box["y"] - 40) < 3
+        assert errors == []

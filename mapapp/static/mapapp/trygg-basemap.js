@@ -246,7 +246,107 @@
       });
   }
 
+  /* --- saving an area's tiles for use without a network (the tablet, decision 0752) --------------- */
+
+  var SAVE_PREFIX = "trygg-bakgrund-";
+  var SAVE_MAX_TILES = 3000;   // per walk, raster and vector together: some 30–60 MB
+  var SAVE_KEEP_AREAS = 3;     // the walks opened most recently keep their tiles
+  var SAVE_PARALLEL = 4;
+
+  function tileXY(lat, lon, z) {
+    var n = Math.pow(2, z);
+    var x = Math.floor((lon + 180) / 360 * n);
+    var r = lat * Math.PI / 180;
+    var y = Math.floor((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2 * n);
+    return [Math.max(0, Math.min(n - 1, x)), Math.max(0, Math.min(n - 1, y))];
+  }
+
+  /* The tiles z/x/y of ``bounds`` (a Leaflet LatLngBounds) grown by ``marginM`` metres, zooms minZoom to
+   * maxZoom; the deepest zooms are left out while the count is over ``maxTiles``. */
+  function areaTiles(bounds, marginM, minZoom, maxZoom, maxTiles) {
+    var lat = bounds.getCenter().lat;
+    var dLat = marginM / 111320, dLon = marginM / (111320 * Math.cos(lat * Math.PI / 180));
+    var south = bounds.getSouth() - dLat, north = bounds.getNorth() + dLat;
+    var west = bounds.getWest() - dLon, east = bounds.getEast() + dLon;
+    var top = maxZoom, tiles;
+    for (; top >= minZoom; top--) {
+      tiles = [];
+      for (var z = minZoom; z <= top; z++) {
+        var a = tileXY(north, west, z), b = tileXY(south, east, z);
+        for (var x = a[0]; x <= b[0]; x++) { for (var y = a[1]; y <= b[1]; y++) { tiles.push([z, x, y]); } }
+      }
+      if (tiles.length <= maxTiles) { break; }
+    }
+    return { tiles: tiles, maxZoom: top };
+  }
+
+  function fill(template, t) {
+    return template.replace("{z}", t[0]).replace("{x}", t[1]).replace("{y}", t[2]);
+  }
+
+  /* Save the background tiles of ``bounds`` (+ options.margin m, zooms 13–18) in the cache of ``key``
+   * (e.g. "walk-12"), for the service worker to serve offline. Resolves with
+   * {saved, failed, tiles, maxZoom, usage, quota}; options.progress(done, total) on the way. */
+  function saveArea(key, bounds, options) {
+    options = options || {};
+    if (!global.caches || !bounds || !bounds.isValid()) { return Promise.reject(new Error("no cache")); }
+    var name = SAVE_PREFIX + key;
+    return fetch(options.config || "/karta/bakgrund.json", { credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) { throw new Error("background " + r.status); } return r.json(); })
+      .then(function (config) {
+        var templates = [];
+        if (config.raster) { templates.push(config.raster.tiles); }
+        if (config.vector) { templates.push(config.vector.tiles); }
+        var perTemplate = Math.floor((options.maxTiles || SAVE_MAX_TILES) / Math.max(templates.length, 1));
+        var area = areaTiles(bounds, options.margin == null ? 500 : options.margin,
+                             options.minZoom || 13, options.maxZoom || 18, perTemplate);
+        var urls = [];
+        templates.forEach(function (tpl) { area.tiles.forEach(function (t) { urls.push(fill(tpl, t)); }); });
+        return forgetOldAreas(name).then(function () { return caches.open(name); }).then(function (cache) {
+          var done = 0, saved = 0, failed = 0, next = 0;
+          function worker() {
+            if (next >= urls.length) { return Promise.resolve(); }
+            var url = urls[next++];
+            return cache.match(url).then(function (hit) {
+              if (hit) { return true; }
+              return fetch(url, { credentials: "same-origin" }).then(function (response) {
+                // 204: the vector background has nothing there; kept too, so offline it is not asked for.
+                if (response.ok) { return cache.put(url, response).then(function () { return true; }); }
+                return false;
+              });
+            }).then(function (ok) { if (ok) { saved++; } else { failed++; } },
+                    function () { failed++; })
+              .then(function () {
+                done++;
+                if (options.progress) { options.progress(done, urls.length); }
+                return worker();
+              });
+          }
+          var workers = [];
+          for (var i = 0; i < SAVE_PARALLEL; i++) { workers.push(worker()); }
+          return Promise.all(workers).then(function () {
+            var estimate = navigator.storage && navigator.storage.estimate ? navigator.storage.estimate() : Promise.resolve({});
+            return estimate.then(function (e) {
+              return { saved: saved, failed: failed, tiles: urls.length, maxZoom: area.maxZoom,
+                       usage: e.usage || null, quota: e.quota || null };
+            });
+          });
+        });
+      });
+  }
+
+  function forgetOldAreas(keep) {
+    // caches.keys() lists caches in the order they were made: the oldest areas go first.
+    return caches.keys().then(function (keys) {
+      var areas = keys.filter(function (k) { return k.indexOf(SAVE_PREFIX) === 0 && k !== keep; });
+      var drop = areas.slice(0, Math.max(0, areas.length - (SAVE_KEEP_AREAS - 1)));
+      return Promise.all(drop.map(function (k) { return caches.delete(k); }));
+    });
+  }
+
   global.TryggBasemap = {
+    saveArea: saveArea,
+    areaTiles: areaTiles,
     add: add,
     // True when every map's background is added and none of its layers is still loading tiles (a page
     // that moves its map after its data came loads new tiles: the printer waits for those too).
