@@ -219,6 +219,7 @@
       state.raster.addTo(map);
     }
     map._tryggBasemap = state;
+    printAttribution(el, config, state);
     if (!pending.length) {
       el.dataset.basemap = "none";
       return Promise.resolve(state);
@@ -227,6 +228,20 @@
       el.dataset.basemap = "drawn";
       return state;
     });
+  }
+
+  /* The attribution as a line under the map, for print (the map's own corner is hidden in some reports,
+   * and a PDF must still say whose map it is): "Bakgrundskarta: <service>; <own data>". */
+  function printAttribution(el, config, state) {
+    var parts = [];
+    if (state.raster && config.raster.attribution) { parts.push(config.raster.attribution); }
+    if (state.vector && config.vector.attribution) { parts.push(config.vector.attribution); }
+    if (!parts.length) { return; }
+    var line = el.nextElementSibling && el.nextElementSibling.classList.contains("trygg-basemap-attribution")
+      ? el.nextElementSibling : document.createElement("p");
+    line.className = "trygg-basemap-attribution";
+    line.textContent = (config.label || "Bakgrundskarta") + ": " + parts.join("; ");
+    if (line !== el.nextElementSibling) { el.parentNode.insertBefore(line, el.nextSibling); }
   }
 
   /* Add the background to ``map`` (a Leaflet map on element ``el``); resolves with what was added. */
