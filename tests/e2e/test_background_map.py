@@ -268,3 +268,48 @@ def test_a_walk_opened_online_keeps_its_background_offline_and_the_map_opens_on_
         moved = page.locator(".draft-marker").bounding_box()
         assert abs(moved["x"] - box["x"] - 60) < 3 and abs(moved["y"] - box["y"] - 40) < 3
         assert errors == []
+
+
+def test_the_offline_html_map_carries_its_background_and_fetches_nothing(
+    chromium: Any, live_server: Any, tmp_path: Path
+) -> None:
+    from django.test import Client
+
+    demo.load_demo()
+    municipality = Municipality.objects.get()
+    with running() as upstream:
+        make_service(municipality, url=upstream.url("/xyz/{z}/{x}/{y}.png"), attribution="© Testkartan")
+        services.forget_areas()
+        client = Client(SERVER_NAME="127.0.0.1")
+        client.force_login(User.objects.get(username="bra"))
+        path = tmp_path / "karta.html"
+        path.write_bytes(client.get("/bra/export/karta.html").content)
+    context = chromium.new_context(viewport={"width": 1200, "height": 800}, offline=True)
+    page = context.new_page()
+    outside: list[str] = []
+    page.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith("file:")
+            else (outside.append(route.request.url), route.abort())
+        ),
+    )
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    page.goto(path.as_uri())
+    page.wait_for_selector("[data-basemap='drawn']", timeout=20000)
+    page.wait_for_function("() => TryggBasemap.settled()", timeout=20000)
+    page.wait_for_timeout(500)
+
+    assert path.stat().st_size < 25_000_000
+    assert background_pixels(page) > 10_000, "no vector background drawn from the file"
+    raster = page.eval_on_selector_all(
+        ".leaflet-trygg-basemap-pane img.leaflet-tile-loaded",
+        "imgs => imgs.filter(i => i.naturalWidth === 256 && i.src.startsWith('data:image/png')).length",
+    )
+    assert raster >= 4, "the service's tiles are not in the file"
+    attribution = page.inner_text(".leaflet-control-attribution")
+    assert "© Testkartan" in attribution and "Upplands Väsby kommun" in attribution
+    assert outside == [] and errors == []

@@ -204,7 +204,7 @@
       state.vector.addTo(map);
     }
     if (config.raster) {
-      state.raster = L.tileLayer(config.raster.tiles, {
+      state.raster = rasterLayer(config.raster, {
         pane: PANE,
         zIndex: 2,
         minZoom: config.raster.min_zoom,
@@ -228,6 +228,47 @@
       el.dataset.basemap = "drawn";
       return state;
     });
+  }
+
+  var EMPTY_PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+  var EMBEDDED = "trygg-embedded:";
+
+  function rasterLayer(raster, options) {
+    if (!raster.data) { return L.tileLayer(raster.tiles, options); }
+    // Tiles carried in the file (the offline HTML map): each a data: URI, a transparent pixel if absent.
+    var Embedded = L.TileLayer.extend({
+      getTileUrl: function (c) { return raster.data[c.z + "/" + c.x + "/" + c.y] || EMPTY_PNG; }
+    });
+    return new Embedded("", options);
+  }
+
+  /* Vector tiles carried in the file: protomaps-leaflet fetches "trygg-embedded:v/z/x/y", answered here
+   * from the file's own base64 tiles, never from a network. */
+  var embeddedVector = null;
+  function answerEmbedded() {
+    if (answerEmbedded.done || !global.fetch) { return; }
+    answerEmbedded.done = true;
+    var plain = global.fetch;
+    global.fetch = function (resource, options) {
+      var url = typeof resource === "string" ? resource : "";
+      if (url.indexOf(EMBEDDED) !== 0) { return plain.apply(global, arguments); }
+      var b64 = embeddedVector && embeddedVector[url.slice(EMBEDDED.length).replace(/\.mvt$/, "")];
+      var bytes = b64 ? Uint8Array.from(atob(b64), function (c) { return c.charCodeAt(0); }) : new Uint8Array(0);
+      return Promise.resolve(new Response(bytes, { status: 200 }));
+    };
+  }
+
+  /* The background of a self-contained file (basemap/embed.py): ``config`` as /karta/bakgrund.json, with
+   * the tiles under raster.data and vector.data. */
+  function addEmbedded(map, el, config) {
+    if (config.vector && config.vector.data) {
+      embeddedVector = config.vector.data;
+      answerEmbedded();
+      config.vector.tiles = EMBEDDED + "{z}/{x}/{y}.mvt";
+    }
+    var entry = { map: map, el: el, settled: false };
+    maps.push(entry);
+    return addLayers(map, el, config).then(function (state) { entry.settled = true; return state; });
   }
 
   /* The attribution as a line under the map, for print (the map's own corner is hidden in some reports,
@@ -360,6 +401,7 @@
   }
 
   global.TryggBasemap = {
+    addEmbedded: addEmbedded,
     saveArea: saveArea,
     areaTiles: areaTiles,
     add: add,
