@@ -223,10 +223,12 @@ def bra_map(
             + "</div>"
         )
     for cls in (3, 2, 1, -1, -2, -3):
-        kind = _("Hot spot") if cls > 0 else _("Cold spot")
+        words = _("Hot spot (Gi*), %(level)s %% säkerhet") if cls > 0 else _(
+            "Cold spot (Gi*), %(level)s %% säkerhet"
+        )
+        level = [0, 90, 95, 99][abs(cls)]
         legend.append(
-            f"<i style='background:{CLASS_COLOURS[cls]}'></i>{html.escape(kind)} "
-            f"{[0, 90, 95, 99][abs(cls)]} %<br>"
+            f"<i style='background:{CLASS_COLOURS[cls]}'></i>{html.escape(words % {'level': level})}<br>"
         )
     legend.append(
         f"<i class='dashed'></i>{html.escape(_('Känsliga händelser: antal i fasta rutor'))}<br>"
