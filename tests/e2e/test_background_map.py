@@ -313,3 +313,51 @@ def test_the_offline_html_map_carries_its_background_and_fetches_nothing(
     attribution = page.inner_text(".leaflet-control-attribution")
     assert "© Testkartan" in attribution and "Upplands Väsby kommun" in attribution
     assert outside == [] and errors == []
+
+
+def test_every_map_page_draws_the_background_under_its_layers(
+    page_as: Any, live_server: Any
+) -> None:
+    from layers.models import Detaljplan
+    from surveys.models import Trygghetsvandring
+
+    demo.load_demo()
+    Municipality.objects.update(public_map=True)
+    plan = Detaljplan.objects.order_by("pk").first()
+    walk = Trygghetsvandring.objects.exclude(route=None).order_by("pk").first()
+    assert plan is not None and walk is not None
+    pages = [
+        ("bra", "/"),
+        ("bra", "/bra/"),
+        ("bra", "/bra/?presentation=1"),
+        ("falt", f"/falt/?vandring={walk.pk}"),
+        ("falt", f"/vandringar/{walk.pk}/"),
+        ("falt", "/vandringar/ny/"),
+        ("planerare", f"/plan/{plan.pk}/"),
+        ("planerare", f"/plan/{plan.pk}/redigera/"),
+        ("planerare", "/offentlig/"),
+    ]
+    missing = []
+    for username, address in pages:
+        page = page_as(User.objects.get(username=username))
+        tiles: list[str] = []
+        page.on(
+            "response",
+            lambda r, tiles=tiles: (
+                tiles.append(f"{r.status} {r.url}") if "/vektor/" in r.url else None
+            ),
+        )
+        csp: list[str] = []
+        watch_csp(page, csp)
+        page.goto(f"{live_server.url}{address}")
+        try:
+            page.wait_for_selector("[data-basemap='drawn']", timeout=20000, state="attached")
+        except Exception:  # noqa: BLE001  (Playwright's timeout: note the page, check the others)
+            missing.append(address)
+            continue
+        prefix = "/offentlig/vektor/" if address.startswith("/offentlig") else "/karta/vektor/"
+        assert any(prefix in t for t in tiles), (address, tiles[:3])
+        assert all(t.startswith(("200 ", "204 ", "304 ")) for t in tiles), (address, tiles)
+        assert csp == [], (address, csp)
+        page.close()
+    assert missing == [], f"no background on {missing}"

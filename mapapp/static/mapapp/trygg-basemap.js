@@ -196,6 +196,8 @@
         paintRules: paintRules(P),
         labelRules: labelRules(P),
         backgroundColor: C.land,
+        // The background holds the municipality's data only (the public map's answers 404 elsewhere).
+        bounds: config.bounds || undefined,
         attribution: escapeHtml(config.vector.attribution || ""),
         // Printing renders at the page's own scale; the tablet saves battery at 1.
         devicePixelRatio: Math.min(global.devicePixelRatio || 1, 2)
