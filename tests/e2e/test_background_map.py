@@ -60,8 +60,8 @@ def show(page: Any, lat: float, lon: float, zoom: int) -> None:
     """Move the page's map to (lat, lon) at ``zoom`` and wait until its background is drawn."""
     page.wait_for_selector("#map[data-basemap]", timeout=20000)
     page.evaluate(
-        "([lat, lon, z]) => TryggBasemap.mapOf(document.getElementById('map'))"
-        ".setView([lat, lon], z, { animate: false })",
+        "([lat, lon, z]) => { TryggBasemap.mapOf(document.getElementById('map'))"
+        ".setView([lat, lon], z, { animate: false }); }",
         [lat, lon, zoom],
     )
     page.wait_for_timeout(300)
@@ -361,3 +361,70 @@ def test_every_map_page_draws_the_background_under_its_layers(
         assert csp == [], (address, csp)
         page.close()
     assert missing == [], f"no background on {missing}"
+
+
+def pixel_at(page: Any, lat: float, lon: float) -> tuple[int, int, int]:
+    import io
+
+    from PIL import Image
+
+    x, y = page.evaluate(
+        """([lat, lon]) => {
+          const el = document.getElementById('map');
+          const p = TryggBasemap.mapOf(el).latLngToContainerPoint([lat, lon]);
+          const r = el.getBoundingClientRect();
+          return [Math.round(r.left + p.x), Math.round(r.top + p.y)];
+        }""",
+        [lat, lon],
+    )
+    shot = page.screenshot(clip={"x": x, "y": y, "width": 1, "height": 1})
+    return Image.open(io.BytesIO(shot)).convert("RGB").getpixel((0, 0))  # type: ignore[return-value]
+
+
+def test_a_point_and_a_hot_spot_land_on_their_places_over_a_reprojected_sweref_background(
+    page_as: Any, live_server: Any
+) -> None:
+    demo.load_demo()
+    municipality = Municipality.objects.get()
+    with running() as upstream:
+        make_service(
+            municipality,
+            kind="wmts",
+            url=upstream.url("/wmts/1.0.0/WMTSCapabilities.xml"),
+            layer="topo",
+        )
+        services.forget_areas()
+        page = page_as(User.objects.get(username="bra"))
+        asked: list[str] = []
+        page.on("request", lambda r: asked.append(r.url))
+        page.goto(f"{live_server.url}/bra/")
+        page.wait_for_selector("#map[data-ready='true']", timeout=30000)
+
+        # The hot spot: the middle of the strongest cell the page drew.
+        cell = page.evaluate(
+            """() => fetch(document.getElementById('map').dataset.hotspotsUrl
+                         + (document.getElementById('map').dataset.query ? '?' + document.getElementById('map').dataset.query : ''),
+                       { credentials: 'same-origin' }).then(r => r.json()).then(fc => {
+                 const f = fc.features.find(f => f.properties['class'] === 3);
+                 if (!f) return null;
+                 const ring = f.geometry.type === 'Polygon' ? f.geometry.coordinates[0] : f.geometry.coordinates[0][0];
+                 const xs = ring.map(p => p[0]), ys = ring.map(p => p[1]);
+                 return [(Math.min(...ys) + Math.max(...ys)) / 2, (Math.min(...xs) + Math.max(...xs)) / 2];
+               })"""
+        )
+        assert cell is not None, "the demo has no 99 % hot spot"
+        show(page, cell[0], cell[1], 15)
+        with_hot_spot = pixel_at(page, cell[0], cell[1])
+        page.evaluate(
+            "() => { document.querySelector('#map .leaflet-cells-pane').style.visibility = 'hidden'; }"
+        )
+        background_only = pixel_at(page, cell[0], cell[1])
+        redness = lambda c: c[0] - (c[1] + c[2]) / 2  # noqa: E731
+        assert redness(with_hot_spot) > redness(background_only) + 20, (with_hot_spot, background_only)
+
+        # The point: the service's red disc at Väsby centrum, warped from SWEREF 99 TM, is under it.
+        lat, lon = mark_latlon()
+        show(page, lat, lon, 16)
+        assert red_at(page, lat, lon), "the reprojected background is not under Väsby centrum"
+        assert not [u for u in asked if str(upstream.port) in u]
+        assert [u for u in asked if "/karta/bakgrund/" in u]
