@@ -55,7 +55,9 @@ def _inline_js(path: Path) -> str:
     js = path.read_text(encoding="utf-8")
     js = js.replace("https://leafletjs.com", "#")  # the attribution prefix's link
     # protomaps-leaflet's default attribution (Trygg always gives its own) and a base for parsing URLs.
-    js = js.replace("https://protomaps.com", "#").replace("https://openstreetmap.org/copyright", "#")
+    js = js.replace("https://protomaps.com", "#").replace(
+        "https://openstreetmap.org/copyright", "#"
+    )
     js = js.replace('"http://example.com"', '"trygg:"')
     return js.replace("</script", "<\\/script")
 
@@ -223,8 +225,10 @@ def bra_map(
             + "</div>"
         )
     for cls in (3, 2, 1, -1, -2, -3):
-        words = _("Hot spot (Gi*), %(level)s %% säkerhet") if cls > 0 else _(
-            "Cold spot (Gi*), %(level)s %% säkerhet"
+        words = (
+            _("Hot spot (Gi*), %(level)s %% säkerhet")
+            if cls > 0
+            else _("Cold spot (Gi*), %(level)s %% säkerhet")
         )
         level = [0, 90, 95, 99][abs(cls)]
         legend.append(

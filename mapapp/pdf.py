@@ -105,7 +105,8 @@ def _print(
                 # The background map's tiles (mapapp/static/mapapp/trygg-basemap.js) load after the
                 # page's own layers: print when they are drawn, so the PDF has its background.
                 page.wait_for_function(
-                    "() => !window.TryggBasemap || window.TryggBasemap.settled()", timeout=timeout_ms
+                    "() => !window.TryggBasemap || window.TryggBasemap.settled()",
+                    timeout=timeout_ms,
                 )
                 page.emulate_media(media="print")
                 pdf: bytes = page.pdf(

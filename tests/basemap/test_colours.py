@@ -12,7 +12,9 @@ import pytest
 from geo.raster import DIVERGING, RAMP
 from mapapp.bra_folium import CLASS_COLOURS
 
-BASEMAP_JS = Path(__file__).resolve().parents[2] / "mapapp" / "static" / "mapapp" / "trygg-basemap.js"
+BASEMAP_JS = (
+    Path(__file__).resolve().parents[2] / "mapapp" / "static" / "mapapp" / "trygg-basemap.js"
+)
 BRA_JS = Path(__file__).resolve().parents[2] / "mapapp" / "static" / "mapapp" / "bra" / "bra-map.js"
 
 

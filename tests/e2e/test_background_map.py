@@ -18,7 +18,7 @@ from layers.models import Municipality
 from mapapp import demo
 from mapapp.demo_context import LAYER_NAME, STREET_NAMES
 from tests.basemap.conftest import make_service
-from tests.basemap.tileserver import MARK, TileServer, running
+from tests.basemap.tileserver import MARK, running
 from tests.e2e.conftest import watch_csp
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -114,7 +114,9 @@ def test_without_a_service_the_demo_town_is_drawn_with_named_streets_and_says_it
     streets = set(STREET_NAMES.values())
     assert streets & set(labels), f"no street name drawn at zoom 16: {labels}"
     assert page.get_attribute("#map", "data-basemap") == "drawn"
-    assert background_pixels(page) > 20_000  # streets, blocks and the park, not an empty land colour
+    assert (
+        background_pixels(page) > 20_000
+    )  # streets, blocks and the park, not an empty land colour
     assert vector and all(status in (200, 204) for status in vector)
     assert page.locator(".leaflet-trygg-basemap-pane img").count() == 0  # no service: no raster
     # Zoomed out, the generated town is framed and named as generated; the real districts are named.
@@ -133,7 +135,9 @@ def test_a_service_is_asked_only_through_trygg_and_its_cache_and_the_vector_back
     demo.load_demo()
     municipality = Municipality.objects.get()
     with running() as upstream:
-        make_service(municipality, url=upstream.url("/xyz/{z}/{x}/{y}.png"), attribution="© Testkartan")
+        make_service(
+            municipality, url=upstream.url("/xyz/{z}/{x}/{y}.png"), attribution="© Testkartan"
+        )
         services.forget_areas()
         page = page_as(User.objects.get(username="bra"))
         asked: list[str] = []
@@ -246,9 +250,7 @@ def test_a_walk_opened_online_keeps_its_background_offline_and_the_map_opens_on_
         page.reload()
         page.wait_for_selector("#tablet[data-ready='true']", timeout=20000)
         page.wait_for_selector("#tablet-map[data-basemap='drawn']", timeout=20000)
-        page.wait_for_function(
-            "() => TryggBasemap.settled()", timeout=20000
-        )
+        page.wait_for_function("() => TryggBasemap.settled()", timeout=20000)
         drawn = page.eval_on_selector_all(
             ".leaflet-trygg-basemap-pane img.leaflet-tile-loaded",
             "imgs => imgs.filter(i => i.naturalWidth === 256).length",
@@ -263,7 +265,9 @@ def test_a_walk_opened_online_keeps_its_background_offline_and_the_map_opens_on_
         box = page.locator(".draft-marker").bounding_box()
         page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         page.mouse.down()
-        page.mouse.move(box["x"] + box["width"] / 2 + 60, box["y"] + box["height"] / 2 + 40, steps=8)
+        page.mouse.move(
+            box["x"] + box["width"] / 2 + 60, box["y"] + box["height"] / 2 + 40, steps=8
+        )
         page.mouse.up()
         moved = page.locator(".draft-marker").bounding_box()
         assert abs(moved["x"] - box["x"] - 60) < 3 and abs(moved["y"] - box["y"] - 40) < 3
@@ -278,7 +282,9 @@ def test_the_offline_html_map_carries_its_background_and_fetches_nothing(
     demo.load_demo()
     municipality = Municipality.objects.get()
     with running() as upstream:
-        make_service(municipality, url=upstream.url("/xyz/{z}/{x}/{y}.png"), attribution="© Testkartan")
+        make_service(
+            municipality, url=upstream.url("/xyz/{z}/{x}/{y}.png"), attribution="© Testkartan"
+        )
         services.forget_areas()
         client = Client(SERVER_NAME="127.0.0.1")
         client.force_login(User.objects.get(username="bra"))
@@ -352,7 +358,7 @@ def test_every_map_page_draws_the_background_under_its_layers(
         page.goto(f"{live_server.url}{address}")
         try:
             page.wait_for_selector("[data-basemap='drawn']", timeout=20000, state="attached")
-        except Exception:  # noqa: BLE001  (Playwright's timeout: note the page, check the others)
+        except Exception:
             missing.append(address)
             continue
         prefix = "/offentlig/vektor/" if address.startswith("/offentlig") else "/karta/vektor/"
@@ -420,7 +426,10 @@ def test_a_point_and_a_hot_spot_land_on_their_places_over_a_reprojected_sweref_b
         )
         background_only = pixel_at(page, cell[0], cell[1])
         redness = lambda c: c[0] - (c[1] + c[2]) / 2  # noqa: E731
-        assert redness(with_hot_spot) > redness(background_only) + 20, (with_hot_spot, background_only)
+        assert redness(with_hot_spot) > redness(background_only) + 20, (
+            with_hot_spot,
+            background_only,
+        )
 
         # The point: the service's red disc at Väsby centrum, warped from SWEREF 99 TM, is under it.
         lat, lon = mark_latlon()
