@@ -123,6 +123,10 @@ def test_without_a_service_the_demo_town_is_drawn_with_named_streets_and_says_it
     show(page, lat, lon, 13)
     labels = page.evaluate("() => TryggBasemap.labels()")
     assert LAYER_NAME in labels, labels
+    from layers.models import StatisticalArea
+
+    nyko = set(StatisticalArea.objects.values_list("name", flat=True))
+    assert nyko & set(labels), f"no real NYKO name drawn at zoom 13: {labels}"
     attribution = page.inner_text(".leaflet-control-attribution")
     assert "genererad, inte verklig" in attribution
     assert hosts == {"127.0.0.1"}, hosts
