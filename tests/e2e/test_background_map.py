@@ -236,8 +236,11 @@ def test_a_walk_opened_online_keeps_its_background_offline_and_the_map_opens_on_
         page.wait_for_selector("#tablet-map[data-view='route']", timeout=20000)
         route = walk.route.transform(4326, clone=True)
         inside = page.evaluate(
-            """(pts) => { const m = TryggBasemap.mapOf(document.getElementById('tablet-map'));
-                 return [m.getZoom(), pts.every(p => m.getBounds().contains([p[1], p[0]]))]; }""",
+            """(pts) => { const el = document.getElementById('tablet-map');
+                 const m = TryggBasemap.mapOf(el);
+                 // On the screen, in the element's real size (not the size Leaflet last measured).
+                 return [m.getZoom(), pts.every(p => { const c = m.latLngToContainerPoint([p[1], p[0]]);
+                   return c.x >= 0 && c.y >= 0 && c.x <= el.clientWidth && c.y <= el.clientHeight; })]; }""",
             [list(c) for c in route.coords],
         )
         assert inside[1] and inside[0] >= 15, f"the map does not open on the route: {inside}"
