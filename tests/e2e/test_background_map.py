@@ -342,7 +342,12 @@ def test_every_map_page_draws_the_background_under_its_layers(
     Municipality.objects.update(public_map=True)
     plan = Detaljplan.objects.order_by("pk").first()
     walk = Trygghetsvandring.objects.exclude(route=None).order_by("pk").first()
-    assert plan is not None and walk is not None
+    from layers.models import Office
+    from surveys.models import Action
+
+    action = Action.objects.order_by("pk").first()
+    office = Office.objects.order_by("pk").first()
+    assert plan is not None and walk is not None and action is not None
     pages = [
         ("bra", "/"),
         ("bra", "/bra/"),
@@ -353,7 +358,10 @@ def test_every_map_page_draws_the_background_under_its_layers(
         ("planerare", f"/plan/{plan.pk}/"),
         ("planerare", f"/plan/{plan.pk}/redigera/"),
         ("planerare", "/offentlig/"),
+        ("falt", f"/atgarder/{action.pk}/"),
     ]
+    if office is not None:
+        pages.append(("falt", f"/atgarder/kontor/{office.pk}/"))
     missing = []
     for username, address in pages:
         page = page_as(User.objects.get(username=username))
