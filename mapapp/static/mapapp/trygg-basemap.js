@@ -366,7 +366,9 @@
             if (next >= urls.length) { return Promise.resolve(); }
             var url = urls[next++];
             return cache.match(url).then(function (hit) {
-              if (hit) { return true; }
+              // A service tile's address carries its version (?v=): kept as it is. The vector background
+              // changes with an import and is asked again each time the walk is opened online.
+              if (hit && url.indexOf("?v=") >= 0) { return true; }
               return fetch(url, { credentials: "same-origin" }).then(function (response) {
                 // 204: the vector background has nothing there; kept too, so offline it is not asked for.
                 if (response.ok) { return cache.put(url, response).then(function () { return true; }); }
