@@ -244,6 +244,17 @@ def test_a_walk_opened_online_keeps_its_background_offline_and_the_map_opens_on_
             [list(c) for c in route.coords],
         )
         assert inside[1] and inside[0] >= 15, f"the map does not open on the route: {inside}"
+        # The walkers move on past the end of the route, out of the view: the map follows them.
+        (lon0, lat0), (lon1, lat1) = route.coords[0], route.coords[-1]
+        ahead = {"latitude": lat1 + 0.45 * (lat1 - lat0), "longitude": lon1 + 0.45 * (lon1 - lon0)}
+        on_screen = """([lat, lon]) => { const el = document.getElementById('tablet-map');
+            const c = TryggBasemap.mapOf(el).latLngToContainerPoint([lat, lon]);
+            return c.x >= 0 && c.y >= 0 && c.x <= el.clientWidth && c.y <= el.clientHeight; }"""
+        before = page.evaluate(on_screen, [ahead["latitude"], ahead["longitude"]])
+        context.set_geolocation({**ahead, "accuracy": 10})
+        page.wait_for_selector("[data-testid=gps-accuracy][data-accuracy='10']", timeout=20000)
+        page.wait_for_function(on_screen, arg=[ahead["latitude"], ahead["longitude"]], timeout=5000)
+        assert not before, "the test's position was already in view"
         page.wait_for_selector("[data-testid=tile-storage][data-saved]", timeout=120000)
         saved = int(page.get_attribute("[data-testid=tile-storage]", "data-saved") or "0")
         text = page.inner_text("[data-testid=tile-storage]")
