@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "surveys",
     "basemap",
     "mapapp",
+    "statutory",
 ]
 
 MIDDLEWARE = [
