@@ -5,6 +5,9 @@
  *   the current walks; the last good copy when there is none (or the network hangs for 4 s).
  * - Static assets (scripts, styles, Leaflet): cache first; they change only with a new version, and a new
  *   version of this worker brings a new cache.
+ * - Background map tiles (/karta/bakgrund/…, /karta/vektor/…): from the caches the page filled for the
+ *   walks opened online (trygg-bakgrund-<walk>, bounded there), else the network; offline and not saved,
+ *   an empty tile (transparent PNG, or 204 for the vector background), never a failed request.
  * - The API is never cached: the page's outbox decides what to send, and when. */
 "use strict";
 var CONFIG = self.TRYGG_SW;
@@ -54,6 +57,21 @@ function networkFirst(request, cacheKey) {
   });
 }
 
+// A transparent 1 × 1 PNG: a raster tile that is neither saved nor reachable (Leaflet stretches it).
+var EMPTY_PNG = Uint8Array.from(atob(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+), function (c) { return c.charCodeAt(0); });
+
+function backgroundTile(request, url) {
+  return caches.match(request, { ignoreVary: true }).then(function (hit) {
+    if (hit) { return hit; }
+    return fetch(request).catch(function () {
+      if (/\.mvt$/.test(url.pathname)) { return new Response(null, { status: 204 }); }
+      return new Response(EMPTY_PNG, { status: 200, headers: { "Content-Type": "image/png", "X-Trygg-Tile": "offline" } });
+    });
+  });
+}
+
 function cacheFirst(request) {
   return caches.open(CACHE).then(function (cache) {
     return cache.match(request).then(function (hit) {
@@ -76,6 +94,10 @@ self.addEventListener("fetch", function (event) {
   }
   if (CONFIG.data.indexOf(url.pathname) >= 0) {
     event.respondWith(networkFirst(request, url.pathname));
+    return;
+  }
+  if (CONFIG.tiles.some(function (prefix) { return url.pathname.indexOf(prefix) === 0; })) {
+    event.respondWith(backgroundTile(request, url));
     return;
   }
   if (url.pathname.indexOf(CONFIG.static_prefix) === 0) {
