@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "layers",
     "surveys",
     "basemap",
+    "followup",
     "mapapp",
 ]
 
