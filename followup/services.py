@@ -385,7 +385,7 @@ def suggest_comparison(
     )
     month_index = {m: i for i, m in enumerate(monthly.months)}
     series = {a.code: [0] * len(monthly.months) for a in areas}
-    with connection.cursor() as cursor:
+    with counting.without_jit(), connection.cursor() as cursor:
         cursor.execute(query, [counting.local_zone().key, *params, municipality.pk])
         for code, month, n in cursor.fetchall():
             i = month_index.get(month)
