@@ -21,7 +21,6 @@ Required: the evaluation ≤ 1 s.
 from __future__ import annotations
 
 import os
-import time
 from datetime import date
 from typing import Any
 
@@ -187,7 +186,9 @@ def _in_db() -> tuple[list[str], dict[str, float]]:
     in_areas = sum(a["before"] + a["after"] for a in figures["areas"])
     months_counted = sum(sum(row[1:4]) for row in own_sql())
     assert months_counted >= in_areas  # the series also holds the months between the periods
-    areas = ", ".join(f"{a['label'].lower()} {a['before']} → {a['after']}" for a in figures["areas"])
+    areas = ", ".join(
+        f"{a['label'].lower()} {a['before']} → {a['after']}" for a in figures["areas"]
+    )
     rows = [
         f"| COPY of {N_POINTS:,} incidents into layers_incident (setup) | {load_s:.1f} s |",
         f"| **bare count** of the {counted:,} incidents in the three areas over the two years "

@@ -158,7 +158,7 @@ def count_incidents(
     areas: Areas,
     first: date,
     end: date,
-    selection: Selection = Selection(),  # noqa: B008  (frozen, immutable)
+    selection: Selection = Selection(),
 ) -> Monthly:
     """Incidents per month from ``first`` (a 1st) to ``end`` (a 1st, exclusive) in each area."""
     months = _months(first, end)
@@ -249,7 +249,9 @@ class Result:
         return self.periods.months >= MIN_SERIES_MONTHS
 
 
-def dispersion_for(variance: str, given: float | None, monthly: Monthly, before: effect.Period) -> float:
+def dispersion_for(
+    variance: str, given: float | None, monthly: Monthly, before: effect.Period
+) -> float:
     """φ: 1 (Poisson), estimated from the before period's months of every area, or as given."""
     if variance == "skattad":
         rows = [monthly.within(name, before) for name in monthly.counts]
@@ -267,7 +269,7 @@ def compute(
     start: date,
     months: int,
     gap_months: int,
-    selection: Selection = Selection(),  # noqa: B008
+    selection: Selection = Selection(),
     variance: str = "poisson",
     dispersion: float | None = None,
     today: date | None = None,

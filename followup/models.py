@@ -65,15 +65,15 @@ class Evaluation(models.Model):
     )
     buffer_drawn = models.BooleanField("bufferten är ritad", default=False)
     # The ring around the target (or the drawn buffer minus the target); empty when buffer_m is 0.
-    buffer_area = models.MultiPolygonField(
-        "buffertzon", srid=STORAGE_SRID, null=True, blank=True
-    )
+    buffer_area = models.MultiPolygonField("buffertzon", srid=STORAGE_SRID, null=True, blank=True)
     comparison_kind = models.CharField(
         "jämförelseområdet är", max_length=5, choices=AreaKind.choices, default=AreaKind.DRAWN
     )
     comparison_refs = models.JSONField("valda områden (jämförelse)", default=list, blank=True)
     comparison_area = models.MultiPolygonField("jämförelseområde", srid=STORAGE_SRID)
-    comparison_suggested = models.BooleanField("jämförelseområdet föreslogs av Trygg", default=False)
+    comparison_suggested = models.BooleanField(
+        "jämförelseområdet föreslogs av Trygg", default=False
+    )
     start_date = models.DateField("åtgärden började")
     months = models.PositiveSmallIntegerField(
         "månader före och efter",
@@ -92,7 +92,7 @@ class Evaluation(models.Model):
         FocusArea, blank=True, related_name="+", verbose_name="fokusområden"
     )
     variance = models.CharField(
-        "varians", max_length=8, choices=Variance.choices, default=Variance.POISSON
+        "varians", max_length=8, choices=Variance.choices, default=Variance.ESTIMATED
     )
     dispersion = models.FloatField(
         "överspridning (φ)", null=True, blank=True, validators=[MinValueValidator(1.0)]

@@ -77,16 +77,24 @@ def reasons() -> dict[str, str]:
             "För få händelser i åtgärdsområdet före: inte ens om alla försvann skulle det gå att "
             "skilja från slumpen."
         ),
-        effect.TOO_FEW_COMPARISON: _("För få händelser i jämförelseområdet före för att jämföra med."),
-        effect.TOO_FEW_BUFFER: _("För få händelser i bufferten (eller dess jämförelseområde) före."),
+        effect.TOO_FEW_COMPARISON: _(
+            "För få händelser i jämförelseområdet före för att jämföra med."
+        ),
+        effect.TOO_FEW_BUFFER: _(
+            "För få händelser i bufferten (eller dess jämförelseområde) före."
+        ),
         effect.TOO_FEW: _("För få händelser för att säga något."),
     }
 
 
 def buffer_verdicts() -> dict[str, str]:
     return {
-        effect.REDUCTION: _("Färre händelser i bufferten än jämförelseområdet förutsäger, större än slumpen förklarar."),
-        effect.INCREASE: _("Fler händelser i bufferten än jämförelseområdet förutsäger, större än slumpen förklarar (förflyttning)."),
+        effect.REDUCTION: _(
+            "Färre händelser i bufferten än jämförelseområdet förutsäger, större än slumpen förklarar."
+        ),
+        effect.INCREASE: _(
+            "Fler händelser i bufferten än jämförelseområdet förutsäger, större än slumpen förklarar (förflyttning)."
+        ),
         effect.NO_CLEAR_CHANGE: _("Ingen säker förändring i bufferten mot jämförelseområdet."),
     }
 
@@ -183,7 +191,10 @@ def as_dict(result: Result) -> dict[str, Any]:
         out["series"] = {
             "months": [m.isoformat() for m in result.monthly.months],
             "labels": [date_format(m, "M Y") for m in result.monthly.months],
-            "before": [result.periods.before.start.isoformat(), result.periods.before.end.isoformat()],
+            "before": [
+                result.periods.before.start.isoformat(),
+                result.periods.before.end.isoformat(),
+            ],
             "after": [result.periods.after.start.isoformat(), result.periods.after.end.isoformat()],
             **{name: values for name, values in result.monthly.counts.items()},
         }

@@ -124,9 +124,7 @@ def _nyko(value: Any, field: str, municipality: Municipality) -> tuple[list[str]
     }
     missing = [c for c in codes if c not in found]
     if missing:
-        raise EvaluationInvalid(
-            _("Okänt NYKO-område"), {field: ", ".join(missing)[:200]}
-        )
+        raise EvaluationInvalid(_("Okänt NYKO-område"), {field: ", ".join(missing)[:200]})
     merged = unary_union([to_shapely(found[c].area) for c in codes])
     return codes, stored_multipolygon(merged)
 
@@ -142,7 +140,9 @@ def resolve_area(
     if kind == AreaKind.DRAWN:
         geometry = spec.get("geometry")
         if geojson_positions(geometry) > MAX_PLAN_VERTICES:
-            raise EvaluationInvalid(_("Området har för många hörn"), {field: str(MAX_PLAN_VERTICES)})
+            raise EvaluationInvalid(
+                _("Området har för många hörn"), {field: str(MAX_PLAN_VERTICES)}
+            )
         try:
             drawn = polygon_from_geojson(geometry, field)
         except PlanInvalid as e:
@@ -222,15 +222,19 @@ def save_evaluation(
     """Create or change an evaluation from the page's JSON (every field named on error)."""
     title = str(data.get("title") or "").strip()
     if not title or len(title) > 200:
-        raise EvaluationInvalid(_("Ge uppföljningen ett namn (högst 200 tecken)"), {"title": title[:40]})
+        raise EvaluationInvalid(
+            _("Ge uppföljningen ett namn (högst 200 tecken)"), {"title": title[:40]}
+        )
     try:
         start = date.fromisoformat(str(data.get("start_date") or ""))
     except ValueError as e:
-        raise EvaluationInvalid(_("Ange startdatum som ÅÅÅÅ-MM-DD"), {"start_date": str(data.get("start_date"))[:20]}) from e
+        raise EvaluationInvalid(
+            _("Ange startdatum som ÅÅÅÅ-MM-DD"), {"start_date": str(data.get("start_date"))[:20]}
+        ) from e
     months = _int(data, "months", DEFAULT_MONTHS, 1, MAX_MONTHS)
     gap = _int(data, "gap_months", 0, 0, MAX_GAP_MONTHS)
     buffer_m = _int(data, "buffer_m", DEFAULT_BUFFER_M, 0, MAX_BUFFER_M)
-    variance = str(data.get("variance") or Evaluation.Variance.POISSON)
+    variance = str(data.get("variance") or Evaluation.Variance.ESTIMATED)
     if variance not in Evaluation.Variance.values:
         raise EvaluationInvalid(_("Okänd varians"), {"variance": variance[:20]})
     dispersion = None
@@ -238,15 +242,22 @@ def save_evaluation(
         try:
             dispersion = float(data.get("dispersion"))  # type: ignore[arg-type]
         except (TypeError, ValueError) as e:
-            raise EvaluationInvalid(_("Ange överspridningen som ett tal ≥ 1"), {"dispersion": str(data.get("dispersion"))[:20]}) from e
+            raise EvaluationInvalid(
+                _("Ange överspridningen som ett tal ≥ 1"),
+                {"dispersion": str(data.get("dispersion"))[:20]},
+            ) from e
         if not dispersion >= 1.0 or dispersion > 100:
-            raise EvaluationInvalid(_("Ange överspridningen som ett tal ≥ 1"), {"dispersion": str(dispersion)})
+            raise EvaluationInvalid(
+                _("Ange överspridningen som ett tal ≥ 1"), {"dispersion": str(dispersion)}
+            )
     action = None
     if data.get("action") not in (None, ""):
         try:
             action = Action.objects.get(pk=int(data["action"]), municipality=municipality)
         except (TypeError, ValueError, Action.DoesNotExist) as e:
-            raise EvaluationInvalid(_("Okänd åtgärd"), {"action": str(data.get("action"))[:20]}) from e
+            raise EvaluationInvalid(
+                _("Okänd åtgärd"), {"action": str(data.get("action"))[:20]}
+            ) from e
     categories = _ids(data, "categories", IncidentCategory)
     focus_areas = _ids(data, "focus_areas", FocusArea)
 
@@ -258,7 +269,10 @@ def save_evaluation(
         _kind, _refs, drawn = resolve_area(buffer_spec, "buffer", municipality)
         rest = to_shapely(drawn).difference(to_shapely(target))
         if rest.is_empty or rest.area < 1.0:
-            raise EvaluationInvalid(_("Bufferten ligger helt i åtgärdsområdet"), {"buffer": _("rita runt åtgärdsområdet")})
+            raise EvaluationInvalid(
+                _("Bufferten ligger helt i åtgärdsområdet"),
+                {"buffer": _("rita runt åtgärdsområdet")},
+            )
         buffer = stored_multipolygon(shapely.make_valid(rest))
     else:
         buffer = buffer_ring(target, buffer_m)
@@ -267,20 +281,27 @@ def save_evaluation(
     )
     if interiors_overlap(comparison, target):
         raise EvaluationInvalid(
-            _("Jämförelseområdet får inte överlappa åtgärdsområdet"), {"comparison": _("överlappar åtgärdsområdet")}
+            _("Jämförelseområdet får inte överlappa åtgärdsområdet"),
+            {"comparison": _("överlappar åtgärdsområdet")},
         )
     if buffer is not None and interiors_overlap(comparison, buffer):
         raise EvaluationInvalid(
-            _("Jämförelseområdet får inte överlappa bufferten: händelser som flyttar dit skulle räknas två gånger"),
+            _(
+                "Jämförelseområdet får inte överlappa bufferten: händelser som flyttar dit skulle räknas två gånger"
+            ),
             {"comparison": _("överlappar bufferten")},
         )
     boundary = municipality.boundary
     for name, area in (("target", target), ("comparison", comparison)):
         if not boundary.intersects(area):
-            raise EvaluationInvalid(_("Området ligger utanför kommunen"), {name: _("utanför kommunen")})
+            raise EvaluationInvalid(
+                _("Området ligger utanför kommunen"), {name: _("utanför kommunen")}
+            )
 
     if evaluation is None:
-        evaluation = Evaluation(municipality=municipality, created_by=user if user.is_authenticated else None)
+        evaluation = Evaluation(
+            municipality=municipality, created_by=user if user.is_authenticated else None
+        )
     evaluation.title = title
     evaluation.action = action
     evaluation.target_kind, evaluation.target_refs, evaluation.target_area = (
@@ -322,7 +343,9 @@ def selection_of(evaluation: Evaluation) -> counting.Selection:
     )
 
 
-def result_of(evaluation: Evaluation, user: AnyUser, *, today: date | None = None) -> counting.Result:
+def result_of(
+    evaluation: Evaluation, user: AnyUser, *, today: date | None = None
+) -> counting.Result:
     return counting.compute(
         user,
         evaluation.municipality,
@@ -361,25 +384,36 @@ def suggest_comparison(
     periods = effect.aligned_periods(start, months=months, gap_months=gap_months)
     before = periods.before
     monthly = counting.count_incidents(
-        user, municipality, counting.Areas(target=target, comparison=target, buffer=None),
-        before.start, before.end, selection,
+        user,
+        municipality,
+        counting.Areas(target=target, comparison=target, buffer=None),
+        before.start,
+        before.end,
+        selection,
     )
     target_months = monthly.counts["target"]
     near = target if buffer is None else target.union(buffer)
-    areas = list(StatisticalArea.objects.filter(municipality=municipality).only("code", "name", "area"))
+    areas = list(
+        StatisticalArea.objects.filter(municipality=municipality).only("code", "name", "area")
+    )
     touching = {a.code for a in areas if a.area.intersects(near)}
-    inner = selection.apply(
-        visible_incidents(user).filter(
-            municipality=municipality,
-            occurred_from__gte=counting.local_midnight(before.start),
-            occurred_from__lt=counting.local_midnight(before.end),
+    inner = (
+        selection.apply(
+            visible_incidents(user).filter(
+                municipality=municipality,
+                occurred_from__gte=counting.local_midnight(before.start),
+                occurred_from__lt=counting.local_midnight(before.end),
+            )
         )
-    ).order_by().values("location", "occurred_from")
+        .order_by()
+        .values("location", "occurred_from")
+    )
     sql, params = inner.query.sql_with_params()
     # Incidents of the before period per NYKO area and month: the visible incidents (the one rule
     # for sensitive incidents, as an ORM subquery) joined to the areas they fall in.
+    # The inner SQL is the ORM's own compiled query; every value goes as a parameter.
     query = (
-        "SELECT s.code, (date_trunc('month', i.occurred_from AT TIME ZONE %s))::date, count(*) "
+        "SELECT s.code, (date_trunc('month', i.occurred_from AT TIME ZONE %s))::date, count(*) "  # noqa: S608
         f"FROM ({sql}) AS i JOIN layers_statisticalarea s ON ST_Intersects(s.area, i.location) "
         "WHERE s.municipality_id = %s GROUP BY 1, 2"
     )
@@ -391,9 +425,7 @@ def suggest_comparison(
             i = month_index.get(month)
             if i is not None and code in series:
                 series[code][i] = int(n)
-    ranked = effect.rank_comparison_candidates(
-        target_months, series, touching_buffer=touching
-    )
+    ranked = effect.rank_comparison_candidates(target_months, series, touching_buffer=touching)
     names = {a.code: a.name for a in areas}
     return [
         {

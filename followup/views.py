@@ -38,7 +38,9 @@ def _geojson(geom: GEOSGeometry | None) -> Any:
     return json.loads(geom.transform(WEB_SRID, clone=True).geojson)
 
 
-def _audit(request: HttpRequest, evaluation: Evaluation | None, result: Result, channel: str) -> None:
+def _audit(
+    request: HttpRequest, evaluation: Evaluation | None, result: Result, channel: str
+) -> None:
     if result.sensitive_included and result.monthly.sensitive:
         audit.record(
             AuditEvent.Action.READ_SENSITIVE,
@@ -210,7 +212,8 @@ def suggest(request: HttpRequest) -> JsonResponse:
             start = date.fromisoformat(str(data.get("start_date") or ""))
         except ValueError as e:
             raise services.EvaluationInvalid(
-                _("Ange startdatum som ÅÅÅÅ-MM-DD"), {"start_date": str(data.get("start_date"))[:20]}
+                _("Ange startdatum som ÅÅÅÅ-MM-DD"),
+                {"start_date": str(data.get("start_date"))[:20]},
             ) from e
         categories = services._ids(data, "categories", IncidentCategory)
         focus = services._ids(data, "focus_areas", FocusArea)
@@ -223,9 +226,7 @@ def suggest(request: HttpRequest) -> JsonResponse:
         start=start,
         months=months,
         gap_months=gap,
-        selection=Selection(
-            tuple(c.pk for c in categories), tuple(f.pk for f in focus)
-        ),
+        selection=Selection(tuple(c.pk for c in categories), tuple(f.pk for f in focus)),
     )
     return JsonResponse(
         {

@@ -3,7 +3,7 @@ area with Leaflet.draw, save, and read the result, the map's figures and the mon
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,7 +29,9 @@ def drag_rectangle(page: Any, x0: int, y0: int, x1: int, y1: int) -> None:
     page.mouse.up()
 
 
-def test_a_bra_member_draws_three_areas_and_reads_the_result(page_as: Any, live_server: Any) -> None:
+def test_a_bra_member_draws_three_areas_and_reads_the_result(
+    page_as: Any, live_server: Any
+) -> None:
     municipality = MunicipalityFactory()
     page = page_as(user_with_role(Role.BRA_MEMBER))
     violations: list[str] = []
@@ -58,25 +60,20 @@ def test_a_bra_member_draws_three_areas_and_reads_the_result(page_as: Any, live_
     # Too few incidents so far: the page says so, and shows no effect.
     assert "För få händelser för att säga något." in page.inner_text("[data-testid=verdict]")
 
-    # Incidents in the drawn areas: 40 before in each, after 10 in the target and 40 in the comparison.
+    # Incidents in the drawn areas, spread evenly over each year: 40 before in each, after 10 in the
+    # target and 40 in the comparison area.
     t = evaluation.target_area.point_on_surface
     c = evaluation.comparison_area.point_on_surface
     category = CategoryFactory()
-    for i in range(40):
-        for where, when in ((t, 2023), (c, 2023), (c, 2024)):
+    before, after = datetime(2023, 3, 2, 12, tzinfo=LOCAL), datetime(2024, 3, 2, 12, tzinfo=LOCAL)
+    for where, first, n in ((t, before, 40), (c, before, 40), (c, after, 40), (t, after, 10)):
+        for i in range(n):
             IncidentFactory(
                 municipality=municipality,
                 category=category,
                 location=Point(where.x + i % 5, where.y, srid=STORAGE_SRID),
-                occurred_from=datetime(when, 6, 10, 12, tzinfo=LOCAL),
+                occurred_from=first + timedelta(days=i * 360 // n),
             )
-    for i in range(10):
-        IncidentFactory(
-            municipality=municipality,
-            category=category,
-            location=Point(t.x + i % 5, t.y, srid=STORAGE_SRID),
-            occurred_from=datetime(2024, 6, 10, 12, tzinfo=LOCAL),
-        )
     page.reload()
     page.wait_for_selector("#map[data-ready=true]")
 

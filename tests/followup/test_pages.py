@@ -23,8 +23,8 @@ from tests.factories import (
     CategoryFactory,
     IncidentFactory,
     MunicipalityFactory,
-    OfficeFactory,
     ObservationFactory,
+    OfficeFactory,
     WalkFactory,
     sensitive_category,
     square,
@@ -150,10 +150,21 @@ def test_bad_input_is_refused_naming_the_field(bra: Client) -> None:
         (payload(months=0), "months"),
         (payload(buffer_m=-5), "buffer_m"),
         (payload(target=None), "target"),
-        (payload(target={"kind": "ritat", "geometry": {"type": "Point", "coordinates": [17.9, 59.5]}}), "target"),
+        (
+            payload(
+                target={"kind": "ritat", "geometry": {"type": "Point", "coordinates": [17.9, 59.5]}}
+            ),
+            "target",
+        ),
         (payload(comparison={"kind": "nyko", "codes": ["0000"]}), "comparison"),
-        (payload(comparison={"kind": "ritat", "geometry": geojson(square(CX + 100, CY, 200))}), "comparison"),
-        (payload(comparison={"kind": "ritat", "geometry": geojson(square(CX + 450, CY, 100))}), "comparison"),
+        (
+            payload(comparison={"kind": "ritat", "geometry": geojson(square(CX + 100, CY, 200))}),
+            "comparison",
+        ),
+        (
+            payload(comparison={"kind": "ritat", "geometry": geojson(square(CX + 450, CY, 100))}),
+            "comparison",
+        ),
         (payload(variance="angiven", dispersion="0.5"), "dispersion"),
         (payload(categories=["finns_inte"]), "categories"),
     ]
@@ -161,7 +172,9 @@ def test_bad_input_is_refused_naming_the_field(bra: Client) -> None:
         response = post(bra, "/uppfoljning/ny/spara/", body)
         assert response.status_code == 400, (field, response.content)
         assert field in response.json()["fields"], (field, response.json())
-    assert bra.post("/uppfoljning/ny/spara/", b"{", content_type="application/json").status_code == 400
+    assert (
+        bra.post("/uppfoljning/ny/spara/", b"{", content_type="application/json").status_code == 400
+    )
     assert not Evaluation.objects.exists()
 
 
@@ -177,7 +190,9 @@ def test_nyko_areas_and_grid_cells_can_be_picked(bra: Client) -> None:
     response = post(bra, "/uppfoljning/ny/spara/", body)
     assert response.status_code == 201, response.content
     evaluation = Evaluation.objects.get()
-    assert evaluation.target_kind == "rutor" and evaluation.target_area.area == pytest.approx(500 * 500)
+    assert evaluation.target_kind == "rutor" and evaluation.target_area.area == pytest.approx(
+        500 * 500
+    )
     assert evaluation.target_area.contains(Point(CX, CY, srid=STORAGE_SRID))
     assert evaluation.comparison_refs == ["0114001"]
 
@@ -211,7 +226,9 @@ def test_an_evaluation_links_to_its_action_and_the_action_page_links_back(bra: C
 
     municipality = MunicipalityFactory()
     action = Action.objects.create(
-        municipality=municipality, office=OfficeFactory(municipality=municipality), title="Tänd tunneln"
+        municipality=municipality,
+        office=OfficeFactory(municipality=municipality),
+        title="Tänd tunneln",
     )
     new_page = bra.get(f"/uppfoljning/ny/?atgard={action.pk}").content.decode()
     assert "Tänd tunneln" in new_page
@@ -226,7 +243,12 @@ def test_an_evaluation_links_to_its_action_and_the_action_page_links_back(bra: C
 
 def test_walk_observations_give_the_share_felt_unsafe_per_area_and_period(bra: Client) -> None:
     walk = WalkFactory()
-    for feeling, when in ((1, date(2023, 9, 1)), (2, date(2023, 9, 1)), (4, date(2023, 9, 1)), (4, date(2024, 9, 1))):
+    for feeling, when in (
+        (1, date(2023, 9, 1)),
+        (2, date(2023, 9, 1)),
+        (4, date(2023, 9, 1)),
+        (4, date(2024, 9, 1)),
+    ):
         ObservationFactory(
             walk=walk,
             location=Point(CX + 10, CY, srid=STORAGE_SRID),
@@ -257,5 +279,7 @@ def test_trygg_suggests_similar_nyko_areas_that_do_not_touch_the_buffer(bra: Cli
     response = post(bra, "/uppfoljning/forslag/", payload())
     assert response.status_code == 200, response.content
     ranked = response.json()["candidates"]
-    assert [c["code"] for c in ranked] == ["like"]  # "near" touches the buffer, "empty" is below the floor
+    assert [c["code"] for c in ranked] == [
+        "like"
+    ]  # "near" touches the buffer, "empty" is below the floor
     assert ranked[0]["before_count"] == 24

@@ -16,7 +16,9 @@ from layers.roles import Role
 from tests.factories import CategoryFactory, MunicipalityFactory, user_with_role
 from tests.followup.towns import COMPARISON, TARGET, plant
 
-START = date(2024, 3, 1)  # a 1st: the after period starts on it, the before period is the 12 months before
+START = date(
+    2024, 3, 1
+)  # a 1st: the after period starts on it, the before period is the 12 months before
 FIRST = date(2023, 3, 1)
 TODAY = date(2026, 1, 1)
 RATE = 40.0  # incidents a month in each area before the measure
@@ -94,16 +96,29 @@ def test_the_same_incidents_without_a_buffer_give_no_displacement_figures(
 ) -> None:
     areas = counting.Areas(target=TARGET, comparison=COMPARISON, buffer=None)
     result = counting.compute(
-        AnonymousUser(), MunicipalityFactory(), areas, start=START, months=12, gap_months=0, today=TODAY
+        AnonymousUser(),
+        MunicipalityFactory(),
+        areas,
+        start=START,
+        months=12,
+        gap_months=0,
+        today=TODAY,
     )
     assert result.evaluation is not None
     assert result.evaluation.displacement is None and result.counts.buffer is None
-    assert result.counts.target == effect.BeforeAfter(sum(planted["target"][:12]), sum(planted["target"][12:]))
+    assert result.counts.target == effect.BeforeAfter(
+        sum(planted["target"][:12]), sum(planted["target"][12:])
+    )
 
 
 def test_an_after_period_not_yet_over_gives_no_effect(planted: dict[str, list[int]]) -> None:
     result = counting.compute(
-        AnonymousUser(), MunicipalityFactory(), _areas(), start=START, months=12, gap_months=0,
+        AnonymousUser(),
+        MunicipalityFactory(),
+        _areas(),
+        start=START,
+        months=12,
+        gap_months=0,
         today=date(2025, 2, 28),
     )
     assert not result.complete and result.evaluation is None

@@ -31,7 +31,9 @@ def _month_starts(first: date, months: int) -> list[date]:
     return out
 
 
-def _point_in(area: MultiPolygon | tuple[float, float, float, float], rng: np.random.Generator) -> Point:
+def _point_in(
+    area: MultiPolygon | tuple[float, float, float, float], rng: np.random.Generator
+) -> Point:
     if isinstance(area, tuple):
         x0, x1, y0, y1 = area
     else:
@@ -65,7 +67,9 @@ def plant(
             for _ in range(n):
                 day = int(rng.integers(0, 28))
                 hour = int(rng.integers(0, 24))
-                when = datetime(month.year, month.month, 1, hour, tzinfo=LOCAL) + timedelta(days=day)
+                when = datetime(month.year, month.month, 1, hour, tzinfo=LOCAL) + timedelta(
+                    days=day
+                )
                 rows.append(
                     Incident(
                         municipality=municipality,

@@ -54,14 +54,14 @@ from tests.security.attacker import (
 )
 from tests.security.disclosure_town import (
     B1,
-    LONE_EXTREMISM,
-    M1,
-    M2,
-    M4,
     CELL_M,
     DISTRICTS,
     FOCUS_OF,
     LOCAL,
+    LONE_EXTREMISM,
+    M1,
+    M2,
+    M4,
     SENSITIVE_BY_GROUP,
     SENSITIVE_CODES,
     Town,
