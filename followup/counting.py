@@ -128,7 +128,7 @@ def incident_queryset(
     first: date,
     end: date,
     selection: Selection,
-) -> QuerySet[Incident]:
+) -> QuerySet[Any, dict[str, Any]]:
     """The incidents one evaluation may count, per month with one FILTER aggregate per area."""
     filters = _area_filters(areas, "location")
     anywhere = Q()
@@ -167,7 +167,9 @@ def count_incidents(
     counts = {name: [0] * len(months) for name in names}
     sensitive = 0
     with without_jit():
-        rows = list(incident_queryset(user, municipality, areas, first, end, selection))
+        rows: list[dict[str, Any]] = list(
+            incident_queryset(user, municipality, areas, first, end, selection)
+        )
     for row in rows:
         month = timezone.localtime(row["month"], local_zone()).date().replace(day=1)
         i = index.get(month)

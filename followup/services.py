@@ -198,13 +198,16 @@ def _ids(data: dict[str, Any], name: str, model: Any) -> list[Any]:
     value = data.get(name) or []
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise EvaluationInvalid(_("Ange en lista av koder"), {name: str(value)[:60]})
+    rows: list[Any]
     if model is IncidentCategory:
-        rows = list(IncidentCategory.objects.filter(code__in=value))
-        known = {r.code for r in rows}
+        categories = list(IncidentCategory.objects.filter(code__in=value))
+        known = {r.code for r in categories}
+        rows = categories
     else:
         numbers = [int(v) for v in value if v.isdigit()]
-        rows = list(FocusArea.objects.filter(number__in=numbers))
-        known = {str(r.number) for r in rows}
+        focus_areas = list(FocusArea.objects.filter(number__in=numbers))
+        known = {str(r.number) for r in focus_areas}
+        rows = focus_areas
     unknown = [v for v in value if v not in known]
     if unknown:
         raise EvaluationInvalid(_("Okänd kod"), {name: ", ".join(unknown)[:200]})

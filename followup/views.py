@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.gis.geos import GEOSGeometry
+from django.contrib.gis.geos import GEOSGeometry, Point
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -54,10 +54,11 @@ def _audit(
 
 def _page_data(evaluation: Evaluation | None, action: Action | None) -> dict[str, Any]:
     municipality = own_municipality_or_404()
-    centre_geom = evaluation.target_area if evaluation else municipality.boundary
+    centre_geom: GEOSGeometry = evaluation.target_area if evaluation else municipality.boundary
     if evaluation is None and action is not None and action.observation is not None:
         centre_geom = action.observation.location
     centre = centre_geom.point_on_surface.transform(WEB_SRID, clone=True)
+    assert isinstance(centre, Point)
     data: dict[str, Any] = {
         "centre": [centre.y, centre.x],
         "save_url": reverse("followup:save", args=[evaluation.pk])
