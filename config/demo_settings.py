@@ -10,5 +10,8 @@ certificate on a laptop, so no redirect to https, no HSTS, and cookies not marke
 import os
 
 os.environ.setdefault("TRYGG_HTTPS", "0")
+# The weekly digest prints to the terminal in the demo (no mail server); links point at the demo server.
+os.environ.setdefault("TRYGG_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+os.environ.setdefault("TRYGG_BASE_URL", "http://127.0.0.1:8000")
 
 from config.settings import *  # noqa: F403

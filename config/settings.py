@@ -243,6 +243,24 @@ BASEMAP_CACHE_DIR = Path(os.environ.get("TRYGG_BASEMAP_CACHE_DIR", BASE_DIR / "v
 # Sent to the map service with every request, so its operator can tell who asks (OSM's policy requires it).
 BASEMAP_USER_AGENT = os.environ.get("TRYGG_BASEMAP_USER_AGENT", "Trygg (kommunal trygghetskarta)")
 
+# E-mail (the weekly digest of actions, docs/decisions/0825): SMTP with the server from the environment in
+# production; without TRYGG_EMAIL_HOST nothing leaves the machine (the console backend prints the mail).
+EMAIL_HOST = os.environ.get("TRYGG_EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get(
+    "TRYGG_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = env_int("TRYGG_EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("TRYGG_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("TRYGG_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("TRYGG_EMAIL_TLS", True)
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get("TRYGG_EMAIL_FROM", "trygg@localhost")
+# The address links in e-mails start with (no request to take it from), e.g. https://trygg.kommun.se
+TRYGG_BASE_URL = os.environ.get("TRYGG_BASE_URL", "").rstrip("/")
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],

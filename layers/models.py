@@ -548,6 +548,10 @@ class PlanZone(models.Model):
     import_batch = models.ForeignKey(
         ImportBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="plan_zones"
     )
+    # A use limited in height (Detaljplan 4.1 vertikalAvgransning; docs/decisions/0711): the area is
+    # its 2D footprint, this says where it holds: {"direction": "uppåt"|"nedåt", "z_min": 24.0,
+    # "z_max": 24.0, "height_system": "RH 2000", "height_srid": 5613}. None: from the ground up.
+    vertical_limit = models.JSONField("vertikal avgränsning", null=True, blank=True)
 
     class Meta:
         verbose_name = "användningsområde"
@@ -596,6 +600,8 @@ class RegulationArea(models.Model):
         blank=True,
         related_name="regulation_areas",
     )
+    # As PlanZone.vertical_limit: the regulations hold above or below a height, on this footprint.
+    vertical_limit = models.JSONField("vertikal avgränsning", null=True, blank=True)
 
     class Meta:
         verbose_name = "bestämmelseområde"

@@ -59,6 +59,7 @@ _ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("layers", "add_riskcalibration"),
         ("layers", "add_scoringweights"),
         ("layers", "change_scoringweights"),
+        ("surveys", "add_action"),  # a plan review's measure as an action (issue 15)
         ("surveys", "change_action"),
     ],
     Role.FIELD_STAFF: [

@@ -34,6 +34,8 @@ from defusedxml import DefusedXmlException
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from geo.dxf import looks_like_dxf
+
 GPKG = "gpkg"
 ZIP = "zip"
 GEOJSON = "geojson"
@@ -41,6 +43,7 @@ CSV = "csv"
 XML = "xml"
 OSM_PBF = "osm.pbf"
 FLATGEOBUF = "fgb"
+DXF = "dxf"
 
 # The names each format may arrive under. A name from another row of this table is refused.
 EXTENSIONS: dict[str, tuple[str, ...]] = {
@@ -51,6 +54,7 @@ EXTENSIONS: dict[str, tuple[str, ...]] = {
     XML: (".xml", ".gml"),
     OSM_PBF: (".pbf", ".osm.pbf"),
     FLATGEOBUF: (".fgb",),
+    DXF: (".dxf",),
 }
 
 
@@ -153,6 +157,9 @@ def sniff(path: Path) -> str:
         return XML
     if text.startswith((b"{", b"[")):
         return GEOJSON
+    # A DXF drawing is text too: recognise it before anything is taken for CSV.
+    if looks_like_dxf(head):
+        return DXF
     if head and _looks_like_text(head):
         return CSV
     raise UploadRejected(

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from basemap.services import page_raster
-from core import numbers
+from core import downloads, numbers
 from core.disclosure import min_count
 from geo.crs import STORAGE_SRID, WEB_SRID, transform_xy
 from layers import audit, release
@@ -59,7 +59,7 @@ from layers.models import (
     IncidentCategory,
     Municipality,
 )
-from layers.provenance import incident_sources
+from layers.provenance import incident_lines
 from layers.queries import default_municipality, district_features
 from layers.roles import can_view_sensitive
 from mapapp import lagesbild, provenance
@@ -388,9 +388,7 @@ def incidents_json(request: HttpRequest) -> JsonResponse:
 
 def sensitive_cells_collection(municipality: Municipality, f: IncidentFilter) -> dict[str, Any]:
     """The sensitive cells of the calendar years the filter touches (its other filters do not apply)."""
-    releases = release.sensitive_releases(
-        municipality, release.periods_for(f.date_from, f.date_to)
-    )
+    releases = release.sensitive_releases(municipality, release.periods_for(f.date_from, f.date_to))
     return release.cells_geojson(releases, district=f.district, params=f.params())
 
 
@@ -548,11 +546,12 @@ def export_tif(request: HttpRequest) -> HttpResponse:
         result,
         f,
         sensitive_included=sees_sensitive(request.user, f),
-        sources=provenance.lines(
-            incident_sources(municipality, sensitive=sees_sensitive(request.user, f))
-        ),
+        sources=incident_lines(municipality, sensitive=sees_sensitive(request.user, f)),
     )
     _audit_sensitive(request, f, result.n_sensitive, what="tathet.tif", export=True)
-    response = HttpResponse(data, content_type="image/tiff")
-    response["Content-Disposition"] = f'attachment; filename="{density_filename(f)}"'
+    # Byte ranges as /export/tathet.tif answers them, so GDAL's /vsicurl/ can read this link too.
+    response = downloads.ranged(
+        request, data, content_type="image/tiff", filename=density_filename(f)
+    )
+    response["Cache-Control"] = "private, no-store"
     return response

@@ -27,6 +27,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.policy import requires_two_factor
 from geo.crs import STORAGE_SRID, WEB_SRID, transform_xy
+from layers import reference
 from layers.geometry import to_shapely
 from layers.importers.police import PROFILE as POLICE_PROFILE
 from layers.importers.police import import_police_events
@@ -39,6 +40,7 @@ from layers.models import (
     IncidentCategory,
     Membership,
     Municipality,
+    Office,
     PlanZone,
     StatisticalArea,
 )
@@ -52,10 +54,11 @@ from surveys.models import (
     CitizenSurveyResponse,
     Light,
     Observation,
+    OfficeStaff,
     Trygghetsvandring,
     WalkParticipants,
 )
-from surveys.services import change_action_status, propose_action
+from surveys.services import change_action_status, propose_action, refresh_action_places
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures" / "vasby"
 KOMMUNKOD = "0114"
@@ -73,6 +76,12 @@ DEMO_USERS: tuple[tuple[str, str, str], ...] = (
     ("analytiker", "Ali Analytiker", Role.ANALYST),
     ("admin", "Anna Administratör", Role.ADMIN),
 )
+
+# The office each demo user works at, so actions can be assigned to them.
+DEMO_OFFICES: dict[str, str] = {
+    "planerare": reference.SAMHALLSBYGGNAD,
+    "falt": reference.SOCIAL_OMSORG,
+}
 
 
 @dataclass(frozen=True)
@@ -241,6 +250,8 @@ def load_demo(*, today: date | None = None) -> DemoSummary:
     field_demo.load_planned_walk(municipality, today)
     _generate_detaljplan(municipality)
     generate_context(municipality, *_hotspot_xy(municipality, HOTSPOTS[1]))
+    # The walks' actions were named before the context's streets existed (0821).
+    refresh_action_places(municipality)
     _create_demo_users(municipality)
     return DemoSummary(
         municipality=municipality, counts=demo_counts(municipality), notes=survey.messages()
@@ -785,6 +796,10 @@ def _create_demo_users(municipality: Municipality) -> None:
         user.save()
         user.groups.set([Group.objects.get(name=role)])
         Membership.objects.get_or_create(user=user, defaults={"municipality": municipality})
+        office_name = DEMO_OFFICES.get(username)
+        if office_name:  # who may be assigned an office's actions (decision 0824)
+            office = Office.objects.get(municipality=municipality, name=office_name)
+            OfficeStaff.objects.get_or_create(office=office, user=user)
         if requires_two_factor(user):
             TOTPDevice.objects.get_or_create(
                 user=user, name="Demo", defaults={"key": demo_totp_key(username), "confirmed": True}

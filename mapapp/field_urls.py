@@ -44,5 +44,10 @@ urlpatterns = [
     path("atgarder/atgarder.csv", views.action_list_csv, name="field-actions-csv"),
     path("atgarder/kontor/", views.offices, name="field-offices"),
     path("atgarder/kontor/<int:office_id>/", views.office_actions, name="field-office"),
+    path(
+        "atgarder/kontor/<int:office_id>/veckobrev/",
+        views.office_digest,
+        name="field-office-digest",
+    ),
     path("atgarder/<int:action_id>/", views.action_detail, name="field-action"),
 ]

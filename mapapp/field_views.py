@@ -33,13 +33,16 @@ from django.views.decorators.http import require_POST, require_safe
 
 from basemap.services import page_raster
 from core import csvfile
+from geo.criteria import ALL_LABELS
 from layers.models import District, Municipality, Office
 from layers.queries import default_municipality, district_features
 from mapapp.pdf import PdfError, render_pdf
 from surveys import queries, services
+from surveys.digest import digest_recipients
 from surveys.forms import ActionForm, WalkForm
 from surveys.models import (
     Action,
+    ActionDigest,
     AgeGroup,
     Gender,
     Observation,
@@ -678,6 +681,9 @@ def action_list_csv(request: HttpRequest) -> FileResponse:
         _("Kategori"),
         _("Föreslagen ansvarig"),
         _("Skäl för förslaget"),
+        _("Plats"),
+        _("Handläggare"),
+        _("Detaljplan"),
     ]
     rows = [
         [
@@ -691,8 +697,11 @@ def action_list_csv(request: HttpRequest) -> FileResponse:
             a.observation.get_category_display() if a.observation else "",
             a.suggested_office.name if a.suggested_office else "",
             a.suggestion_reason,
+            a.place_label,
+            (a.assignee.get_full_name() or a.assignee.username) if a.assignee else "",
+            a.plan.plan_id if a.plan else "",
         ]
-        for a in actions.select_related("suggested_office")
+        for a in actions.select_related("suggested_office", "assignee", "plan")
     ]
     return csvfile.response(f"atgarder-{date.today():%Y-%m-%d}.csv", header, rows)
 
@@ -702,7 +711,7 @@ def action_list_csv(request: HttpRequest) -> FileResponse:
 def action_detail(request: HttpRequest, action_id: int) -> HttpResponse:
     action = get_object_or_404(
         Action.objects.select_related(
-            "office", "suggested_office", "observation", "observation__walk"
+            "office", "suggested_office", "observation", "observation__walk", "assignee", "plan"
         ),
         pk=action_id,
         municipality=_municipality(),
@@ -720,6 +729,8 @@ def action_detail(request: HttpRequest, action_id: int) -> HttpResponse:
                     status=form.cleaned_data["status"],
                     office=form.cleaned_data["office"],
                     due_date=form.cleaned_data["due_date"],
+                    title=form.cleaned_data["title"],
+                    assignee=form.cleaned_data["assignee"],
                     rejection_reason=form.cleaned_data["rejection_reason"],
                     note=form.cleaned_data["note"],
                 )
@@ -742,6 +753,9 @@ def action_detail(request: HttpRequest, action_id: int) -> HttpResponse:
             "can_change": can_change,
             "history": action.history.select_related("by").order_by("at", "pk"),
             "observation": observation,
+            "map_data": queries.action_features([action]),
+            "criterion_label": ALL_LABELS.get(action.criterion, action.criterion),
+            **page_raster(action.municipality),
             "photos": list(observation.photos.order_by("pk")) if observation else [],
             "observation_group": queries.group_label(
                 observation.raised_by_gender, observation.raised_by_age
@@ -774,18 +788,46 @@ def offices(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required(VIEW_ACTIONS, raise_exception=True)
 def office_actions(request: HttpRequest, office_id: int) -> HttpResponse:
-    """One office's list: what it must do, open first and overdue marked."""
+    """One office's tasks: overdue first, then the rest of what it must do, on a map with street names."""
     municipality = _municipality()
     office = get_object_or_404(Office, pk=office_id, municipality=municipality)
-    open_actions = queries.actions(municipality, office=office, open_only=True)
+    today = timezone.localdate()
+    open_actions = list(
+        queries.actions(municipality, office=office, open_only=True).select_related("assignee")
+    )
     closed = queries.actions(municipality, office=office).exclude(status__in=Action.OPEN_STATUSES)
+    digest = ActionDigest.objects.filter(office=office).first()
     return render(
         request,
         "mapapp/field/office_actions.html",
         {
             "office": office,
-            "open_actions": open_actions,
+            "overdue_actions": [a for a in open_actions if a.is_overdue],
+            "open_actions": [a for a in open_actions if not a.is_overdue],
+            "open_count": len(open_actions),
             "closed_actions": closed.order_by("-updated_at")[:200],
-            "today": timezone.localdate(),
+            "map_data": queries.action_features(open_actions, today=today),
+            "digest": digest,
+            "digest_recipients": digest_recipients(office),
+            "can_change": request.user.has_perm(CHANGE_ACTIONS),
+            "today": today,
+            **page_raster(municipality),
         },
     )
+
+
+@require_POST
+@login_required
+@permission_required(CHANGE_ACTIONS, raise_exception=True)
+def office_digest(request: HttpRequest, office_id: int) -> HttpResponse:
+    """Turn the office's weekly e-mail on or off (opt-in, decision 0825)."""
+    office = get_object_or_404(Office, pk=office_id, municipality=_municipality())
+    value = request.POST.get("enabled", "")
+    if value not in ("0", "1"):
+        return HttpResponseBadRequest(_("Fältet enabled ska vara 0 eller 1."))
+    ActionDigest.objects.update_or_create(office=office, defaults={"enabled": value == "1"})
+    messages.success(
+        request,
+        _("Veckobrevet är påslaget.") if value == "1" else _("Veckobrevet är avslaget."),
+    )
+    return redirect("field-office", office_id=office.pk)

@@ -72,6 +72,15 @@ class PlanImportForm(forms.Form):
     srid = forms.ChoiceField(
         label=gettext_lazy("Koordinatsystem om filen saknar"), choices=SRID_CHOICES, required=False
     )
+    dxf_layers = forms.CharField(
+        label=gettext_lazy("Lagermappning (för DXF)"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy(
+            "Ett lager per rad: LAGER=plangrans, LAGER=användningskod (B, GATA …) eller LAGER=bestämmelse. Lämna tomt så listas ritningens lager."
+        ),
+    )
 
 
 class ContextImportForm(forms.Form):
@@ -162,6 +171,7 @@ def plan_import(request: HttpRequest) -> HttpResponse:
             scenario=data["scenario"],
             srid=_srid(data),
             user=request.user,
+            dxf_layers=detaljplan.parse_layer_mapping(data["dxf_layers"]),
         )
 
     return _upload(

@@ -23,7 +23,9 @@ from layers.queries import default_municipality, plan_outlines
 from layers.roles import can_view_sensitive
 from mapapp import planning, provenance
 from mapapp.pdf import PAPER_SIZES, PdfError, render_pdf
+from surveys import services
 from surveys.evidence import people_evidence
+from surveys.models import Action
 
 SCORE_PERMISSION = "layers.add_planassessment"
 CALIBRATE_PERMISSION = "layers.add_riskcalibration"
@@ -32,6 +34,7 @@ BASELINE_WINS = gettext_lazy(
     "därför standardvikterna."
 )
 WEIGHTS_PERMISSION = "layers.change_scoringweights"
+ACTION_PERMISSION = "surveys.add_action"  # a review's measure as an action (issue 15)
 VIEW_PERMISSION = "layers.view_detaljplan"  # every role has it; as on the OGC API (decision 0520)
 
 
@@ -68,10 +71,26 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     return render(request, "mapapp/planning/list.html", {"rows": rows})
 
 
+def _measures(
+    measures: list[dict[str, str]], key: str, scenario: str, made: dict[tuple[str, str], int]
+) -> list[dict[str, Any]]:
+    """A criterion's measures with their place in the list and the action made of each (issue 15)."""
+    return [
+        {**m, "index": i, "scenario": scenario, "action": made.get((key, m.get("text", "")))}
+        for i, m in enumerate(measures)
+    ]
+
+
 def _detail_context(request: HttpRequest, plan: Detaljplan) -> dict[str, Any]:
     assessments = planning.ensure_assessments(plan)
     rows = planning.rows(assessments)
     scenarios = list(assessments)
+    made = {
+        (criterion, measure): pk
+        for pk, criterion, measure in Action.objects.filter(plan=plan).values_list(
+            "pk", "criterion", "measure"
+        )
+    }
     criteria = []
     for row in rows:
         criteria.append(
@@ -84,7 +103,9 @@ def _detail_context(request: HttpRequest, plan: Detaljplan) -> dict[str, Any]:
                         "scenario": s,
                         "value": row.values.get(s, 0.0),
                         "explanation": row.results[s].get("explanation", ""),
-                        "measures": row.results[s].get("measures", []),
+                        "measures": _measures(
+                            row.results[s].get("measures", []), row.key, s, made
+                        ),
                         "confidence": str(
                             planning.CONFIDENCE_LABELS.get(row.results[s].get("confidence", ""), "")
                         ),
@@ -123,6 +144,7 @@ def _detail_context(request: HttpRequest, plan: Detaljplan) -> dict[str, Any]:
         "comparison_overall": comparison_overall,
         "sees_sensitive": can_view_sensitive(request.user),
         "can_score": request.user.has_perm(SCORE_PERMISSION),
+        "can_make_actions": request.user.has_perm(ACTION_PERMISSION),
         "layer_labels": {k: str(v) for k, v in planning.MAP_LAYER_LABELS.items()},
         "source_lines": provenance.lines(
             provenance.for_plan(plan.municipality, sensitive=can_view_sensitive(request.user))
@@ -140,7 +162,8 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
         municipality=default_municipality(),
     )
-    return render(request, "mapapp/planning/detail.html", _detail_context(request, plan))
+    context = {**_detail_context(request, plan), "measure_buttons": True}
+    return render(request, "mapapp/planning/detail.html", context)
 
 
 @require_POST
@@ -150,6 +173,49 @@ def plan_rescore(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(Detaljplan, pk=pk, municipality=default_municipality())
     scoring.assess(plan, people=people_evidence)
     messages.success(request, _("Planen är bedömd på nytt."))
+    return redirect("plan-detail", pk=plan.pk)
+
+
+@require_POST
+@login_required
+def plan_measure_action(request: HttpRequest, pk: int) -> HttpResponse:
+    """One click: a measure of the plan's latest review becomes an action of the measure's office.
+
+    The form names the criterion, the scenario and the measure's place in the list; the measure's text
+    and office are read from the stored review, never from the form (decision 0823).
+    """
+    _require(request, ACTION_PERMISSION)
+    plan = get_object_or_404(Detaljplan, pk=pk, municipality=default_municipality())
+    criterion = request.POST.get("criterion", "")
+    scenario = request.POST.get("scenario", "")
+    try:
+        index = int(request.POST.get("index", ""))
+    except ValueError:
+        return HttpResponseBadRequest(_("Fältet index ska vara ett heltal."))
+    assessment = scoring.latest_assessments(plan).get(scenario)
+    if assessment is None:
+        return HttpResponseBadRequest(_("Fältet scenario: planen har ingen bedömning för det."))
+    result = next((r for r in assessment.results if r.get("key") == criterion), None)
+    if result is None:
+        return HttpResponseBadRequest(_("Fältet criterion: kriteriet finns inte i bedömningen."))
+    measures = result.get("measures") or []
+    if not 0 <= index < len(measures):
+        return HttpResponseBadRequest(_("Fältet index: kriteriet har inget sådant åtgärdsförslag."))
+    measure = measures[index]
+    made = services.action_from_measure(
+        plan,
+        criterion=criterion,
+        measure_text=str(measure.get("text", "")),
+        office_name=str(measure.get("office", "")),
+        criterion_label=str(LABELS.get(criterion, criterion)),
+        by=request.user,  # type: ignore[arg-type]  # login_required
+    )
+    if made.created:
+        messages.success(
+            request, _("Åtgärden är skapad för %(office)s.") % {"office": made.action.office.name}
+        )
+    else:
+        messages.info(request, _("Åtgärden fanns redan."))
     return redirect("plan-detail", pk=plan.pk)
 
 

@@ -65,12 +65,12 @@ class ActionEventInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(models.Action)
-class ActionAdmin(ScopedAdmin):
-    list_display = ["title", "office", "status", "due_date", "generated"]
+class ActionAdmin(MapAdmin):
+    list_display = ["title", "office", "place_name", "status", "due_date", "generated"]
     list_filter = ["status", "office"]
-    search_fields = ["title", "description"]
-    raw_id_fields = ["observation"]
-    readonly_fields = ["suggested_office", "suggestion_reason"]
+    search_fields = ["title", "description", "place_name"]
+    raw_id_fields = ["observation", "plan"]
+    readonly_fields = ["suggested_office", "suggestion_reason", "criterion", "measure"]
     inlines = [ActionEventInline]
 
     def save_model(self, request: HttpRequest, obj: models.Action, form: Any, change: bool) -> None:
@@ -89,6 +89,13 @@ class ActionAdmin(ScopedAdmin):
             ]
         if old.rejection_reason != obj.rejection_reason:
             changes["rejection_reason"] = [old.rejection_reason, obj.rejection_reason]
+        if old.title != obj.title:
+            changes["title"] = [old.title, obj.title]
+        if old.assignee_id != obj.assignee_id:
+            changes["assignee"] = [
+                old.assignee.get_full_name() or old.assignee.username if old.assignee else "",
+                obj.assignee.get_full_name() or obj.assignee.username if obj.assignee else "",
+            ]
         if changes or old.status != obj.status:
             models.ActionEvent.objects.create(
                 action=obj,
@@ -98,6 +105,22 @@ class ActionAdmin(ScopedAdmin):
                 note="Ändrad i administrationen",
                 changes=changes,
             )
+
+
+@admin.register(models.OfficeStaff)
+class OfficeStaffAdmin(ScopedAdmin):
+    """Who works at which office: they may be assigned its actions (decision 0824)."""
+
+    municipality_path = "office__municipality"
+    list_display = ["user", "office"]
+    list_filter = ["office"]
+
+
+@admin.register(models.ActionDigest)
+class ActionDigestAdmin(ScopedAdmin):
+    municipality_path = "office__municipality"
+    list_display = ["office", "enabled", "last_sent_at"]
+    readonly_fields = ["last_sent_at"]
 
 
 @admin.register(models.ActionEvent)

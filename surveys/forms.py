@@ -6,13 +6,14 @@ import json
 from typing import Any
 
 from django import forms
+from django.contrib.auth.models import User
 from django.contrib.gis.geos import GEOSException, LineString
 from django.utils.translation import gettext_lazy as _
 
 from geo.crs import WEB_SRID
 from layers.geometry import to_storage
 from layers.models import District, Municipality, Office
-from surveys.models import Action, AgeGroup, Gender, Trygghetsvandring
+from surveys.models import Action, AgeGroup, Gender, OfficeStaff, Trygghetsvandring
 from surveys.serializers import LAT_RANGE, LON_RANGE
 
 # What a walk group is usually asked to look at: Safetipin's nine audit parameters (lighting, openness,
@@ -197,7 +198,12 @@ class WalkForm(forms.ModelForm[Trygghetsvandring]):
 
 
 class ActionForm(forms.Form):
+    # Left empty, the title stays as it is (older forms and clients send none).
+    title = forms.CharField(label=_("Uppgift"), max_length=300, required=False)
     office = forms.ModelChoiceField(label=_("Ansvarig"), queryset=Office.objects.none())
+    assignee = forms.ModelChoiceField(
+        label=_("Handläggare"), queryset=User.objects.none(), required=False
+    )
     status = forms.ChoiceField(label=_("Status"), choices=Action.Status.choices)
     due_date = forms.DateField(
         label=_("Klart senast"),
@@ -217,7 +223,9 @@ class ActionForm(forms.Form):
         kwargs.setdefault(
             "initial",
             {
+                "title": action.title,
                 "office": action.office_id,
+                "assignee": action.assignee_id,
                 "status": action.status,
                 "due_date": action.due_date,
                 "rejection_reason": action.rejection_reason,
@@ -228,9 +236,31 @@ class ActionForm(forms.Form):
         self.fields["office"].queryset = Office.objects.filter(  # type: ignore[attr-defined]
             municipality_id=action.municipality_id
         ).order_by("kind", "name")
+        # Staff of any office of the municipality; clean() checks the one chosen works at the office.
+        self.fields["assignee"].queryset = (  # type: ignore[attr-defined]
+            User.objects.filter(
+                is_active=True,
+                offices__office__municipality_id=action.municipality_id,
+                membership__municipality_id=action.municipality_id,
+            )
+            .distinct()
+            .order_by("first_name", "last_name", "username")
+        )
+        self.fields["assignee"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda u: u.get_full_name() or u.username
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        office, assignee = data.get("office"), data.get("assignee")
+        if (
+            office is not None
+            and assignee is not None
+            and not OfficeStaff.objects.filter(office=office, user=assignee).exists()
+        ):
+            self.add_error(
+                "assignee", _("Handläggaren arbetar inte på det ansvariga kontoret.")
+            )
         if data.get("status") == Action.Status.REJECTED and not (
             (data.get("rejection_reason") or "").strip()
         ):

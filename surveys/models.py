@@ -133,6 +133,11 @@ class Observation(models.Model):
         TRAFFIC = "trafik", _("Trafik")
         TRANSIT = "kollektivtrafik", _("Kollektivtrafik")
         SURVEILLANCE = "bevakning", _("Bevakning och närvaro")
+        # Social services' and schools' share of what a walk finds (issue 15, decision 0820).
+        YOUTH = "ungdomsgrupp", _("Ungdomsgrupperingar")
+        VULNERABLE = "utsatthet", _("Missbruk och utsatta personer")
+        SCHOOL_ROUTE = "skolvag", _("Otrygg skolväg")
+        SCHOOL = "skolgard", _("Skolgård och skolans närhet")
         OTHER = "ovrigt", _("Övrigt")
 
     class Feeling(models.IntegerChoices):
@@ -233,6 +238,11 @@ class ObservationPhoto(models.Model):
         return f"Foto {self.client_uuid}"
 
 
+class PlaceKind(models.TextChoices):
+    STREET = "gata", _("Gata")
+    NYKO = "nyko", _("NYKO-område")
+
+
 class Action(models.Model):
     """An åtgärd: what a responsible office or partner is to do about an observation, followed until done."""
 
@@ -264,6 +274,32 @@ class Action(models.Model):
     suggestion_reason = models.CharField("skäl för förslaget", max_length=300, blank=True)
     title = models.CharField("åtgärd", max_length=300)
     description = models.TextField("beskrivning", blank=True)
+    # Where to act (from the observation, or the plan's area) and what the place is called: the nearest
+    # named street of the context, else the NYKO area (surveys.places, decision 0821).
+    location = models.PointField("plats", srid=STORAGE_SRID, null=True, blank=True)
+    place_name = models.CharField("platsens namn", max_length=200, blank=True)
+    place_kind = models.CharField(
+        "platsens namn från", max_length=10, choices=PlaceKind.choices, blank=True
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_actions",
+        verbose_name="handläggare",
+    )
+    # A measure of a plan review turned into an action: the plan, the criterion and the measure's text.
+    plan = models.ForeignKey(
+        "layers.Detaljplan",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="actions",
+        verbose_name="detaljplan",
+    )
+    criterion = models.CharField("kriterium", max_length=60, blank=True)
+    measure = models.CharField("åtgärdsförslag", max_length=500, blank=True)
     status = models.CharField("status", max_length=10, choices=Status.choices, default=Status.NEW)
     rejection_reason = models.TextField("skäl för avslag", blank=True)
     due_date = models.DateField("klart senast", null=True, blank=True)
@@ -281,6 +317,10 @@ class Action(models.Model):
                 name="action_rejection_needs_reason",
             ),
             models.CheckConstraint(condition=~Q(title=""), name="action_title_required"),
+            models.CheckConstraint(
+                condition=Q(location__isnull=True) | Q(location__isvalid=True),
+                name="action_location_valid",
+            ),
         ]
         indexes = [models.Index(fields=["office", "status"], name="action_office_status")]
 
@@ -292,9 +332,50 @@ class Action(models.Model):
         return self.status in self.OPEN_STATUSES
 
     @property
+    def place_label(self) -> str:
+        """The place as a page names it: "Centralvägen", or "NYKO-område Runby" when no street is near."""
+        if self.place_kind == PlaceKind.NYKO and self.place_name:
+            return f"{_('NYKO-område')} {self.place_name}"
+        return self.place_name
+
+    @property
     def is_overdue(self) -> bool:
         """Open and past its due date (in the municipality's time zone)."""
         return self.is_open and self.due_date is not None and self.due_date < timezone.localdate()
+
+
+class OfficeStaff(models.Model):
+    """A user who works at an office (or for a partner): may be assigned its actions."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="staff")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="offices"
+    )
+
+    class Meta:
+        verbose_name = "medarbetare på kontor"
+        verbose_name_plural = "medarbetare på kontor"
+        constraints = [
+            models.UniqueConstraint(fields=["office", "user"], name="officestaff_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.office}"
+
+
+class ActionDigest(models.Model):
+    """An office's opt-in to the weekly e-mail of its actions (``manage.py send_action_digest``)."""
+
+    office = models.OneToOneField(Office, on_delete=models.CASCADE, related_name="digest")
+    enabled = models.BooleanField("veckobrev på", default=False)
+    last_sent_at = models.DateTimeField("senast skickat", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "veckobrev om åtgärder"
+        verbose_name_plural = "veckobrev om åtgärder"
+
+    def __str__(self) -> str:
+        return f"{self.office}: {'på' if self.enabled else 'av'}"
 
 
 class ActionEvent(models.Model):

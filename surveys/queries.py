@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -640,3 +641,33 @@ def office_summaries(
             )
         )
     return summaries
+
+
+def action_features(
+    actions: Iterable[Action], *, today: date | None = None
+) -> FeatureCollection:
+    """Actions with a place as GeoJSON points in WGS 84, for the office and action maps."""
+    today = today or timezone.localdate()
+    features: list[Any] = []
+    for a in actions:
+        if a.location is None:
+            continue
+        web = a.location.clone()
+        web.transform(WEB_SRID)
+        overdue = a.is_open and a.due_date is not None and a.due_date < today
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [round(web.x, 6), round(web.y, 6)]},
+                "properties": {
+                    "id": a.pk,
+                    "title": a.title,
+                    "place": str(a.place_label),
+                    "due_date": a.due_date.isoformat() if a.due_date else "",
+                    "overdue": overdue,
+                    "status_label": str(a.get_status_display()),
+                    "url": reverse("field-action", args=(a.pk,)),
+                },
+            }
+        )
+    return feature_collection(features)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db.models import Q
+from django.utils import translation
 
 from core.retention import Rule, register
 from surveys.models import Action, DeviceToken, Observation, ObservationPhoto, Trygghetsvandring
@@ -34,24 +35,37 @@ def walk_free_text(cutoff: datetime, dry_run: bool) -> int:
     feeling and the participants' counts stay, for follow-up and trends."""
     observations = Observation.objects.filter(recorded_at__lt=cutoff).exclude(note="")
     walks = Trygghetsvandring.objects.filter(walked_on__lt=cutoff.date()).exclude(notes="")
-    actions = (
+    candidates = (
         Action.objects.filter(observation__recorded_at__lt=cutoff)
         .exclude(status__in=Action.OPEN_STATUSES)
-        .exclude(Q(description="") & Q(title__in=list(dict(Observation.Category.choices).values())))
+        .filter(~Q(description="") | Q(title__contains=": "))
         .select_related("observation")
     )
-    count = observations.count() + walks.count() + actions.count()
+    # Actions made before issue 15 were titled "Kategori: the observation's note": that title is the
+    # note's copy too, and becomes the category. A task's own title (decision 0820) stays.
+    actions = [a for a in candidates if a.description or _copied_title(a)]
+    count = observations.count() + walks.count() + len(actions)
     if dry_run:
         return count
     for action in actions:
         observation = action.observation
         assert observation is not None  # filtered on it
-        action.title = observation.get_category_display()
+        if _copied_title(action):
+            action.title = observation.get_category_display()
         action.description = ""
         action.save(update_fields=["title", "description"])
     observations.update(note="")
     walks.update(notes="")
     return count
+
+
+def _copied_title(action: Action) -> bool:
+    observation = action.observation
+    if observation is None:
+        return False
+    with translation.override("sv"):
+        label = str(observation.get_category_display())
+    return action.title.startswith(f"{label}: ")
 
 
 def device_tokens(cutoff: datetime, dry_run: bool) -> int:

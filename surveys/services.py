@@ -7,7 +7,7 @@ import json
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,21 +16,23 @@ from django.contrib.gis.db.models.functions import Area
 from django.contrib.gis.geos import LineString, Point
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 
 from geo.crs import STORAGE_SRID, WEB_SRID
 from layers import reference
 from layers.geometry import to_storage
-from layers.models import ContextFeature, Municipality, Office, PlanZone
+from layers.models import ContextFeature, Detaljplan, Municipality, Office, PlanZone
 from surveys.models import (
     Action,
     ActionEvent,
     Observation,
     ObservationPhoto,
+    OfficeStaff,
     Trygghetsvandring,
     WalkParticipants,
 )
 from surveys.photos import clean_photo
+from surveys.places import place_of
 
 # Who is usually responsible for what a walk finds, by observation category. A suggestion only: the
 # action list lets staff change it.
@@ -44,8 +46,39 @@ SUGGESTED_OFFICE_BY_CATEGORY: dict[str, str] = {
     Observation.Category.TRAFFIC: reference.SAMHALLSBYGGNAD,
     Observation.Category.TRANSIT: reference.KOLLEKTIVTRAFIK,
     Observation.Category.SURVEILLANCE: reference.POLISEN,
+    Observation.Category.YOUTH: reference.SOCIAL_OMSORG,
+    Observation.Category.VULNERABLE: reference.SOCIAL_OMSORG,
+    Observation.Category.SCHOOL_ROUTE: reference.UTBILDNING,
+    Observation.Category.SCHOOL: reference.UTBILDNING,
     Observation.Category.OTHER: reference.KOMMUNLEDNING,
 }
+
+# The suggested task title of an observation's action: a verb and its object (decision 0820). Staff edit it.
+TITLE_BY_CATEGORY: dict[str, str] = {
+    Observation.Category.LIGHTING: "Laga eller komplettera belysningen",
+    Observation.Category.VEGETATION: "Röj buskage och sly",
+    Observation.Category.SIGHTLINES: "Öppna upp sikten",
+    Observation.Category.MAINTENANCE: "Städa, sanera klotter och laga skador",
+    Observation.Category.PEOPLE: "Skapa liv och aktiviteter på platsen",
+    Observation.Category.WALKWAY: "Rusta upp gångvägen",
+    Observation.Category.TRAFFIC: "Se över trafikmiljön",
+    Observation.Category.TRANSIT: "Se över hållplatsen",
+    Observation.Category.SURVEILLANCE: "Öka närvaron på platsen",
+    Observation.Category.YOUTH: "Skicka fältassistenter till ungdomsgruppen",
+    Observation.Category.VULNERABLE: "Erbjud uppsökande stöd på platsen",
+    Observation.Category.SCHOOL_ROUTE: "Gör skolvägen trygg",
+    Observation.Category.SCHOOL: "Se över skolgården och dess närhet",
+    Observation.Category.OTHER: "Undersök platsen",
+}
+
+# Days from the day an action is made to its default due date, by the observation's severity; a plan
+# review's measure, which has no severity, gets MEASURE_DUE_DAYS (decision 0822). Staff edit the date.
+DUE_DAYS_BY_SEVERITY: dict[int, int] = {
+    Observation.Severity.HIGH: 14,
+    Observation.Severity.MEDIUM: 30,
+    Observation.Severity.LOW: 90,
+}
+MEASURE_DUE_DAYS = 90
 
 # Categories about the place itself (its lamps, bushes, paths, litter): whoever owns the land answers for
 # them. People, traffic, public transport and police presence stay with their office whoever owns the
@@ -201,22 +234,40 @@ def propose_action(
     return _create_action(observation, by=by, generated=generated)
 
 
+def suggested_title(category: str) -> str:
+    """The task title an observation of ``category`` suggests: a verb and its object (decision 0820)."""
+    return TITLE_BY_CATEGORY.get(category, TITLE_BY_CATEGORY[Observation.Category.OTHER])
+
+
+def default_due_date(severity: int | None, *, start: date | None = None) -> date:
+    """The due date an action gets by default: by severity, or ``MEASURE_DUE_DAYS`` without one (0822).
+
+    >>> default_due_date(3, start=date(2026, 12, 7)), default_due_date(None, start=date(2026, 12, 7))
+    (datetime.date(2026, 12, 21), datetime.date(2027, 3, 7))
+    """
+    days = DUE_DAYS_BY_SEVERITY.get(severity, MEASURE_DUE_DAYS) if severity else MEASURE_DUE_DAYS
+    return (start or timezone.localdate()) + timedelta(days=days)
+
+
 def _create_action(observation: Observation, *, by: User | None, generated: bool) -> Action:
     """The proposed action of a new observation, with its first history row (call inside a transaction)."""
     with translation.override("sv"):  # stored texts are Swedish, whatever the request's language
         suggestion = suggest_office(
             observation.municipality_id, observation.category, observation.location
         )
-        label = observation.get_category_display()
-        title = f"{label}: {observation.note[:120] or 'åtgärda platsen'}"
+    place = place_of(observation.municipality_id, observation.location)
     action = Action.objects.create(
         municipality_id=observation.municipality_id,
         observation=observation,
         office=suggestion.office,
         suggested_office=suggestion.office,
         suggestion_reason=suggestion.reason[:300],
-        title=title,
+        title=suggested_title(observation.category),
         description=observation.note,
+        location=observation.location.clone(),
+        place_name=place.name,
+        place_kind=place.kind,
+        due_date=default_due_date(observation.severity),
         generated=generated,
     )
     ActionEvent.objects.create(
@@ -225,9 +276,113 @@ def _create_action(observation: Observation, *, by: User | None, generated: bool
         from_status="",
         to_status=action.status,
         note="Föreslagen från observation",
-        changes={"office": ["", suggestion.office.name]},
+        changes={"office": ["", suggestion.office.name], "due_date": ["", _iso(action.due_date)]},
     )
     return action
+
+
+@dataclass(frozen=True)
+class MeasureAction:
+    action: Action
+    created: bool
+
+
+@transaction.atomic
+def action_from_measure(
+    plan: Detaljplan,
+    *,
+    criterion: str,
+    measure_text: str,
+    office_name: str,
+    criterion_label: str = "",
+    by: User | None = None,
+) -> MeasureAction:
+    """A plan review's measure as an action of the measure's office, once (decision 0823).
+
+    The same measure of the same plan and criterion returns the action made before, whatever its status.
+    The place is the plan area's point on surface, named like any action's place.
+    """
+    existing = (
+        Action.objects.filter(plan=plan, criterion=criterion, measure=measure_text[:500])
+        .order_by("pk")
+        .first()
+    )
+    if existing is not None:
+        return MeasureAction(existing, created=False)
+    offices = _offices_by_name(plan.municipality_id)
+    office = offices.get(office_name.strip().lower())
+    reason = f"åtgärdsförslag i granskningen av detaljplan {plan.plan_id}"
+    if office is None:
+        office = offices.get(reference.SAMHALLSBYGGNAD.lower()) or min(
+            offices.values(), key=lambda o: o.pk, default=None
+        )
+        reason = f"{reason}; {office_name or 'ansvarig saknas'} finns inte bland kontoren"
+    if office is None:
+        raise LookupError(f"municipality {plan.municipality_id} has no offices")
+    point = plan.area.point_on_surface if plan.area is not None else None
+    place = place_of(plan.municipality_id, point)
+    text = measure_text.strip().rstrip(".")
+    action = Action.objects.create(
+        municipality_id=plan.municipality_id,
+        office=office,
+        suggested_office=office,
+        suggestion_reason=reason[:300],
+        title=(text or criterion)[:300],
+        description=(
+            f"Detaljplan {plan.plan_id} {plan.name}, kriteriet {criterion_label or criterion}: "
+            f"{measure_text}"
+        ).strip(),
+        location=point,
+        place_name=place.name,
+        place_kind=place.kind,
+        due_date=default_due_date(None),
+        plan=plan,
+        criterion=criterion[:60],
+        measure=measure_text[:500],
+    )
+    ActionEvent.objects.create(
+        action=action,
+        by=by,
+        from_status="",
+        to_status=action.status,
+        note=f"Från granskningen av detaljplan {plan.plan_id}",
+        changes={"office": ["", office.name], "due_date": ["", _iso(action.due_date)]},
+    )
+    return MeasureAction(action, created=True)
+
+
+def refresh_action_places(municipality: Municipality) -> int:
+    """Name again the places of the municipality's actions not named by a street (after a context import);
+    returns how many changed. Only the place's name changes: no history row, not ``updated_at``."""
+    changed = 0
+    todo = Action.objects.filter(municipality=municipality, location__isnull=False).exclude(
+        place_kind="gata"
+    )
+    for pk, location, name, kind in todo.values_list("pk", "location", "place_name", "place_kind"):
+        place = place_of(municipality.pk, location)
+        if (place.name, place.kind) != (name, kind):
+            Action.objects.filter(pk=pk).update(place_name=place.name, place_kind=place.kind)
+            changed += 1
+    return changed
+
+
+def assignable_users(office: Office) -> list[User]:
+    """The users who may be assigned ``office``'s actions: its staff who work in its municipality."""
+    return list(
+        User.objects.filter(
+            is_active=True,
+            offices__office=office,
+            membership__municipality_id=office.municipality_id,
+        )
+        .order_by("first_name", "last_name", "username")
+        .distinct()
+    )
+
+
+def may_be_assigned(user: User, office: Office) -> bool:
+    return OfficeStaff.objects.filter(
+        office=office, user=user, user__membership__municipality_id=office.municipality_id
+    ).exists()
 
 
 @transaction.atomic
@@ -256,12 +411,16 @@ def update_action(
     status: str | None = None,
     office: Office | None = None,
     due_date: date | None = _UNSET,
+    title: str | None = None,
+    assignee: User | None = _UNSET,
     rejection_reason: str = "",
     note: str = "",
 ) -> Action:
-    """Change an action's status, office and due date at once, and record what changed in its history.
+    """Change an action's status, office, due date, title and assignee at once; record what changed.
 
-    Rejecting needs a reason; a reason is kept only while the action stays rejected.
+    Rejecting needs a reason; a reason is kept only while the action stays rejected. The assignee works at
+    the action's office (after the change); moving an action to another office drops an assignee who does
+    not work there.
     """
     # Lock the row: two people saving the same action at once get two history rows in order.
     locked = Action.objects.select_for_update().get(pk=action.pk)
@@ -280,6 +439,17 @@ def update_action(
     if due_date is not _UNSET and due_date != locked.due_date:
         changes["due_date"] = [_iso(locked.due_date), _iso(due_date)]
         locked.due_date = due_date
+    if title is not None and title.strip() and title.strip() != locked.title:
+        changes["title"] = [locked.title, title.strip()[:300]]
+        locked.title = title.strip()[:300]
+    wanted = locked.assignee if assignee is _UNSET else assignee
+    if wanted is not None and not may_be_assigned(wanted, locked.office):
+        if assignee is not _UNSET:
+            raise ValueError("the assignee does not work at the action's office")
+        wanted = None  # the office changed: its former officer does not follow
+    if (wanted.pk if wanted else None) != locked.assignee_id:
+        changes["assignee"] = [_user_name(locked.assignee), _user_name(wanted)]
+        locked.assignee = wanted
     new_reason = (reason or locked.rejection_reason) if to_status == Action.Status.REJECTED else ""
     if new_reason != locked.rejection_reason:
         changes["rejection_reason"] = [locked.rejection_reason, new_reason]
@@ -303,6 +473,12 @@ def update_action(
 
 def _iso(value: date | None) -> str:
     return value.isoformat() if value else ""
+
+
+def _user_name(user: User | None) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.username
 
 
 # --- walks ----------------------------------------------------------------------------------------

@@ -91,6 +91,11 @@ EXTRA_USE_LABELS: dict[str, str] = {
     "SPÅR": "Spårtrafik",
     "IDROTT": "Idrott",
     "ÄNGSVÅRD": "Ängsvård",
+    # Boverket's kvartersmark letters that Detaljplan 4.1 plans bring (docs/decisions/0710).
+    "F": "Flygtrafik",
+    "M": "Begravningsplats",
+    "U": "Räddningstjänst och annat samhällsviktigt ändamål",
+    "V": "Hamn",
 }
 
 USE_CODE_RE = re.compile(r"^[A-ZÅÄÖ][A-ZÅÄÖ0-9 ]{0,29}$")

@@ -1,4 +1,4 @@
-"""Import a detaljplan: SS 637040 XML, GeoPackage, GeoJSON or a zipped Shapefile.
+"""Import a detaljplan: Detaljplan 4.1 JSON, SS 637040 XML, GeoPackage, GeoJSON, a zipped Shapefile or DXF.
 
 What is kept (docs/decisions/0300):
 
@@ -13,11 +13,20 @@ GeoPackage or zipped Shapefiles with an ``omraden`` layer and a ``bestammelser``
 layer, one area per feature, with the use code in a column (``anvandning``, ``use_code``, ``kod`` …).
 An area without a code becomes a zone when it overlaps no other zone and a bestämmelseområde of the zone
 it lies in otherwise. The import is one transaction: every area lands, or nothing does.
+
+Today's digital plans (BFS 2020:5) come as Lantmäteriet's Detaljplan 4.1 JSON, recognised by its media
+type before the GeoJSON reader sees it (``geo.detaljplan41``); samråd proposals from CAD come as DXF, read
+with the caller's layer-to-use mapping (``geo.dxf``). Both keep 2D footprints: a use limited in height
+keeps its limit in ``vertical_limit``; regulations drawn as lines or points are listed on their zones
+with their geometry (docs/decisions/0711). A regulation without geometry or with a catalogue reference
+Trygg does not know is kept and reported by its identity (``report["reported"]``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +41,8 @@ from django.utils.translation import gettext as _
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
+from geo import detaljplan41 as d41
+from geo import dxf
 from geo.ss637040 import Regulation, Ss637040Error, read_plan
 from geo.validation import GeometryRejected, repair_polygon
 from layers import audit, plan_size, uploads
@@ -51,11 +62,26 @@ from layers.queries import default_municipality
 PROFILE_XML = "ss637040_xml"
 PROFILE_TOPOLOGY = "ss637040_lager"
 PROFILE_AREAS = "detaljplan_ytor"
+PROFILE_41 = "detaljplan_4_1"
+PROFILE_DXF = "dxf"
 FORMAT_LABELS = {
     PROFILE_XML: "SS 637040 (XML)",
     PROFILE_TOPOLOGY: "SS 637040-lager (omraden + bestammelser)",
     PROFILE_AREAS: "ytor med användningskod",
+    PROFILE_41: "Detaljplan 4.1 (JSON)",
+    PROFILE_DXF: "DXF (CAD-ritning)",
 }
+# Detaljplan 4.1 status -> Detaljplan.Status (påbörjad, överklagad … are still under way).
+STATUS_41 = {
+    "samråd": "samrad",
+    "granskning": "granskning",
+    "antagen": "antagen",
+    "laga kraft": "laga_kraft",
+}
+KIND_41 = {d41.PROPERTY: "egenskap", d41.ADMINISTRATIVE: "administrativ", d41.USE: "anvandning"}
+HEIGHT_SYSTEMS = {5613: "RH 2000"}
+# A line or point regulation lies on a zone when it comes this close (metres, SWEREF 99 TM).
+PLACED_TOLERANCE = 0.5
 # An undecided area that overlaps chosen zones by more than this share of its own area lies in them.
 OVERLAP_SHARE = 0.01
 Progress = Callable[[str, int, int], None]
@@ -65,6 +91,9 @@ LABEL_COLUMNS = ("benamning", "label", "precisering", "namn", "name", "text")
 REF_COLUMNS = ("omrade_id", "ref", "id", "gml_id", "omrade")
 PLAN_WORDS = {"plan", "plangrans", "planomrade", "planomradesgrans"}
 ADMINISTRATIVE_LETTERS = set("uxzag")
+# Lower-case letters of egenskaps- and administrativa bestämmelser whose capitals are use codes (f
+# utformning, m störningsskydd, u markreservat, v värdefull miljö): lower case is never the use.
+REGULATION_LETTERS = set("fmuv")
 
 
 @dataclass
@@ -78,6 +107,17 @@ class Area:
     zone_ref: str = ""
     scenario: str = ""
     row: int = 0
+    vertical_limit: dict[str, Any] | None = None
+
+
+@dataclass
+class Placed:
+    """A regulation drawn as a line or a point (or without geometry): listed on the zones it regulates
+    (``zone_refs``), or on the zones it lies on, or else among the plan's general regulations."""
+
+    entry: dict[str, Any]
+    geom: BaseGeometry | None
+    zone_refs: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -91,18 +131,37 @@ class PlanSource:
     notes: list[str] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)
     regulations_read: int = 0
+    placed: list[Placed] = field(default_factory=list)
+    # Kept but reported, by the object's identity: {"ref", "kind", "reason"}.
+    reported: list[dict[str, str]] = field(default_factory=list)
+    rows_read: int = 0  # objects read when they are not all areas; 0: the number of areas
 
 
 # --- reading -------------------------------------------------------------------------------------
 
 
-def read_source(path: Path, original_name: str, workdir: Path) -> PlanSource:
-    """Sniff ``path`` and read it with the reader of its format."""
+def read_source(
+    path: Path,
+    original_name: str,
+    workdir: Path,
+    *,
+    dxf_layers: dict[str, str] | None = None,
+    srid: int | None = None,
+) -> PlanSource:
+    """Sniff ``path`` and read it with the reader of its format.
+
+    ``dxf_layers`` (CAD layer -> ``plangrans``, a use code or a regulation) and ``srid`` are needed for
+    a DXF drawing, which names neither."""
     fmt = uploads.sniff(path)
     uploads.check_name_matches(path, fmt, original_name)
     if fmt == uploads.XML:
         return read_xml(path, original_name)
+    if fmt == uploads.DXF:
+        return read_dxf_source(path, original_name, dxf_layers or {}, srid)
     if fmt == uploads.GEOJSON:
+        document = _detaljplan41_document(path, original_name)
+        if document is not None:
+            return read_41(document, original_name)
         return read_areas(vector.read_geojson(path))
     if fmt == uploads.GPKG:
         return read_layers(path, {name: path for name in vector.list_layers(path)})
@@ -124,7 +183,7 @@ def read_source(path: Path, original_name: str, workdir: Path) -> PlanSource:
         return read_layers(path, shapefiles)
     raise uploads.UploadRejected(
         _(
-            "%(file)s: en detaljplan läses som SS 637040 (XML), GeoPackage, GeoJSON eller zippad shapefil"
+            "%(file)s: en detaljplan läses som Detaljplan 4.1 (JSON), SS 637040 (XML), GeoPackage, GeoJSON, zippad shapefil eller DXF"
         )
         % {"file": original_name},
         status=415,
@@ -443,8 +502,12 @@ def _codes_from_text(raw: str) -> list[str]:
 
     >>> _codes_from_text("BC"), _codes_from_text("gata"), _codes_from_text("e1"), _codes_from_text("R S")
     (['B', 'C'], ['GATA'], [], ['R', 'S'])
+    >>> _codes_from_text("u"), _codes_from_text("f1"), _codes_from_text("U")
+    ([], [], ['U'])
     """
-    if raw[:1].islower() and not is_known_use(raw.upper()):
+    if raw[:1].islower() and (
+        not is_known_use(raw.upper()) or raw.strip()[:1] in REGULATION_LETTERS
+    ):
         return []
     codes: list[str] = []
     for part in raw.replace(",", " ").split():
@@ -467,6 +530,462 @@ def _scenario(value: object) -> str:
     if text in {"planerat", "planned", "plan"}:
         return PlanZone.Scenario.PLANNED
     return ""
+
+
+# --- Detaljplan 4.1 --------------------------------------------------------------------------------
+
+# The media type without its slash: a JSON writer may escape "/" as "\/".
+_MEDIA_TYPE_MARK = d41.MEDIA_TYPE.split("/", 1)[1].encode()
+
+
+def _detaljplan41_document(path: Path, original_name: str) -> Any | None:
+    """The parsed document when ``path`` is a Detaljplan 4.1 file (by its ``feature:mediatyp``), else None.
+
+    The file is scanned for the media type first, so a large plain GeoJSON is never parsed here."""
+    found = False
+    with path.open("rb") as f:
+        tail = b""
+        while chunk := f.read(1 << 20):
+            if _MEDIA_TYPE_MARK in tail + chunk:
+                found = True
+                break
+            tail = chunk[-len(_MEDIA_TYPE_MARK) :]
+    if not found:
+        return None
+    limits = uploads.Limits.from_settings()
+    if path.stat().st_size > limits.max_xml_bytes:
+        raise uploads.UploadRejected(
+            _("%(file)s: en Detaljplan 4.1-fil får vara högst %(max)s MB")
+            % {"file": original_name, "max": limits.max_xml_bytes // (1024 * 1024)},
+            status=413,
+        )
+    try:
+        document = d41.loads(path.read_bytes())
+    except d41.Detaljplan41Error as e:
+        raise uploads.UploadRejected(_detaljplan41_message(e, original_name)) from e
+    return document if d41.is_detaljplan41(document) else None
+
+
+def read_41(document: Any, original_name: str) -> PlanSource:
+    """A Detaljplan 4.1 plan: the plan area, a zone per use (area), a bestämmelseområde per area of an
+    egenskaps- or administrativ bestämmelse, lines and points listed on the zones they regulate."""
+    try:
+        plan = d41.read_detaljplan41(document)
+    except d41.Detaljplan41Error as e:
+        raise uploads.UploadRejected(_detaljplan41_message(e, original_name)) from e
+    vector.check_vertices(
+        [plan.plan_area, *(r.footprint for r in plan.regulations)],
+        original_name,
+        uploads.Limits.from_settings(),
+    )
+    areas = [Area(ref=plan.objektidentitet[:60], geom=plan.plan_area, role="plan")]
+    placed: list[Placed] = []
+    general: list[dict[str, Any]] = []
+    zones: dict[str, Area] = {}
+    for r in plan.uses:
+        polygons, rest = _split_footprint(r.footprint)
+        if polygons is None:
+            placed.append(Placed(_entry_41(r, plan), rest))
+            continue
+        code = r.use_code or ""
+        zone = Area(
+            ref=r.objektidentitet[:60],
+            geom=polygons,
+            role="zone",
+            codes=[code] if code else [],
+            labels=[r.text or use_label(code)],
+            row=r.index + 1,
+            vertical_limit=_vertical_limit(r.vertical_limit),
+        )
+        areas.append(zone)
+        zones[r.objektidentitet] = zone
+    for r in plan.regulations:
+        if r.kind == d41.USE:
+            continue
+        entry = _entry_41(r, plan)
+        targets = [zones[i].ref for i in r.regulates if i in zones]
+        polygons, rest = _split_footprint(r.footprint)
+        if polygons is not None and not r.regulates_plan:
+            areas.append(
+                Area(
+                    ref=r.objektidentitet[:60],
+                    geom=polygons,
+                    role="regulation",
+                    regulations=[entry],
+                    zone_ref=targets[0] if targets else "",
+                    row=r.index + 1,
+                    vertical_limit=_vertical_limit(r.vertical_limit),
+                )
+            )
+            for ref in targets:
+                _add_once(next(a for a in areas if a.ref == ref).regulations, entry)
+            if rest is not None:
+                placed.append(Placed(dict(entry), rest, targets))
+        elif r.regulates_plan or (r.footprint is None and not targets):
+            _add_once(general, entry)
+        else:
+            placed.append(Placed(entry, rest if polygons is None else r.footprint, targets))
+    status = STATUS_41.get(plan.status, Detaljplan.Status.ONGOING)
+    metadata = {
+        "planid": plan.beteckning or plan.objektidentitet,
+        "plannamn": plan.namn,
+        "status": status,
+        "objektidentitet": plan.objektidentitet,
+    }
+    metadata["kommun41"] = plan.kommun  # a name or a four-digit code: _municipality_41 checks it
+    source = PlanSource(
+        profile=PROFILE_41,
+        crs_claim=f"EPSG:{plan.srid}",
+        default_srid=None,
+        areas=areas,
+        general=general,
+        metadata=metadata,
+        regulations_read=len(plan.regulations),
+        placed=placed,
+        reported=[
+            {"ref": rep.objektidentitet, "kind": rep.kind, "reason": _reason_41(rep)}
+            for rep in plan.reported
+        ],
+        rows_read=1 + len(plan.regulations),
+    )
+    source.notes.append(
+        _("Planbestämmelsekatalogen: Boverkets utgåva %(release)s.")
+        % {"release": plan.catalogue_release}
+    )
+    if plan.vertical_limit is not None:
+        source.notes.append(
+            _("Planen gäller %(limit)s; Trygg räknar med planens utbredning på marken.")
+            % {"limit": _vertical_text(_vertical_limit(plan.vertical_limit))}
+        )
+    return source
+
+
+def _split_footprint(
+    footprint: BaseGeometry | None,
+) -> tuple[MultiPolygon | None, BaseGeometry | None]:
+    """The area parts of a footprint and the rest (lines, points); None for a part that is missing."""
+    if footprint is None or footprint.is_empty:
+        return None, None
+    if isinstance(footprint, Polygon):
+        return MultiPolygon([footprint]), None
+    if isinstance(footprint, MultiPolygon):
+        return footprint, None
+    if footprint.geom_type != "GeometryCollection":
+        return None, footprint
+    parts = list(footprint.geoms)
+    polygons = [
+        p for part in parts for p in getattr(part, "geoms", [part]) if isinstance(p, Polygon)
+    ]
+    rest = [p for p in parts if not isinstance(p, Polygon | MultiPolygon)]
+    return (
+        MultiPolygon(polygons) if polygons else None,
+        shapely.GeometryCollection(rest) if len(rest) > 1 else (rest[0] if rest else None),
+    )
+
+
+def _entry_41(r: d41.Planbestammelse, plan: d41.Detaljplan41) -> dict[str, Any]:
+    """A regulation as ``PlanZone.regulations`` stores it (the keys of SS 637040's, and the 4.1 ones)."""
+    catalogue = r.catalogue_entry
+    entry: dict[str, Any] = {
+        "kind": KIND_41.get(r.kind, r.kind),
+        "code": (catalogue.beteckning.replace("#", "") if catalogue else ""),
+        "index": "",
+        "type": catalogue.kod if catalogue else "",
+        "text": r.text,
+        "variables": {v.name: v.raw for v in r.values},
+        "area": r.objektidentitet,
+        "uuid": r.objektidentitet,
+        "catalogue_ref": r.catalogue_ref,
+        "catalogue_release": plan.catalogue_release if catalogue else "",
+        "geometry_type": r.geometry_type,
+    }
+    if r.kind == d41.USE and r.use_code:
+        entry["use_code"] = r.use_code
+    if r.vertical_limit is not None:
+        entry["vertical_limit"] = _vertical_limit(r.vertical_limit)
+    return entry
+
+
+def _vertical_limit(limit: d41.VerticalLimit | None) -> dict[str, Any] | None:
+    if limit is None:
+        return None
+    return {
+        "direction": limit.direction,
+        "z_min": limit.z_min,
+        "z_max": limit.z_max,
+        "height_system": HEIGHT_SYSTEMS.get(limit.height_srid or 0, ""),
+        "height_srid": limit.height_srid,
+    }
+
+
+def _vertical_text(limit: dict[str, Any] | None) -> str:
+    """ "uppåt från +24,0 m (RH 2000)" for a report."""
+    if not limit:
+        return ""
+    z = limit.get("z_min") if limit.get("direction") == "uppåt" else limit.get("z_max")
+    words = {"uppåt": _("uppåt från"), "nedåt": _("nedåt från")}
+    height = (
+        f" +{d41.swedish_number(float(z))} m ({limit.get('height_system') or 'okänt höjdsystem'})"
+        if z is not None
+        else ""
+    )
+    return f"{words.get(str(limit.get('direction')), str(limit.get('direction')))}{height}"
+
+
+def _reason_41(rep: d41.Reported) -> str:
+    p = {k: str(v) for k, v in rep.params.items()}
+    messages = {
+        "no_geometry": _("saknar geometri; bestämmelsen sparades utan plats"),
+        "no_catalogue_ref": _("saknar hänvisning till planbestämmelsekatalogen"),
+        "unknown_catalogue_ref": _(
+            "hänvisar till katalogposten %(ref)s, som inte finns i Boverkets utgåva %(release)s (den Trygg har); bestämmelsen sparades med sin formulering"
+        ),
+        "catalogue_kind_mismatch": _("katalogposten är av ett annat slag än bestämmelsen"),
+        "use_without_code": _(
+            "användningen har ingen kod i katalogen (fri formulering); ange koden på redigeringssidan"
+        ),
+        "unknown_regulated_use": _("reglerar en användningsbestämmelse som inte finns i filen"),
+        "vertical_limit_not_area": _("vertikal avgränsning på en linje eller punkt lästes inte"),
+        "vertical_limit_without_height": _("vertikal avgränsning utan höjder"),
+        "value_not_a_number": _("ett värde som ska vara ett tal är det inte"),
+    }
+    template = messages.get(rep.reason, rep.reason)
+    try:
+        return template % p
+    except (KeyError, ValueError, TypeError):
+        return template
+
+
+def _detaljplan41_message(e: d41.Detaljplan41Error, filename: str) -> str:
+    """The Swedish message for a refused 4.1 file, naming the object by its objektidentitet."""
+    p = {k: str(v) for k, v in e.params.items()}
+    where = (
+        _("%(file)s: %(kind)s %(object)s")
+        % {"file": filename, "kind": p.get("kind") or _("objektet"), "object": p["object"]}
+        if p.get("object")
+        else filename
+    )
+    messages = {
+        "not_json": _("inte läsbar JSON (%(error)s)"),
+        "not_detaljplan41": _("inte en Detaljplan 4.1-fil (feature:mediatyp är %(mediatyp)s)"),
+        "no_plan": _("filen saknar ett objekt med feature:typ detaljplan"),
+        "several_plans": _("filen har flera detaljplaner (%(objects)s); en fil har en plan"),
+        "no_plan_area": _("planen saknar planområde (plangeometri)"),
+        "mixed_crs": _(
+            "filen blandar koordinatsystem: objektet har ett annat koordinatsystemPlan än planområdet; en plan har ett"
+        ),
+        "unknown_crs": _(
+            "koordinatsystemPlan är inte SWEREF 99 TM eller en av de lokala SWEREF 99-zonerna"
+        ),
+        "crs_implausible": _("koordinaterna passar inte planens koordinatsystem"),
+        "other_plan": _("bestämmelsen hör till en annan plan"),
+    }
+    detail = messages.get(e.key)
+    if detail is None:  # a broken structure: the reader's own words name the field
+        error = str(e)
+        prefix = f"{p.get('kind') or 'feature'} {p.get('object', '')}: "
+        detail = _("kan inte läsas (%(error)s)") % {"error": error.removeprefix(prefix)}
+    else:
+        try:
+            detail = detail % p
+        except (KeyError, ValueError, TypeError):
+            pass
+    return f"{where}: {detail}"
+
+
+# --- DXF -------------------------------------------------------------------------------------------
+
+
+def parse_layer_mapping(text: str) -> dict[str, str]:
+    """``"DP-PLANGRÄNS=plangrans, DP-ANV-B=B"`` (commas, semicolons or lines) as a dict.
+
+    >>> parse_layer_mapping("DP-PLANGRÄNS=plangrans; DP-ANV-B = B\\nDP-PARK=PARK")
+    {'DP-PLANGRÄNS': 'plangrans', 'DP-ANV-B': 'B', 'DP-PARK': 'PARK'}
+    """
+    mapping: dict[str, str] = {}
+    for item in re.split(r"[,;\n]", text):
+        if not item.strip():
+            continue
+        layer, sep, target = item.partition("=")
+        if not sep or not layer.strip() or not target.strip():
+            raise uploads.UploadRejected(
+                _(
+                    "Lagermappningen ska vara LAGER=betydelse (plangrans, en användningskod eller en bestämmelse), inte %(item)s"
+                )
+                % {"item": item.strip()[:100]},
+                status=400,
+            )
+        mapping[layer.strip()] = target.strip()
+    return mapping
+
+
+def _dxf_layers_text(path: Path, filename: str) -> str:
+    try:
+        layers = dxf.list_dxf_layers(path, max_entities=uploads.Limits.from_settings().max_vertices)
+    except dxf.DxfError as e:
+        raise uploads.UploadRejected(_dxf_message(e, filename)) from e
+    return "; ".join(
+        _("%(name)s (%(areas)s ytor, %(lines)s linjer, %(points)s punkter, %(texts)s texter)")
+        % {
+            "name": layer.name,
+            "areas": layer.areas,
+            "lines": layer.lines,
+            "points": layer.points,
+            "texts": layer.texts,
+        }
+        for layer in layers
+    )
+
+
+def read_dxf_source(
+    path: Path, original_name: str, layers: dict[str, str], srid: int | None
+) -> PlanSource:
+    """A CAD drawing: the layers mapped to ``plangrans`` give the plan area, layers mapped to a use code
+    give zones, other mapped layers give bestämmelseområden (areas) or regulations on lines and points."""
+    if not layers:
+        raise uploads.UploadRejected(
+            _(
+                "%(file)s: ange vilka lager i ritningen som är plangräns och vilka användning de har (t.ex. DP-PLANGRÄNS=plangrans, DP-ANV-B=B). Ritningens lager: %(layers)s"
+            )
+            % {"file": original_name, "layers": _dxf_layers_text(path, original_name)},
+            status=400,
+        )
+    if srid is None:
+        raise uploads.UploadRejected(
+            _(
+                "%(file)s: en DXF-ritning säger inte vilket koordinatsystem den har; ange det (t.ex. SWEREF 99 18 00)"
+            )
+            % {"file": original_name},
+            status=400,
+        )
+    limits = uploads.Limits.from_settings()
+    try:
+        drawing = dxf.read_dxf(path, layers=layers, srid=srid, max_entities=limits.max_vertices)
+    except dxf.DxfError as e:
+        message = _dxf_message(e, original_name)
+        if e.key == "unknown_layer":
+            message += " " + _("Ritningens lager: %(layers)s") % {
+                "layers": _dxf_layers_text(path, original_name)
+            }
+        raise uploads.UploadRejected(
+            message, status=400 if e.key == "unknown_layer" else 422
+        ) from e
+    vector.check_vertices([f.geometry for f in drawing.features], original_name, limits)
+    areas: list[Area] = []
+    if drawing.plan_area is not None:
+        areas.append(Area(ref=dxf.PLAN_BOUNDARY, geom=drawing.plan_area, role="plan"))
+    placed: list[Placed] = []
+    seen: dict[str, int] = {}
+    for number, feature in enumerate(drawing.features, start=1):
+        seen[feature.handle] = seen.get(feature.handle, 0) + 1
+        ref = (
+            feature.handle
+            if seen[feature.handle] == 1
+            else f"{feature.handle}.{seen[feature.handle]}"
+        )
+        codes = _codes_from_text(feature.target)
+        labels = [" ".join(label.replace("\\P", " ").split()) for label in feature.labels]
+        if feature.kind == dxf.AREA and codes:
+            label = use_label(" ".join(codes))
+            areas.append(
+                Area(
+                    ref=ref,
+                    geom=feature.geometry,
+                    role="zone",
+                    codes=codes,
+                    labels=[f"{label} ({', '.join(labels)})" if labels else label],
+                    row=number,
+                )
+            )
+            continue
+        entry: dict[str, Any] = {
+            "kind": (
+                "administrativ"
+                if feature.target[:1].lower() in ADMINISTRATIVE_LETTERS
+                else "egenskap"
+            ),
+            "code": feature.target,
+            "index": "",
+            "type": "",
+            "text": "; ".join(labels) or feature.target,
+            "variables": {},
+            "area": ref,
+            "uuid": "",
+            "layer": feature.layer,
+            "geometry_type": feature.kind,
+        }
+        if feature.z_min is not None:  # a height drawn in the entity (a plushöjd point)
+            entry["z_min"], entry["z_max"] = feature.z_min, feature.z_max
+        if feature.kind == dxf.AREA:
+            areas.append(
+                Area(
+                    ref=ref,
+                    geom=feature.geometry,
+                    role="regulation",
+                    regulations=[entry],
+                    row=number,
+                )
+            )
+        else:
+            placed.append(Placed(entry, feature.geometry))
+    if not any(a.role == "zone" for a in areas):
+        raise uploads.UploadRejected(
+            _(
+                "%(file)s: inget lager är mappat till en användning med ytor (t.ex. DP-ANV-B=B). Ritningens lager: %(layers)s"
+            )
+            % {"file": original_name, "layers": _dxf_layers_text(path, original_name)},
+            status=400,
+        )
+    reasons = {
+        "not_closed": _("en öppen linje på plangränslagret lästes inte"),
+        "no_geometry": _("saknar geometri och lästes inte"),
+    }
+    source = PlanSource(
+        profile=PROFILE_DXF,
+        crs_claim=None,
+        default_srid=srid,
+        areas=areas,
+        placed=placed,
+        reported=[
+            {"ref": s.handle, "kind": s.layer, "reason": reasons.get(s.reason, s.reason)}
+            for s in drawing.skipped
+        ],
+        rows_read=len(drawing.features) + (1 if drawing.plan_area is not None else 0),
+    )
+    if drawing.unmapped_layers:
+        source.notes.append(
+            _("Lager som inte lästes (inte mappade): %(layers)s")
+            % {"layers": ", ".join(drawing.unmapped_layers)}
+        )
+    source.notes.append(
+        _("Ritningen lästes som %(version)s med teckenkodningen %(encoding)s.")
+        % {"version": drawing.header.acadver or "?", "encoding": drawing.encoding}
+    )
+    return source
+
+
+def _dxf_message(e: dxf.DxfError, filename: str) -> str:
+    p = {k: str(v) for k, v in e.params.items()}
+    p["hint"] = vector.HINTS.get(p.get("hint", ""), p.get("hint", "")) or _("okänt vilket")
+    messages = {
+        "not_dxf": _("%(file)s: börjar inte som en DXF-ritning"),
+        "binary_dxf": _("%(file)s: binär DXF läses inte; spara ritningen som ASCII-DXF"),
+        "unreadable": _("%(file)s: GDAL kan inte läsa ritningen (%(error)s)"),
+        "too_many_entities": _("%(file)s: ritningen har %(count)s objekt, fler än gränsen %(max)s"),
+        "unknown_layer": _("%(file)s: ritningen har inget lager som heter %(layer)s."),
+        "unknown_srid": _("%(file)s: EPSG:%(srid)s är inte ett koordinatsystem Trygg läser"),
+        "crs_implausible": _(
+            "%(file)s: ritningens koordinater passar inte %(crs)s; de ser ut att vara i %(hint)s. Välj det koordinatsystem ritningen gjordes i."
+        ),
+        "no_plan_area": _(
+            "%(file)s: lagret %(layer)s har ingen sluten figur som kan vara plangränsen"
+        ),
+    }
+    template = messages.get(e.key, "%(file)s: " + str(e))
+    try:
+        return template % {"file": filename, **p}
+    except (KeyError, ValueError, TypeError):
+        return f"{filename}: {e}"
 
 
 # --- deciding and checking -----------------------------------------------------------------------
@@ -560,13 +1079,16 @@ def import_detaljplan(
     srid: int | None = None,
     user: User | AnonymousUser | None = None,
     progress: Progress | None = None,
+    dxf_layers: dict[str, str] | None = None,
 ) -> ImportBatch:
-    """Import the detaljplan in ``path``; returns its batch, or raises ``UploadRejected`` and stores nothing."""
+    """Import the detaljplan in ``path``; returns its batch, or raises ``UploadRejected`` and stores nothing.
+
+    ``dxf_layers`` maps a DXF drawing's CAD layers to ``plangrans``, a use code or a regulation."""
     filename = original_name or path.name
     step = progress or (lambda _stage, _done, _total: None)
     step("read", 0, 4)
     with uploads.workspace() as workdir:
-        source = read_source(path, filename, workdir)
+        source = read_source(path, filename, workdir, dxf_layers=dxf_layers, srid=srid)
     if source.rejected:
         reasons = "; ".join(
             f"{_('rad')} {r['row']} ({r['ref']}): {r['reason']}"
@@ -592,6 +1114,12 @@ def import_detaljplan(
     moved = vector.to_storage([a.geom for a in source.areas], crs, filename)
     for area, geom in zip(source.areas, moved, strict=True):
         area.geom = geom
+    if source.placed:
+        moved = vector.to_storage(
+            [p.geom for p in source.placed], vector.Crs(srid=crs.srid, source=crs.source), filename
+        )
+        for placed, geom in zip(source.placed, moved, strict=True):
+            placed.geom = geom
     step("repair", 2, 4)
     repairs = _repair_all(source, filename)
     _decide_roles(source)
@@ -614,7 +1142,11 @@ def import_detaljplan(
             _("Filen har ingen plangräns; planområdet är unionen av användningsområdena.")
         )
     assert plan_geom is not None
-    municipality = _municipality(municipality, source.metadata.get("kommun", ""), filename)
+    _place(source)
+    if source.profile == PROFILE_41:
+        municipality = _municipality_41(municipality, source, filename)
+    else:
+        municipality = _municipality(municipality, source.metadata.get("kommun", ""), filename)
     _check_in_municipality(plan_geom, municipality, filename)
     step("store", 3, 4)
     batch = _store(
@@ -633,6 +1165,64 @@ def import_detaljplan(
     )
     step("done", 4, 4)
     return batch
+
+
+def _place(source: PlanSource) -> None:
+    """List each line, point or geometry-less regulation on its zones: those it regulates, else those
+    it lies on (within ``PLACED_TOLERANCE``), else among the plan's general regulations."""
+    zones = {a.ref: a for a in source.areas if a.role == "zone"}
+    for placed in source.placed:
+        entry = placed.entry
+        if placed.geom is not None and not placed.geom.is_empty:
+            entry["geometry"] = json.loads(
+                shapely.to_geojson(shapely.set_precision(placed.geom, 0.01))
+            )
+        targets = [zones[ref] for ref in placed.zone_refs if ref in zones]
+        if not targets and placed.geom is not None:
+            targets = [
+                z
+                for z in zones.values()
+                if z.geom is not None and z.geom.distance(placed.geom) <= PLACED_TOLERANCE
+            ]
+        for zone in targets:
+            _add_once(zone.regulations, entry)
+        if not targets:
+            _add_once(source.general, entry)
+
+
+def _municipality_41(given: Municipality | None, source: PlanSource, filename: str) -> Municipality:
+    """The municipality of a Detaljplan 4.1 plan, whose ``kommun`` is a four-digit code or a name
+    (as rita-detaljplan writes it): it must be the user's, else the plan is refused, naming it."""
+    kommun = source.metadata.get("kommun41", "").strip()
+    is_code = bool(re.fullmatch(r"\d{4}", kommun))
+
+    def matches(m: Municipality) -> bool:
+        if not kommun:
+            return True
+        if is_code:
+            return kommun == m.kommunkod
+        wanted = fold(m.name)
+        return fold(kommun) in (wanted, f"{wanted} kommun", f"{wanted}s kommun")
+
+    found = given
+    if found is None and kommun:
+        candidates = Municipality.objects.filter(kommunkod=kommun) if is_code else None
+        found = candidates.first() if candidates is not None else None
+        found = found or next((m for m in Municipality.objects.all() if matches(m)), None)
+    found = found or default_municipality()
+    if found is None:
+        raise uploads.UploadRejected(_("Ingen kommun är inläst; läs in kommunen först"))
+    if not matches(found):
+        raise uploads.UploadRejected(
+            _("%(file)s: planen %(plan)s gäller kommun %(file_kommun)s, inte %(muni)s")
+            % {
+                "file": filename,
+                "plan": source.metadata.get("objektidentitet", ""),
+                "file_kommun": kommun,
+                "muni": found,
+            }
+        )
+    return found
 
 
 def _municipality(given: Municipality | None, kommun: str, filename: str) -> Municipality:
@@ -712,7 +1302,7 @@ def _store(
         file_sha256=sha256,
         profile=source.profile,
         created_by=real_user,
-        rows_read=len(source.areas),
+        rows_read=source.rows_read or len(source.areas),
     )
     created = plan is None
     if plan is None:
@@ -747,6 +1337,7 @@ def _store(
             area=vector.stored_multipolygon(area.geom),
             source_ref=area.ref[:60],
             import_batch=batch,
+            vertical_limit=area.vertical_limit,
         )
     regulation_areas = 0
     for area in source.areas:
@@ -762,10 +1353,24 @@ def _store(
             regulations=area.regulations,
             area=vector.stored_multipolygon(area.geom),
             import_batch=batch,
+            vertical_limit=area.vertical_limit,
         )
         regulation_areas += 1
     uncoded = [z.source_ref for z in zones.values() if not z.use_code]
     notes = list(source.notes)
+    limited = [
+        _("%(ref)s %(label)s gäller %(limit)s")
+        % {"ref": a.ref, "label": "; ".join(a.labels), "limit": _vertical_text(a.vertical_limit)}
+        for a in source.areas
+        if a.vertical_limit and a.role in ("zone", "regulation")
+    ]
+    if limited:
+        notes.append(
+            _(
+                "Vertikalt avgränsade områden (sparade med sin höjd; bedömningen räknar med ytan på marken): %(list)s"
+            )
+            % {"list": "; ".join(limited)}
+        )
     if uncoded and source.profile != PROFILE_AREAS:
         notes.append(_("Områden utan användningskod: %(refs)s") % {"refs": ", ".join(uncoded)})
     unknown = sorted({c for z in zones.values() for c in z.use_code.split() if not is_known_use(c)})
@@ -790,9 +1395,13 @@ def _store(
             "general_regulations": len(source.general) if created else 0,
             "regulations_read": source.regulations_read,
             "zones_without_code": len(uncoded),
+            "lines_and_points": sum(1 for p in source.placed if p.geom is not None),
+            "vertical_limits": len(limited),
+            "reported": len(source.reported),
         },
         "repairs": repairs,
         "notes": notes,
+        "reported": source.reported,
     }
     batch.save(update_fields=["rows_stored", "report"])
     return batch

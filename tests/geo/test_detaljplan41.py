@@ -669,15 +669,16 @@ def test_every_use_entry_maps_to_a_code_except_the_free_wordings() -> None:
     assert unmapped == ["DP_AP_AnnanAP_Annan", "DP_KM_Y2_Annan"]
 
 
-def test_the_codes_are_those_trygg_knows_plus_four_boverket_letters() -> None:
+def test_every_code_the_catalogue_gives_is_one_trygg_knows() -> None:
     from layers.importers.boverket import EXTRA_USE_LABELS
     from layers.models import BOVERKET_USE_CODES
 
     codes = {entry_use_code(e) for e in load_catalogue().entries.values()} - {None}
 
-    # F, M, U, V are Boverket's letters for flygtrafik, begravningsplats, räddningstjänst and hamn;
-    # Trygg has no label for them yet, and the importer keeps unknown codes as they are, with a note.
-    assert codes - set(BOVERKET_USE_CODES) - set(EXTRA_USE_LABELS) == {"F", "M", "U", "V"}
+    # F, M, U, V (flygtrafik, begravningsplats, räddningstjänst, hamn) have labels since the importer
+    # reads 4.1 plans (docs/decisions/0711).
+    assert codes - set(BOVERKET_USE_CODES) - set(EXTRA_USE_LABELS) == set()
+    assert {"F", "M", "U", "V"} <= set(EXTRA_USE_LABELS)
 
 
 @pytest.mark.parametrize(

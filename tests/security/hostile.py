@@ -268,6 +268,20 @@ def many_vertices_polygon() -> dict[str, object]:
     return polygon([*coords, coords[0]])
 
 
+DETALJPLAN41 = SHARED / "detaljplan41" / "exempel_detaljplan_4.1.json"
+DXF_DRAWING = SHARED / "dxf" / "samrad_cad_r2007.dxf"
+MEDIA_TYPE_41 = b'"feature:mediatyp": "application/vnd.lm.detaljplan.v4+json"'
+
+
+def detaljplan41_with(old: str, new: str) -> Callable[[], bytes]:
+    """The Detaljplan 4.1 test plan with its first ``old`` replaced."""
+    return lambda: DETALJPLAN41.read_bytes().replace(old.encode(), new.encode(), 1)
+
+
+def detaljplan41_deep_nesting() -> bytes:
+    return b"{" + MEDIA_TYPE_41 + b', "features": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"
+
+
 def deep_nesting() -> bytes:
     return b'{"type": "FeatureCollection", "features": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"
 
@@ -340,6 +354,16 @@ HOSTILE: list[Hostile] = [
     Hostile("zip-vrt-as-shp", PLAN, "plan.zip", lambda: zip_of({"plan.shp": b"<OGRVRTDataSource/>"}), 415, "inte en shapefil"),
     Hostile("shapefile-without-prj", PLAN, "plan.zip", lambda: shapefile_zip([box()], crs=None), 422, "koordinatsystem"),
     Hostile("shapefile-wrong-prj", PLAN, "plan.zip", lambda: shapefile_zip([box()], crs="EPSG:4326"), 422, "plan.zip"),
+    # Detaljplan 4.1 (JSON recognised by its media type) and DXF drawings from CAD.
+    Hostile("dp41-too-large", PLAN, "plan.json", lambda: b"{" + MEDIA_TYPE_41 + b', "x": "' + b"x" * (4 * MB) + b'"}', 413, "högst 3 MB"),
+    Hostile("dp41-deep-nesting", PLAN, "plan.json", detaljplan41_deep_nesting, 422, "JSON"),
+    Hostile("dp41-nan", PLAN, "plan.json", detaljplan41_with("145000.0", "NaN"), 422, "NaN"),
+    Hostile("dp41-absurd-coordinate", PLAN, "plan.json", detaljplan41_with("145000.0", "1e300"), 422, "plan.json"),
+    Hostile("dp41-crs-outside-the-list", PLAN, "plan.json", detaljplan41_with('"EPSG:3011"', '"EPSG:3857"'), 422, "koordinatsystemPlan"),
+    Hostile("dxf-binary", PLAN, "plan.dxf", lambda: b"AutoCAD Binary DXF\r\n\x1a\x00" + bytes(range(256)) * 16, 422, "binär DXF"),
+    Hostile("dxf-as-csv", PLAN, "plan.csv", DXF_DRAWING.read_bytes, 415, "namnet säger csv"),
+    Hostile("dxf-without-mapping", PLAN, "plan.dxf", DXF_DRAWING.read_bytes, 400, "DP-PLANGRÄNS", fields=(("srid", "3011"),)),
+    Hostile("dxf-without-crs", PLAN, "plan.dxf", DXF_DRAWING.read_bytes, 400, "koordinatsystem", fields=(("dxf_layers", "DP-PLANGRÄNS=plangrans"),)),
     Hostile("shapefile-too-many-vertices", PLAN, "plan.zip", lambda: shapefile_zip([shapely.geometry.shape(many_vertices_polygon())], crs="EPSG:3006"), 422, "plan.shp: geometrierna har", names_file=False),
     # Context layers (streets, lamps, buildings).
     Hostile("context-xml", CONTEXT, "lager.xml", kristianstad(), 415, "lager.xml"),

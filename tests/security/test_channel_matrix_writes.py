@@ -44,9 +44,10 @@ from layers.models import (
     Municipality,
 )
 from layers.roles import Role
+from layers.scoring import assess, latest_assessments
 from layers.services import ensure_reference_data
 from surveys.auth import issue_device_token
-from surveys.models import Action, Observation, ObservationPhoto, Trygghetsvandring
+from surveys.models import Action, ActionDigest, Observation, ObservationPhoto, Trygghetsvandring
 from tests.conftest import login_verified
 from tests.factories import VASBY_CENTRUM, MunicipalityFactory, WalkFactory, square
 from tests.layers.import_helpers import MUNICIPAL_SAMPLE
@@ -160,6 +161,7 @@ def _side(municipality: Municipality, centre: tuple[float, float], tag: str) -> 
     plan = rebuilt_plan(municipality, plan_id=f"SKRIV-{tag}")
     plan.import_batch = plan_batch
     plan.save(update_fields=["import_batch"])
+    assess(plan)  # its measures may become actions (page-plan-measure-action)
     context_batch = _batch(municipality, ImportBatch.Kind.CONTEXT, f"kontext-{tag}.geojson")
     ContextLayer.objects.create(
         municipality=municipality, name=f"Lager {tag}", source="test", import_batch=context_batch
@@ -341,6 +343,20 @@ def _plans(side: Side) -> list[tuple[str, str]]:
     )
 
 
+def measure_form(side: Side) -> Body:
+    """The first measure of the side's plan review, as the plan page's button sends it."""
+    for scenario, assessment in latest_assessments(side.plan).items():
+        for result in assessment.results:
+            if result.get("measures"):
+                return {"criterion": result["key"], "scenario": scenario, "index": "0"}, None
+    raise AssertionError("the scene's plan review suggests no measure")
+
+
+def _digest(side: Side) -> bool:
+    digest = ActionDigest.objects.filter(office_id=side.action.office_id).first()
+    return bool(digest and digest.enabled)
+
+
 def _other_office(scene: Scene, side: Side) -> int:
     """An office of the *other* municipality than ``side``'s, to name in a form."""
     other = scene.other if side is scene.own else scene.own
@@ -469,6 +485,24 @@ WRITE_CHANNELS = [
         lambda side: _action_state(side) if side.municipality.kommunkod == "0114" else None,
         REDIRECT,
         other_status=frozenset({400}),  # another municipality's office is not a choice
+    ),
+    WriteChannel(
+        "page-office-digest",
+        "post",
+        lambda s, side: f"/atgarder/kontor/{side.action.office_id}/veckobrev/",
+        lambda s, side: ({"enabled": "1"}, None),
+        ("surveys.change_action",),
+        _digest,
+        REDIRECT,
+    ),
+    WriteChannel(
+        "page-plan-measure-action",
+        "post",
+        lambda s, side: f"/plan/{side.plan.pk}/atgard/",
+        lambda s, side: measure_form(side),
+        ("surveys.add_action",),
+        lambda side: Action.objects.filter(plan=side.plan).count(),
+        REDIRECT,
     ),
     WriteChannel(
         "page-incident-import",

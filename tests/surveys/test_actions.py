@@ -127,6 +127,7 @@ def test_changing_office_status_and_due_date_is_one_history_row_saying_what_chan
 ) -> None:
     action = services.propose_action(ObservationFactory(walk=walk))
     police = office(municipality, reference.POLISEN)
+    default_due = action.due_date.isoformat()  # by severity (decision 0822)
 
     services.update_action(
         action,
@@ -143,7 +144,7 @@ def test_changing_office_status_and_due_date_is_one_history_row_saying_what_chan
     assert event is not None and event.by == field_user
     assert (event.from_status, event.to_status) == ("ny", "planerad")
     assert event.changes["office"] == [reference.SAMHALLSBYGGNAD, reference.POLISEN]
-    assert event.changes["due_date"] == ["", "2026-05-01"]
+    assert event.changes["due_date"] == [default_due, "2026-05-01"]
     assert event.note == "Polisen tar det"
     assert action.history.count() == 2  # proposed, then this change
 

@@ -1,5 +1,5 @@
 """python manage.py import_detaljplan FILE [--municipality KOMMUNKOD] [--plan-id …] [--kind ny|ombyggnad]
-[--scenario planerat|idag] [--srid EPSG]"""
+[--scenario planerat|idag] [--srid EPSG] [--layers "DP-PLANGRÄNS=plangrans,DP-ANV-B=B,…"]"""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ from layers.models import Detaljplan, PlanZone
 
 class Command(BaseCommand):
     help = (
-        "Importera en detaljplan (SS 637040 XML, GeoPackage, GeoJSON eller zippad shapefil) med "
-        "plangräns, användningsområden och bestämmelser. Hela planen eller ingenting."
+        "Importera en detaljplan (Detaljplan 4.1 JSON, SS 637040 XML, GeoPackage, GeoJSON, zippad "
+        "shapefil eller DXF) med plangräns, användningsområden och bestämmelser. Hela planen eller "
+        "ingenting."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -33,6 +34,15 @@ class Command(BaseCommand):
             type=int,
             default=None,
             help="EPSG-kod när filen inte säger sitt koordinatsystem",
+        )
+        parser.add_argument(
+            "--layers",
+            default="",
+            metavar="LAGER=BETYDELSE,…",
+            help=(
+                "för DXF: vilka CAD-lager som är plangräns (plangrans), användning (B, GATA …) "
+                "eller bestämmelse (prickmark …)"
+            ),
         )
         parser.add_argument("--undo", type=int, metavar="IMPORT_ID", help="ångra en import")
 
@@ -50,6 +60,7 @@ class Command(BaseCommand):
             with path.open("rb") as stream:
                 copy = uploads.receive(stream, path.name, work)
             try:
+                layers = detaljplan.parse_layer_mapping(options["layers"])
                 batch = detaljplan.import_detaljplan(
                     copy,
                     original_name=path.name,
@@ -60,9 +71,13 @@ class Command(BaseCommand):
                     scenario=options["scenario"],
                     srid=options["srid"],
                     progress=bar,
+                    dxf_layers=layers,
                 )
             except uploads.UploadRejected as e:
-                raise CommandError(str(e)) from e
+                hint = ""
+                if not options["layers"] and uploads.sniff_bytes(copy) == uploads.DXF:
+                    hint = " (--layers LAGER=plangrans,LAGER=B,…)"
+                raise CommandError(f"{e}{hint}") from e
         report = batch.report
         counts = report["counts"]
         self.stdout.write(
@@ -81,4 +96,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  lagad: {repair['ref']}: {repair['note']}")
         for note in report["notes"]:
             self.stdout.write(f"  obs: {note}")
+        for item in report.get("reported", []):
+            self.stdout.write(f"  rapporterad: {item['ref']} ({item['kind']}): {item['reason']}")
         self.stdout.write(f"  ångra med: manage.py import_detaljplan --undo {batch.pk}")
