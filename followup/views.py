@@ -55,8 +55,11 @@ def _audit(
 def _page_data(evaluation: Evaluation | None, action: Action | None) -> dict[str, Any]:
     municipality = own_municipality_or_404()
     centre_geom: GEOSGeometry = evaluation.target_area if evaluation else municipality.boundary
-    if evaluation is None and action is not None and action.observation is not None:
-        centre_geom = action.observation.location
+    if evaluation is None and action is not None:
+        if action.location is not None:
+            centre_geom = action.location
+        elif action.observation is not None:
+            centre_geom = action.observation.location
     centre = centre_geom.point_on_surface.transform(WEB_SRID, clone=True)
     assert isinstance(centre, Point)
     data: dict[str, Any] = {
