@@ -89,3 +89,37 @@ def test_a_bra_member_draws_three_areas_and_reads_the_result(
     assert any(text.startswith("Jämförelseområde: 40 → 40") for text in labels), labels
     page.wait_for_selector("[data-testid=series-chart][data-ready=true]")
     assert violations == []
+
+
+def test_grid_cells_and_nyko_areas_are_picked_on_the_page(page_as: Any, live_server: Any) -> None:
+    from django.contrib.gis.geos import MultiPolygon, Polygon
+
+    from layers.models import StatisticalArea
+    from tests.factories import VASBY_CENTRUM
+
+    municipality = MunicipalityFactory()
+    x, y = VASBY_CENTRUM
+    ring = ((x + 2500, y), (x + 3000, y), (x + 3000, y + 500), (x + 2500, y + 500), (x + 2500, y))
+    StatisticalArea.objects.create(
+        municipality=municipality,
+        code="0114099",
+        name="Jämförbo",
+        area=MultiPolygon(Polygon(ring), srid=STORAGE_SRID),
+    )
+    page = page_as(user_with_role(Role.PLANNER))
+    page.goto(f"{live_server.url}/uppfoljning/ny/")
+    page.wait_for_selector("#map[data-ready=true]")
+    page.fill("[data-testid=title]", "Rutor och NYKO")
+    page.fill("[data-testid=start-date]", "2024-03-01")
+    page.check("[data-testid=pick-cells]")
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(int(box["x"] + box["width"] / 2), int(box["y"] + box["height"] / 2))
+    assert page.inner_text("[data-testid=cell-count]") == "1"
+    page.select_option("[data-testid=comparison-nyko]", "0114099")
+    page.click("[data-testid=save]")
+    page.wait_for_url("**/uppfoljning/*/?sparad=1")
+
+    evaluation = Evaluation.objects.get()
+    assert evaluation.target_kind == "rutor" and len(evaluation.target_refs) == 1
+    assert evaluation.target_area.area == pytest.approx(500 * 500)
+    assert evaluation.comparison_kind == "nyko" and evaluation.comparison_refs == ["0114099"]

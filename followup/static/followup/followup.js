@@ -85,6 +85,28 @@
     });
   }
 
+  // Grid cells picked by clicking (500 m cells of the fixed grid; the server finds the cell of each point).
+  var cells = { target: [], comparison: [] };
+  var cellMarkers = L.layerGroup().addTo(map);
+  var pickBox = document.getElementById("pick-cells");
+  function cellCount() {
+    var out = document.getElementById("cell-count");
+    if (out) { out.textContent = String(cells.target.length + cells.comparison.length); }
+  }
+  map.on("click", function (e) {
+    if (!pickBox || !pickBox.checked) { return; }
+    var checked = document.querySelector("input[name=draw-mode]:checked");
+    var role = checked ? checked.value : "target";
+    if (role === "buffer") { return; }
+    cells[role].push([Number(e.latlng.lng.toFixed(6)), Number(e.latlng.lat.toFixed(6))]);
+    L.circleMarker(e.latlng, { radius: 6, color: STYLE[role].color, fillOpacity: 0.8 }).bindTooltip(NAMES[role]).addTo(cellMarkers);
+    cellCount();
+  });
+  var clearCells = document.getElementById("clear-cells");
+  if (clearCells) {
+    clearCells.addEventListener("click", function () { cells = { target: [], comparison: [] }; cellMarkers.clearLayers(); cellCount(); });
+  }
+
   function selected(select) {
     return Array.prototype.filter.call(select.options, function (o) { return o.selected; }).map(function (o) { return o.value; });
   }
@@ -93,6 +115,7 @@
     var pick = document.getElementById("f-" + role + "-nyko");
     var codes = pick ? selected(pick) : [];
     if (codes.length) { return { kind: "nyko", codes: codes }; }
+    if (cells[role] && cells[role].length) { return { kind: "rutor", cells: cells[role] }; }
     if (kinds[role]) {
       if (kinds[role].kind === "nyko") { return { kind: "nyko", codes: kinds[role].refs }; }
       if (kinds[role].kind === "rutor") { return { kind: "rutor", cells: kinds[role].refs }; }
