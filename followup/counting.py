@@ -244,6 +244,7 @@ class Result:
     evaluation: effect.Evaluation | None  # None until the after period has ended
     dispersion: float
     sensitive_included: bool
+    today: date
     observations: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
 
     @property
@@ -314,6 +315,7 @@ def compute(
         evaluation=evaluation,
         dispersion=phi,
         sensitive_included=can_view_sensitive(user),
+        today=today,
         observations=observations,
     )
 

@@ -188,15 +188,17 @@ def as_dict(result: Result) -> dict[str, Any]:
         "series": None,
     }
     if result.series_long_enough:
+        # Months that have not begun yet are left out, not shown as zeros.
+        shown = [i for i, m in enumerate(result.monthly.months) if m <= result.today]
         out["series"] = {
-            "months": [m.isoformat() for m in result.monthly.months],
-            "labels": [date_format(m, "M Y") for m in result.monthly.months],
+            "months": [result.monthly.months[i].isoformat() for i in shown],
+            "labels": [date_format(result.monthly.months[i], "M Y") for i in shown],
             "before": [
                 result.periods.before.start.isoformat(),
                 result.periods.before.end.isoformat(),
             ],
             "after": [result.periods.after.start.isoformat(), result.periods.after.end.isoformat()],
-            **{name: values for name, values in result.monthly.counts.items()},
+            **{name: [values[i] for i in shown] for name, values in result.monthly.counts.items()},
         }
     if not result.complete:
         out["verdict"] = "incomplete"

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from followup import counting
+from followup import counting, present
 from followup.services import buffer_ring
 from geo import effect
 from layers.roles import Role
@@ -119,9 +119,14 @@ def test_an_after_period_not_yet_over_gives_no_effect(planted: dict[str, list[in
         start=START,
         months=12,
         gap_months=0,
-        today=date(2025, 2, 28),
+        today=date(2024, 12, 15),
     )
     assert not result.complete and result.evaluation is None
+    shown = present.as_dict(result)
+    assert shown["verdict"] == "incomplete" and "wdd" not in shown
+    # The series stops at the current month: months to come are not shown as zeros.
+    assert shown["series"]["months"][-1] == "2024-12-01"
+    assert shown["series"]["target"] == result.monthly.counts["target"][:22]
 
 
 def test_the_95_percent_intervals_cover_the_null_about_95_percent_of_the_time() -> None:
