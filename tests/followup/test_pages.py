@@ -283,3 +283,15 @@ def test_trygg_suggests_similar_nyko_areas_that_do_not_touch_the_buffer(bra: Cli
         "like"
     ]  # "near" touches the buffer, "empty" is below the floor
     assert ranked[0]["before_count"] == 24
+
+
+def test_the_admin_lists_and_opens_evaluations(bra: Client) -> None:
+    from django.contrib.auth.models import User
+
+    pk = post(bra, "/uppfoljning/ny/spara/", payload()).json()["id"]
+    admin = login_verified(
+        Client(), User.objects.create_superuser("root", password="x-test-password-1")
+    )
+    assert admin.get("/admin/followup/evaluation/").status_code == 200
+    change = admin.get(f"/admin/followup/evaluation/{pk}/change/")
+    assert change.status_code == 200 and "Ny belysning i gångtunneln" in change.content.decode()
