@@ -319,8 +319,12 @@ def run(
         {**f, "label": LABELS[str(f["key"])], "criterion": FACTOR_CRITERIA.get(str(f["key"]), "")}
         for f in result.factors
     ]
-    weights = calibration.calibrated_weights(
-        criteria.DEFAULT_WEIGHTS, FACTOR_CRITERIA, result.factors
+    # Plan-only criteria (parking, territoriality) have no factor on the grid: they keep their default
+    # weight and the calibrated weights of the others share the rest (decision 0740).
+    weights = criteria.hold_plan_only(
+        calibration.calibrated_weights(criteria.DEFAULT_WEIGHTS, FACTOR_CRITERIA, result.factors),
+        criteria.DEFAULT_WEIGHTS,
+        criteria.PLAN_ONLY,
     )
     acc, base = result.accuracy, result.baseline
     winner = result.winner

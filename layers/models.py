@@ -839,12 +839,15 @@ class PlanAssessment(models.Model):
     overall = models.FloatField("sammanvägd poäng")
     weights = models.JSONField("vikter", default=dict)
     weights_source = models.CharField("vikternas ursprung", max_length=12, blank=True)
-    # [{"key", "value", "evidence", "explanation", "measures", "confidence"}] in CRITERIA order
+    # [{"key", "value", "evidence", "explanation", "measures", "confidence"}] in its method's order
     results = models.JSONField("resultat", default=list)
     # {"dark_gaps": GeoJSON FeatureCollection in WGS 84, ...}: the criteria's own map layers
     map_layers = models.JSONField("kartlager", default=dict, blank=True)
     parameters = models.JSONField("parametrar", default=dict, blank=True)
     seconds = models.FloatField("beräkningstid (s)", default=0)
+    # The method (geo.criteria.METHODS) that computed it: an old assessment stays readable when
+    # criteria are added, and a criterion its method lacks shows as not scored (decisions 0741, 0744).
+    method_version = models.CharField("metodversion", max_length=10)
 
     class Meta:
         verbose_name = "bedömning av detaljplan"

@@ -18,6 +18,7 @@ read only as k-suppressed cells, never as points (docs/decisions/0353).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import time
@@ -37,7 +38,16 @@ from shapely.geometry import LineString, box
 from shapely.geometry.base import BaseGeometry
 
 from geo import criteria
-from geo.criteria import Context, CriterionResult, Feature, IncidentEvidence, SurveyEvidence, inputs
+from geo.criteria import (
+    Context,
+    CriterionResult,
+    Feature,
+    IncidentEvidence,
+    PlanEvidence,
+    SurveyEvidence,
+    inputs,
+    osm,
+)
 from geo.crs import STORAGE_SRID, WEB_SRID, transformer
 from layers import release
 from layers.geometry import from_shapely, to_shapely
@@ -55,6 +65,18 @@ from layers.models import (
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 STUDY_BUFFER_M = 200.0  # most criteria look at the plan area and this much around it
 REACH_BUFFER_M = 800.0  # paths, lamps and stops are read this far out (walk to the stop)
+# Method 2026.12 (docs/decisions/0742, 0744): children's routes read paths, lamps, the places children
+# go to and dense vegetation this far out (a school scores up to 2 km away); conflicting uses read
+# night places, bus terminals and sports grounds this far out (a use 200 m from a home at the study
+# area's edge).
+WIDE_BUFFER_M = 2000.0
+CONFLICT_BUFFER_M = STUDY_BUFFER_M + 200.0
+# The criteria that read the wide and the conflict rings; the others read what the ten read.
+WIDE_CRITERIA = frozenset({"children_routes"})
+RING_CRITERIA = frozenset({"conflicting_uses"})
+# A plan under one of these laws has the municipality as huvudman for allmän plats unless it says
+# otherwise (PBL 4 kap. 7 §); older plans (byggnadslagen 1947: stadsplaner, byggnadsplaner) do not.
+OLDER_LAW = re.compile(r"stadsplan|byggnadsplan|byggnadslag|\bBL\b", re.IGNORECASE)
 INCIDENT_YEARS = 3
 REFERENCE_CELL_M = 250.0  # the municipality's reference area: cells of this size with any incident
 HOT_CELL_M = 100.0
@@ -123,6 +145,16 @@ class ScenarioScore:
     weights_source: str
     seconds: float
     parameters: dict[str, Any]
+    method_version: str = criteria.IN_USE_VERSION
+
+
+@dataclass
+class WideEvidence:
+    """What the new criteria read beyond the ten's context (``fetch_wide_rows``): the wide ring's
+    features for children's routes, and the conflict ring's uses for conflicting uses."""
+
+    wide: dict[str, list[Feature]] = field(default_factory=dict)
+    conflict: dict[str, list[Feature]] = field(default_factory=dict)
 
 
 def sql(name: str) -> str:
@@ -134,8 +166,9 @@ def weights_for(municipality: Municipality) -> tuple[dict[str, float], str]:
     row = ScoringWeights.objects.filter(municipality=municipality).first()
     if row is None or not row.weights:
         return dict(criteria.DEFAULT_WEIGHTS), ScoringWeights.Source.DEFAULT
-    weights = {k: float(row.weights.get(k, 0.0)) for k in criteria.CRITERIA}
-    return weights, row.source
+    # Weights stored before the method added criteria lack them: each new criterion takes its default
+    # weight and the stored ones keep their proportions in the rest (decision 0740).
+    return criteria.complete(row.weights, criteria.DEFAULT_WEIGHTS), row.source
 
 
 def scenarios_of(plan: Detaljplan) -> list[str]:
@@ -185,6 +218,46 @@ def fetch_available_inputs(municipality_id: int, reach: BaseGeometry) -> frozens
     return frozenset(out)
 
 
+def fetch_available_places(
+    municipality_id: int, reach: BaseGeometry, wide: BaseGeometry
+) -> frozenset[str]:
+    """``"parking"`` when a car park or garage entrance lies within the reach, ``"child_destinations"``
+    when a school, preschool or place for play lies within the wide reach (decision 0742)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            sql("scoring_inputs_places"),
+            {
+                "municipality": municipality_id,
+                "reach": shapely.to_wkb(reach),
+                "wide": shapely.to_wkb(wide),
+            },
+        )
+        parking, children = cur.fetchone()
+    return frozenset(k for k, v in (("parking", parking), ("child_destinations", children)) if v)
+
+
+def fetch_wide_rows(
+    municipality_id: int,
+    study: BaseGeometry,
+    reach: BaseGeometry,
+    wide: BaseGeometry,
+    ring: BaseGeometry,
+) -> list[tuple[str, bytes, Any, str, bool]]:
+    """The rows the new criteria read beyond ``fetch_context_rows`` (``scoring_context_wide.sql``)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            sql("scoring_context_wide"),
+            {
+                "municipality": municipality_id,
+                "study": shapely.to_wkb(study),
+                "reach": shapely.to_wkb(reach),
+                "wide": shapely.to_wkb(wide),
+                "ring": shapely.to_wkb(ring),
+            },
+        )
+        return list(cur.fetchall())
+
+
 def fetch_incident_cells(
     municipality_id: int, since: datetime, size_m: float
 ) -> list[tuple[int, int, int]]:
@@ -207,6 +280,99 @@ def context_features(rows: Iterable[tuple[str, bytes, Any, str]]) -> dict[str, l
             props.setdefault("name", name)
         out[KIND_FIELDS[ContextFeature.Kind(kind)]].append((shapely_wkb.loads(bytes(wkb)), props))
     return out
+
+
+def wide_evidence(rows: Iterable[tuple[str, bytes, Any, str, bool]]) -> WideEvidence:
+    """The wide ring's features (for children's routes) and the conflict ring's (conflicting uses)."""
+    rows = list(rows)
+    wide = context_features((k, g, p, n) for k, g, p, n, _ in rows)
+    conflict = context_features((k, g, p, n) for k, g, p, n, c in rows if c)
+    conflict = {
+        name: [(g, p) for g, p in feats if osm.conflict_source(p) is not None]
+        for name, feats in conflict.items()
+    }
+    return WideEvidence(wide=wide, conflict=conflict)
+
+
+def is_entrance(props: Mapping[str, Any]) -> bool:
+    """A building entrance kept among the POIs (OSM ``entrance=*`` nodes, a plan's planned door):
+    an entrance and nothing else a POI is (decision 0744).
+
+    >>> is_entrance({"entrance": "main"}), is_entrance({"entrance": "yes", "shop": "bakery"})
+    (True, False)
+    """
+    return bool(props.get("entrance")) and not any(
+        props.get(k) for k in ("amenity", "shop", "leisure", "tourism", "office", "craft")
+    )
+
+
+def huvudman_default(plan: Detaljplan) -> str | None:
+    """Who is huvudman for allmän plats where the plan says nothing (``PlanEvidence``): the municipality
+    for a plan under ÄPBL or PBL (from 1 July 1987), None for an older one.
+
+    Trygg stores no adoption date (decision 0744): a plan being made (pågående, samråd, granskning)
+    is a PBL plan; an adopted or legally binding one is too unless its name, description or
+    regulations call it a stadsplan or byggnadsplan or name byggnadslagen.
+    """
+    if plan.status in (
+        Detaljplan.Status.ONGOING,
+        Detaljplan.Status.CONSULTATION,
+        Detaljplan.Status.REVIEW,
+    ):
+        return "kommunalt"
+    texts = [plan.name, plan.description, *(str(r.get("text", "")) for r in plan.regulations or [])]
+    if any(OLDER_LAW.search(t or "") for t in texts):
+        return None
+    return "kommunalt"
+
+
+def plan_evidence(plan: Detaljplan, scenario: str, zones: Sequence[PlanZone]) -> PlanEvidence:
+    """The plan itself for territoriality: the scenario's zones with their codes and regulations,
+    the plan's general regulations, and who is huvudman by law (decision 0742)."""
+    return PlanEvidence(
+        zones=[
+            (
+                to_shapely(z.area),
+                {
+                    "use_code": z.use_code.upper(),
+                    "label": z.label,
+                    "name": z.label,
+                    "regulations": list(z.regulations or []),
+                    "plan_zone": z.pk,
+                },
+            )
+            for z in zones
+            if z.scenario == scenario
+        ],
+        regulations=list(plan.regulations or []),
+        huvudman_default=huvudman_default(plan),
+    )
+
+
+def criterion_contexts(ctx: Context, wide: WideEvidence) -> dict[str, Context]:
+    """The context each criterion of the method in use reads: the ten and three of the new ones read
+    ``ctx``; children's routes also the wide ring, conflicting uses the conflict ring. Each gets a
+    cache of its own (``Context.extra``), as the networks differ."""
+
+    def widened(extra: Mapping[str, list[Feature]]) -> Context:
+        return dataclasses.replace(
+            ctx,
+            paths=[*ctx.paths, *extra.get("paths", [])],
+            lamps=[*ctx.lamps, *extra.get("lamps", [])],
+            pois=[*ctx.pois, *extra.get("pois", [])],
+            landuse=[*ctx.landuse, *extra.get("landuse", [])],
+            parks=[*ctx.parks, *extra.get("parks", [])],
+            buildings=[*ctx.buildings, *extra.get("buildings", [])],
+            bus_stops=[*ctx.bus_stops, *extra.get("bus_stops", [])],
+            extra={},
+        )
+
+    wide_ctx = widened(wide.wide) if any(wide.wide.values()) else ctx
+    ring_ctx = widened(wide.conflict) if any(wide.conflict.values()) else ctx
+    return {
+        key: wide_ctx if key in WIDE_CRITERIA else ring_ctx if key in RING_CRITERIA else ctx
+        for key in criteria.CRITERIA
+    }
 
 
 def incident_evidence(
@@ -371,6 +537,8 @@ def build_context(
     incidents: IncidentEvidence | None,
     available: frozenset[str] = frozenset(),
 ) -> Context:
+    """The context of ``plan`` in ``scenario`` (docs/method.md, "Idag och som planerat"), with the
+    plan itself and the building entrances for the criteria of method 2026.12."""
     area = to_shapely(plan.area)
     study = area.buffer(STUDY_BUFFER_M)
     f = context_features(rows)
@@ -428,6 +596,8 @@ def build_context(
                 parks = [*parks, (g, props)]
             elif target == "landuse":
                 landuse = [*landuse, (g, props)]
+    entrances = [(g, p) for g, p in pois if is_entrance(p)]
+    pois = [(g, p) for g, p in pois if not is_entrance(p)]
     return Context(
         area=area,
         study=study,
@@ -435,6 +605,8 @@ def build_context(
         buildings=buildings,
         lamps=lamps,
         pois=pois,
+        entrances=entrances,
+        plan=plan_evidence(plan, scenario, zones),
         landuse=landuse,
         parks=parks,
         bus_stops=stops,
@@ -457,13 +629,18 @@ def score_plan(
     """Score ``plan`` in each of its scenarios (today and as planned for a rebuilt area)."""
     area = to_shapely(plan.area)
     study, reach = area.buffer(STUDY_BUFFER_M), area.buffer(REACH_BUFFER_M)
+    wide_area, ring = area.buffer(WIDE_BUFFER_M), area.buffer(CONFLICT_BUFFER_M)
     municipality = plan.municipality
     if weights is None:
         w, source = weights_for(municipality)
     else:
         w, source = dict(weights), ScoringWeights.Source.MANUAL
     rows = fetch_context_rows(municipality.pk, study, reach)
-    available = fetch_available_inputs(municipality.pk, reach)
+    available = fetch_available_inputs(municipality.pk, reach) | fetch_available_places(
+        municipality.pk, reach, wide_area
+    )
+    wide_rows = fetch_wide_rows(municipality.pk, study, reach, wide_area, ring)
+    wide = wide_evidence(wide_rows)
     zones = list(plan.zones.all())
     features = list(plan.features.all())
     evidence_people = people(municipality, study) if people else PeopleEvidence()
@@ -481,7 +658,8 @@ def score_plan(
             incidents=incidents,
             available=available,
         )
-        results = criteria.score_all(ctx)
+        contexts = criterion_contexts(ctx, wide)
+        results = {key: fn(contexts[key]) for key, fn in criteria.CRITERIA.items()}
         total = criteria.overall({k: r.value for k, r in results.items()}, w)
         out[scenario] = ScenarioScore(
             scenario=scenario,
@@ -493,9 +671,13 @@ def score_plan(
             parameters={
                 "study_buffer_m": STUDY_BUFFER_M,
                 "reach_buffer_m": REACH_BUFFER_M,
+                "wide_buffer_m": WIDE_BUFFER_M,
+                "conflict_buffer_m": CONFLICT_BUFFER_M,
                 "incident_years": INCIDENT_YEARS,
                 "context_features": len(rows),
+                "wide_features": len(wide_rows),
             },
+            method_version=criteria.IN_USE_VERSION,
         )
     return out
 
@@ -556,6 +738,7 @@ def store(plan: Detaljplan, scores: Mapping[str, ScenarioScore]) -> list[PlanAss
                 map_layers=map_layers(s.results),
                 parameters=s.parameters,
                 seconds=round(s.seconds, 3),
+                method_version=s.method_version,
             )
         )
     return rows

@@ -41,6 +41,7 @@ from layers.models import (
     Membership,
     Municipality,
     Office,
+    PlanFeature,
     PlanZone,
     StatisticalArea,
 )
@@ -759,7 +760,9 @@ def _generate_detaljplan(municipality: Municipality) -> None:
         ),
         ("planerat", "B", "Bostäder med lokaler", _rect(x0, mid_y + street / 2, cx - 60, y1), []),
         ("planerat", "TORG", "Torg", _rect(cx - 60, mid_y + street / 2, cx - 20, y1), []),
-        ("planerat", "PARK", "Park", _rect(cx - 20, y0, x1, mid_y - street / 2), []),
+        ("planerat", "PARK", "Park", _rect(cx - 20, y0, x1 - 60, mid_y - street / 2), []),
+        # a car park for the residents at the plan's east edge (Parkering, method 2026.12)
+        ("planerat", "P", "Parkering för boende", _rect(x1 - 60, y0, x1, mid_y - street / 2), []),
         ("planerat", "GATA", "Gata", _rect(x0, mid_y - street / 2, x1, mid_y + street / 2), []),
     ]
     for scenario, code, label, area, regulations in zones:
@@ -771,6 +774,33 @@ def _generate_detaljplan(municipality: Municipality) -> None:
             label=label,
             area=area,
             regulations=regulations,
+        )
+    # What the plan draws besides its zones (method 2026.12): the front doors of the southern housing
+    # block, on the street, and a public path across its courtyard from the park to Centralvägen,
+    # which the review flags (Revir och ansvar, Genomsläpplighet bakom bostäder).
+    features = [
+        (
+            "poi",
+            "Entré",
+            Point(x0 + 40, mid_y - street / 2, srid=STORAGE_SRID),
+            {"entrance": "main"},
+        ),
+        (
+            "poi",
+            "Entré",
+            Point(x0 + 110, mid_y - street / 2, srid=STORAGE_SRID),
+            {"entrance": "main"},
+        ),
+        (
+            "path",
+            "Gångväg över gården",
+            LineString((cx - 60, y0), (cx - 60, mid_y - street / 2), srid=STORAGE_SRID),
+            {"highway": "footway", "lit": "yes"},
+        ),
+    ]
+    for kind, name, geom, props in features:
+        PlanFeature.objects.create(
+            municipality=municipality, plan=plan, kind=kind, name=name, geom=geom, properties=props
         )
 
 

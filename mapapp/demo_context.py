@@ -3,8 +3,9 @@
 Upplands Väsby has no open OSM extract here, so the demo draws a plausible town around the plan, in OSM
 tags so the importers' conventions hold: a street grid with a main street through the plan, footpaths
 (one through the park unlit), perimeter blocks of 3–7 storeys, shops and cafés in the ground floors along
-the main street (some open in the evening), a pub, a gym, a library and a school, street lamps every
-30 m with two dark stretches, a park with a pond, bus stops on the main street. Inside the plan area
+the main street (some open in the evening), a pub, a gym, a library, a school and a preschool, a
+sports ground, street lamps every 30 m with two dark stretches, a park with a pond, bus stops on the
+main street, front doors on the blocks beside the plan, a garage entrance and a residents' car park. Inside the plan area
 today: a two-storey mall and a surface car park. Seeded, so every run gives the same town; every feature
 carries ``"trygg:generated": "yes"`` and the layer's name says "Genererad".
 """
@@ -199,6 +200,14 @@ def _generate(cx: float, cy: float) -> _Town:
                     if faces_main:
                         tags["building__use"] = "residential;retail"
                     town.add("building", footprint, "", **tags)
+                    if x0 == cx + 180 or x1 == cx - 180:  # the blocks beside the plan: front doors
+                        door_y = side_y if toward == 1 else side_y + depth
+                        town.add(
+                            "poi",
+                            Point((ax0 + ax1) / 2, door_y, srid=STORAGE_SRID),
+                            "",
+                            entrance="main",
+                        )
                     if faces_main and shops:
                         spec = dict(shops.pop(0))
                         name = spec.pop("name")
@@ -214,6 +223,30 @@ def _generate(cx: float, cy: float) -> _Town:
         "Vårdcentralen",
         amenity="clinic",
         opening_hours="Mo-Fr 08:00-17:00",
+    )
+    # Method 2026.12 (issue 17): a preschool north of Centralvägen (children from the plan's homes
+    # south of it cross the street), a sports ground west of the plan, a garage entrance and a
+    # residents' car park east of it.
+    town.add(
+        "poi",
+        _rect(cx + 200, cy + 170, cx + 260, cy + 230),
+        "Förskolan Ekorren",
+        amenity="kindergarten",
+    )
+    town.add("park", _rect(cx - 460, cy - 330, cx - 350, cy - 250), "Bollplanen", leisure="pitch")
+    town.add(
+        "poi",
+        Point(cx + 200, cy - 125, srid=STORAGE_SRID),
+        "Garageinfart",
+        amenity="parking_entrance",
+        parking="underground",
+    )
+    town.add(
+        "landuse",
+        _rect(cx + 345, cy + 20, cx + 465, cy + 60),
+        "Boendeparkering",
+        amenity="parking",
+        lit="no",
     )
     for k, leftover in enumerate(shops):  # any left over go along Stationsgatan
         spec = dict(leftover)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from core.disclosure import min_count
-from geo.criteria import DEFAULT_WEIGHTS, LABELS
+from geo.criteria import DEFAULT_WEIGHTS, IN_USE_VERSION, LABELS, PLAN_ONLY
 from layers import audit, calibration, scoring
 from layers.models import AuditEvent, Detaljplan, PlanZone, RiskCalibration, ScoringWeights
 from layers.queries import default_municipality, plan_outlines
@@ -101,11 +101,10 @@ def _detail_context(request: HttpRequest, plan: Detaljplan) -> dict[str, Any]:
                 "cells": [
                     {
                         "scenario": s,
-                        "value": row.values.get(s, 0.0),
+                        "value": row.values.get(s),
+                        "not_scored": row.not_scored.get(s, ""),
                         "explanation": row.results[s].get("explanation", ""),
-                        "measures": _measures(
-                            row.results[s].get("measures", []), row.key, s, made
-                        ),
+                        "measures": _measures(row.results[s].get("measures", []), row.key, s, made),
                         "confidence": str(
                             planning.CONFIDENCE_LABELS.get(row.results[s].get("confidence", ""), "")
                         ),
@@ -124,6 +123,11 @@ def _detail_context(request: HttpRequest, plan: Detaljplan) -> dict[str, Any]:
         )
     plans, comparison, comparison_overall = planning.comparison(plan)
     first = next(iter(assessments.values()))
+    barn = planning.barnkonsekvens(assessments)
+    if barn is not None and barn["scored"]:  # its measures become actions like the panel's
+        barn["measures"] = _measures(
+            barn["measures"], "children_routes", barn["scenario_key"], made
+        )
     return {
         "plan": plan,
         "scenarios": [
@@ -132,9 +136,16 @@ def _detail_context(request: HttpRequest, plan: Detaljplan) -> dict[str, Any]:
                 "label": planning.SCENARIO_LABELS[PlanZone.Scenario(s)],
                 "overall": assessments[s].overall,
                 "computed_at": assessments[s].computed_at,
+                "method_version": planning.method_of(assessments[s]),
             }
             for s in scenarios
         ],
+        "method_version": IN_USE_VERSION,
+        "older_method": sorted(
+            {planning.method_of(a) for a in assessments.values()} - {IN_USE_VERSION}
+        ),
+        "barnkonsekvens": barn,
+        "barnkonsekvens_criterion": {"key": "children_routes"},
         "criteria": criteria,
         "weights_source": ScoringWeights.Source(first.weights_source).label
         if first.weights_source in ScoringWeights.Source.values
@@ -386,7 +397,10 @@ def calibration_page(request: HttpRequest) -> HttpResponse:
             "label": str(planning.CRITERION_LABELS[k]),
             "default": round(100 * DEFAULT_WEIGHTS[k], 1),
             "current": round(100 * current.get(k, 0.0), 1),
-            "calibrated": round(100 * float(latest.weights.get(k, 0.0)), 1) if latest else None,
+            "calibrated": round(100 * float(latest.weights[k]), 1)
+            if latest and k in latest.weights
+            else None,
+            "plan_only": k in PLAN_ONLY,
         }
         for k in LABELS
     ]
@@ -405,5 +419,7 @@ def calibration_page(request: HttpRequest) -> HttpResponse:
             "can_calibrate": request.user.has_perm(CALIBRATE_PERMISSION),
             "can_set_weights": request.user.has_perm(WEIGHTS_PERMISSION),
             "criterion_labels": {k: str(v) for k, v in planning.CRITERION_LABELS.items()},
+            "plan_only": [str(planning.CRITERION_LABELS[k]) for k in LABELS if k in PLAN_ONLY],
+            "method_version": IN_USE_VERSION,
         },
     )

@@ -171,10 +171,10 @@ METHODS: dict[str, Method] = {
 METHOD_VERSION = "2026.12"
 METHOD = METHODS[METHOD_VERSION]
 
-# The method the apps run and show now (layers.scoring, mapapp). The integration of issue 17 sets it
-# to METHOD_VERSION together with the new criteria's labels on the pages, the report's barnkonsekvens
-# section and the method version stored with each assessment (decision 0740).
-IN_USE_VERSION = "2026.11"
+# The method the apps run and show now (layers.scoring, mapapp): the newest, since the pages show the
+# five criteria of 2026.12, the report has its barnkonsekvens section and every assessment stores its
+# method version (decisions 0740, 0744).
+IN_USE_VERSION = METHOD_VERSION
 CRITERIA: dict[str, Criterion] = METHODS[IN_USE_VERSION].criteria
 LABELS: dict[str, str] = METHODS[IN_USE_VERSION].labels
 # Default weights (sum 1): the physical criteria Boverket and Brå stress most weigh most; see

@@ -128,6 +128,8 @@ def osm_kind(tags: dict[str, str], geom_type: str) -> str | None:
     ('park', 'bus_stop')
     >>> osm_kind({"natural": "tree"}, "Point") is None, osm_kind({"highway": "construction"}, "LineString") is None
     (True, True)
+    >>> osm_kind({"entrance": "main"}, "Point")
+    'poi'
     """
     kind = _osm_kind_choice(tags, geom_type)
     return str(kind) if kind is not None else None
@@ -140,6 +142,8 @@ def _osm_kind_choice(tags: dict[str, str], geom_type: str) -> Kind | None:
         if _has(tags, STOP_TAGS):
             return Kind.BUS_STOP
         if any(tags.get(k) for k in POI_KEYS):
+            return Kind.POI
+        if tags.get("entrance"):  # a building's door: kept among the POIs (decisions 0742, 0744)
             return Kind.POI
         return None
     if geom_type in {"LineString", "MultiLineString"}:

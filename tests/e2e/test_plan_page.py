@@ -42,7 +42,7 @@ def test_the_plan_page_draws_the_plan_its_score_and_the_dark_gaps_without_csp_vi
 
     assert page.locator("[data-testid=overall-idag] .overall-value").inner_text().isdigit()
     assert page.locator("[data-testid=overall-planerat] .overall-value").inner_text().isdigit()
-    assert page.locator("tbody.criterion").count() == 10
+    assert page.locator("tbody.criterion").count() == 15  # method 2026.12
     assert page.locator("tbody[data-criterion='lighting'] tr.details").is_visible()
     assert "dark_gaps" in (page.get_attribute("#plan-map", "data-criteria-layers") or "")
     assert page.locator(".leaflet-map-pane path").count() > 10  # context panes and overlay pane
@@ -103,7 +103,30 @@ def test_the_demo_plan_page_draws_the_generated_town_and_each_criterions_layers(
     criteria_layers = (page.get_attribute("#plan-map", "data-criteria-layers") or "").split(",")
     assert {"dark_gaps", "blind_stretches", "routes", "hot_cells"} <= set(criteria_layers)
     assert page.locator("tbody[data-criterion='transport'] tr.details").is_visible()
-    assert "99\xa0m" in page.inner_text("tbody[data-criterion='transport']")  # Swedish: no-break space
+    assert "99\xa0m" in page.inner_text(
+        "tbody[data-criterion='transport']"
+    )  # Swedish: no-break space
+    # Method 2026.12: the five new criteria with their bars, the children's routes on the map, and
+    # the barnkonsekvens section with the routes, Centralvägen's crossings and the measures.
+    for key in ("parking", "territoriality", "conflicting_uses", "rear_access", "children_routes"):
+        row = page.locator(f"tbody[data-criterion='{key}']")
+        assert row.count() == 1, key
+        assert row.locator("meter").count() == 2, key  # today and as planned
+    page.click("tbody[data-criterion='children_routes'] .criterion-toggle")
+    assert page.locator("tbody[data-criterion='children_routes'] tr.details").is_visible()
+    assert {"child_routes", "child_crossings"} <= set(criteria_layers)
+    section = page.locator("[data-testid=barnkonsekvens]")
+    section.scroll_into_view_if_needed()
+    assert section.is_visible()
+    text = section.inner_text()
+    assert "Barnkonsekvens" in text and "Förskolan Ekorren" in text and "Dragonskolan" in text
+    assert "Centralvägen (utan signal)" in text
+    assert page.locator("[data-testid=child-routes] tbody tr").count() >= 3
+    assert "Kontoret för samhällsbyggnad" in page.inner_text(
+        "[data-testid=barnkonsekvens-measures]"
+    )
+    barn = tmp_path / "demo-barnkonsekvens.png"
+    section.screenshot(path=str(barn))
     assert screenshot.stat().st_size > 50_000
     assert hosts == {"127.0.0.1"}
     assert errors == []

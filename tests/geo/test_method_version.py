@@ -16,8 +16,10 @@ from pathlib import Path
 import geo.criteria
 from geo import criteria
 
+# 2026.12 was recorded again (d0784aa8…) when the apps took it into use (IN_USE_VERSION =
+# METHOD_VERSION, decision 0744): no criterion's formula, input, sentence or weight changed.
 FINGERPRINTS = {
-    "2026.12": "c21cf4df33bae6bb",
+    "2026.12": "d0784aa8e5c478e1",
 }
 
 

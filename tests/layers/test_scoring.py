@@ -178,6 +178,40 @@ def test_the_municipalitys_own_weights_make_the_overall_score() -> None:
         assert s.weights_source == ScoringWeights.Source.MANUAL
 
 
+def test_weights_stored_for_the_ten_are_completed_with_the_five_new_criteria() -> None:
+    # Weights a municipality stored under method 2026.11 (all on lighting and transport, 3 : 1): each
+    # new criterion takes its default weight, and the stored ones keep their proportions in the rest.
+    plan = rebuilt_plan()
+    stored = {k: 0.0 for k in criteria.METHODS["2026.11"].keys} | {
+        "lighting": 0.6,
+        "transport": 0.2,
+    }
+    ScoringWeights.objects.create(municipality=plan.municipality, weights=stored)
+
+    weights, source = scoring.weights_for(plan.municipality)
+
+    assert source == ScoringWeights.Source.MANUAL
+    assert set(weights) == set(criteria.CRITERIA)
+    new = {"parking", "territoriality", "conflicting_uses", "rear_access", "children_routes"}
+    for key in new:
+        assert weights[key] == pytest.approx(criteria.DEFAULT_WEIGHTS[key]), key
+    assert weights["lighting"] == pytest.approx(0.8 * 0.75)
+    assert weights["transport"] == pytest.approx(0.8 * 0.25)
+    assert sum(weights.values()) == pytest.approx(1.0)
+
+
+def test_each_assessment_records_the_method_version_and_the_wide_reads() -> None:
+    small_town(context_layer())
+    plan = rebuilt_plan()
+
+    rows = scoring.assess(plan)
+
+    for row in rows:
+        assert row.method_version == criteria.IN_USE_VERSION == criteria.METHOD_VERSION
+        assert [r["key"] for r in row.results] == list(criteria.METHOD.keys)
+        assert row.parameters["wide_buffer_m"] == scoring.WIDE_BUFFER_M
+
+
 def test_score_plan_json_has_every_criterion_with_value_evidence_and_explanation() -> None:
     small_town(context_layer())
     plan = rebuilt_plan()
@@ -190,6 +224,10 @@ def test_score_plan_json_has_every_criterion_with_value_evidence_and_explanation
     assert set(report["scenarios"]) == {"idag", "planerat"}
     for scenario in report["scenarios"].values():
         assert [c["key"] for c in scenario["criteria"]] == list(criteria.CRITERIA)
+        assert scenario["method_version"] == "2026.12"
+        assert {"parking", "territoriality", "children_routes"} <= {
+            c["key"] for c in scenario["criteria"]
+        }
         assert sum(scenario["weights"].values()) == pytest.approx(1.0)
         assert 0 <= scenario["overall"] <= 100
         for c in scenario["criteria"]:

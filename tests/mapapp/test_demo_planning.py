@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.test import Client
 
+from geo import criteria
 from layers import calibration, scoring
 from layers.geometry import from_shapely, to_shapely
 from layers.models import Detaljplan, Incident, RiskCalibration
@@ -131,6 +132,11 @@ def test_calibration_on_the_demo_gives_finite_risks_and_a_pai_on_the_held_out_ye
         "vegetation_path_m",  # nor woodland or scrub
     }
     assert sum(row.weights.values()) == pytest.approx(1.0, abs=1e-3)
+    # The plan-only criteria have no factor on the grid: they keep their default weight whatever the
+    # fit did to the others (decision 0740); every criterion of the method in use has a weight.
+    assert set(row.weights) == set(criteria.CRITERIA)
+    for key in criteria.PLAN_ONLY:
+        assert row.weights[key] == pytest.approx(criteria.DEFAULT_WEIGHTS[key], abs=1e-4), key
 
 
 def test_the_calibration_page_renders_the_demo_fit_and_says_how_little_it_covers(
@@ -145,6 +151,7 @@ def test_the_calibration_page_renders_the_demo_fit_and_says_how_little_it_covers
     assert 'data-testid="coverage"' in page and "km²" in page
     assert 'data-testid="coverage-warning"' in page
     assert 'data-testid="generated-warning"' in page
+    assert 'data-testid="plan-only-note"' in page and 'data-plan-only="true"' in page
     assert "Inom 400 m från en station" in page  # listed as not tested
 
 

@@ -66,8 +66,8 @@ def test_the_plan_page_shows_both_columns_for_a_rebuilt_area(planner_client: Cli
     html = response.content.decode()
     assert response.status_code == 200
     assert 'data-testid="overall-idag"' in html and 'data-testid="overall-planerat"' in html
-    assert html.count('class="criterion"') == 10
-    assert html.count("<meter") == 20  # a bar per criterion and scenario
+    assert html.count('class="criterion"') == 15  # method 2026.12
+    assert html.count("<meter") == 30  # a bar per criterion and scenario
     assert "Kontoret för samhällsbyggnad" in html
     assert "style=" not in html  # CSP: no inline styles
 
@@ -181,7 +181,7 @@ def test_alternatives_are_compared_criterion_by_criterion(planner_client: Client
     assert 'data-testid="comparison"' in html
     table = html.split('data-testid="comparison"')[1].split("</table>")[0]
     assert "TEST-1" in table and "TEST-1B" in table
-    assert table.count("<tr>") == 11  # ten criteria and the overall
+    assert table.count("<tr>") == 16  # fifteen criteria (method 2026.12) and the overall
 
 
 def test_rescoring_needs_the_permission(client: Client) -> None:

@@ -1,4 +1,4 @@
-"""Score a detaljplan against the ten criteria: ``python manage.py score_plan ID [--json] [--no-store]``."""
+"""Score a detaljplan against the criteria of the method in use: ``python manage.py score_plan ID [--json] [--no-store]``."""
 
 from __future__ import annotations
 
@@ -54,6 +54,7 @@ def as_report(plan: Detaljplan, scores: dict[str, scoring.ScenarioScore]) -> dic
         "plan": {"id": plan.pk, "plan_id": plan.plan_id, "name": plan.name, "kind": plan.kind},
         "scenarios": {
             scenario: {
+                "method_version": s.method_version,
                 "overall": s.overall,
                 "weights": s.weights,
                 "weights_source": s.weights_source,

@@ -24,7 +24,20 @@
     blind_facades: { color: "#d7301f", weight: 5, opacity: 0.9, dashArray: "8 4" },
     hidden_spots: { color: "#6a51a3", weight: 6, opacity: 0.85 },
     hot_cells: { color: "#a50f15", weight: 2, fillColor: "#fb6a4a", fillOpacity: 0.25 },
-    routes: { color: "#238b45", weight: 4, opacity: 0.8, dashArray: "6 3" }
+    routes: { color: "#238b45", weight: 4, opacity: 0.8, dashArray: "6 3" },
+    // Method 2026.12
+    parking_unwatched: { color: "#d7301f", weight: 1, fillColor: "#fc8d59", fillOpacity: 0.35 },
+    parking_dark: { color: "#111133", weight: 1, fillColor: "#111133", fillOpacity: 0.35 },
+    parking_walks: { color: "#0570b0", weight: 3, opacity: 0.8, dashArray: "4 3" },
+    conflict_sources: { color: "#ae017e", weight: 2, fillColor: "#f768a1", fillOpacity: 0.4 },
+    conflict_homes: { color: "#ae017e", weight: 1, fillColor: "#fcc5c0", fillOpacity: 0.4 },
+    rear_paths: { color: "#e6550d", weight: 5, opacity: 0.85 },
+    through_courtyards: { color: "#e6550d", weight: 5, opacity: 0.85, dashArray: "8 4" },
+    unclear_responsibility: { color: "#636363", weight: 1, fillColor: "#bdbdbd", fillOpacity: 0.4 },
+    child_routes: { color: "#fd8d3c", weight: 4, opacity: 0.85 },
+    child_crossings: { color: "#bd0026", weight: 2, fillColor: "#fff", fillOpacity: 1 },
+    child_dark: { color: "#111133", weight: 6, opacity: 0.85, dashArray: "2 6" },
+    child_hidden: { color: "#6a51a3", weight: 6, opacity: 0.85, dashArray: "2 6" }
   };
   var contextStyles = {
     building: { color: "#777", weight: 0.6, fillColor: "#bbb", fillOpacity: 0.7 },
@@ -156,7 +169,14 @@
     Object.keys(scenarios[scenarioKey] || {}).forEach(function (name) {
       var spec = scenarios[scenarioKey][name];
       if (!spec.data.features.length) { return; }
-      var layer = L.geoJSON(spec.data, { pane: "criteria", style: layerStyles[name] || { color: "#000" } });
+      var style = layerStyles[name] || { color: "#000" };
+      var layer = L.geoJSON(spec.data, {
+        pane: "criteria",
+        style: style,
+        pointToLayer: function (f, latlng) {  // crossings and other points: no marker images
+          return L.circleMarker(latlng, Object.assign({ pane: "criteria", radius: 6 }, style));
+        }
+      });
       criteriaLayers[name] = layer;
       if (name !== "hot_cells") { layer.addTo(map); }  // hot cells can cover the whole map: on request
       var scenarioLabel = scenarioKey === "planerat" ? label.scenarioPlanned : label.scenarioToday;
