@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "basemap",
     "followup",
     "mapapp",
+    "statutory",
 ]
 
 MIDDLEWARE = [

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 urlpatterns = [
     path("", include("mapapp.urls")),
+    path("lagesbild/dokument/", include("statutory.urls")),  # lag (2023:196): lägesbild, åtgärdsplan
     path("api/v1/", include("layers.api_urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("", include("layers.ogc.urls")),  # /ogc/, /tiles/, /export/

@@ -27,6 +27,7 @@ class Role:
     BRA_MEMBER = "bra_ledamot"
     ANALYST = "analytiker"
     ADMIN = "administrator"
+    COORDINATOR = "samordnare"  # the coordination function of Lag (2023:196) (statutory app)
 
 
 ROLE_LABELS: dict[str, str] = {
@@ -35,6 +36,7 @@ ROLE_LABELS: dict[str, str] = {
     Role.BRA_MEMBER: "BRÅ-ledamot",
     Role.ANALYST: "Analytiker (får se känsliga händelser)",
     Role.ADMIN: "Administratör",
+    Role.COORDINATOR: "Samordnare (lägesbild och åtgärdsplan)",
 }
 
 _READ_APPS = ("layers", "surveys")
@@ -72,7 +74,24 @@ _ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("surveys", "add_action"),
         ("surveys", "change_action"),
     ],
-    Role.BRA_MEMBER: [],
+    Role.BRA_MEMBER: [
+        ("statutory", "view_lagesbild"),
+        ("statutory", "view_atgardsplan"),
+        ("statutory", "add_comment"),
+    ],
+    # Sees what BRÅ members see (no sensitive points) and makes, writes and adopts the documents.
+    Role.COORDINATOR: [
+        ("statutory", "view_lagesbild"),
+        ("statutory", "add_lagesbild"),
+        ("statutory", "change_lagesbild"),
+        ("statutory", "adopt_lagesbild"),
+        ("statutory", "view_atgardsplan"),
+        ("statutory", "add_atgardsplan"),
+        ("statutory", "change_atgardsplan"),
+        ("statutory", "add_comment"),
+        ("statutory", "view_population"),
+        ("statutory", "add_population"),
+    ],
     Role.ANALYST: [
         ("layers", "view_sensitive_incident"),
         ("layers", "add_incident"),

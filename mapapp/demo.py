@@ -76,6 +76,7 @@ DEMO_USERS: tuple[tuple[str, str, str], ...] = (
     ("bra", "Birgitta BRÅ-ledamot", Role.BRA_MEMBER),
     ("analytiker", "Ali Analytiker", Role.ANALYST),
     ("admin", "Anna Administratör", Role.ADMIN),
+    ("samordnare", "Sara Samordnare", Role.COORDINATOR),
 )
 
 # The office each demo user works at, so actions can be assigned to them.
@@ -254,6 +255,9 @@ def load_demo(*, today: date | None = None) -> DemoSummary:
     # The walks' actions were named before the context's streets existed (0821).
     refresh_action_places(municipality)
     _create_demo_users(municipality)
+    from statutory import demo as statutory_demo  # the statutory app builds on mapapp, not back
+
+    statutory_demo.load(municipality, today)
     return DemoSummary(
         municipality=municipality, counts=demo_counts(municipality), notes=survey.messages()
     )

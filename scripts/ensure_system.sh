@@ -7,6 +7,7 @@ packages=(
   postgresql postgresql-contrib postgresql-15-postgis-3 postgresql-15-postgis-3-scripts
   gdal-bin libgdal-dev libgeos-c1v5 libproj25
   chromium fonts-dejavu-core gettext
+  ghostscript  # PDF/A-2b of the lägesbild and åtgärdsplan (statutory/pdfa.py, decision 0802)
   nginx  # make prod runs its own nginx (deploy/nginx.conf); the Debian service is not used
 )
 command -v npm >/dev/null 2>&1 || packages+=(npm)

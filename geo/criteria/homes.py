@@ -30,10 +30,9 @@ from geo.criteria.base import (
 from geo.criteria.context import Context, Feature
 from geo.criteria.inputs import nothing_to_judge, without_data
 from geo.criteria.network import union_lines
-from geo.criteria.physical import FRONTAGE_M, LAMP_REACH_M
+from geo.criteria.physical import FRONTAGE_M, LAMP_REACH_M, _lit_cover_of
 from geo.criteria.routes import (
     Walks,
-    lit_cover_everywhere,
     passage,
     snap,
     walk_graph,
@@ -185,10 +184,10 @@ def parking(ctx: Context) -> CriterionResult:
     unwatched_parts: list[BaseGeometry] = []
     dark_parts: list[BaseGeometry] = []
     walk_lines: list[BaseGeometry] = []
-    lit_cover = lit_cover_everywhere(ctx)
     for i, f in enumerate(facilities):
         a = float(f.place.area)
         overlooked = float(f.place.intersection(watched).area) / a if not watched.is_empty else 0.0
+        lit_cover = _lit_cover_of(ctx, f.place)  # only lamps within reach of the place can light it
         lit = 1.0 if f.lit_tag else float(f.place.intersection(lit_cover).area) / a
         terms: list[float] = []
         for length, line in served[i]:

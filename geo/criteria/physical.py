@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import shapely
+from numpy.typing import NDArray
 from shapely.geometry import LineString, MultiPolygon, Point  # noqa: F401  (LineString: doctests)
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
@@ -86,15 +87,28 @@ def _walk_net(ctx: Context) -> BaseGeometry:
     return net
 
 
+def _light_sources(ctx: Context) -> tuple[NDArray[np.object_], NDArray[np.object_]]:
+    """The lamps and the ways tagged lit, as arrays (made once per context: walks ask many times)."""
+    key = "light_sources"
+    if key not in ctx.extra:
+        ctx.extra[key] = (
+            np.asarray([g for g, _ in ctx.lamps], dtype=object),
+            np.asarray([g for g, p in ctx.paths if osm.is_lit(p)], dtype=object),
+        )
+    sources: tuple[NDArray[np.object_], NDArray[np.object_]] = ctx.extra[key]
+    return sources
+
+
 def _lit_cover_of(
     ctx: Context, target: BaseGeometry, reach_m: float = LAMP_REACH_M
 ) -> BaseGeometry:
     """Where a walker near ``target`` is lit: within ``reach_m`` of a lamp, or on a way tagged lit."""
     near = target.buffer(reach_m + 1, quad_segs=2)
     shapely.prepare(near)
-    lamps = [g for g, _ in ctx.lamps if near.intersects(g)]
-    lit_ways = [g.intersection(near) for g, p in ctx.paths if osm.is_lit(p) and near.intersects(g)]
-    parts = list(shapely.buffer(np.asarray(lamps, dtype=object), reach_m)) if lamps else []
+    lamps, ways = _light_sources(ctx)
+    lamps = lamps[shapely.intersects(near, lamps)]
+    lit_ways = shapely.intersection(ways[shapely.intersects(near, ways)], near)
+    parts = list(shapely.buffer(lamps, reach_m)) if len(lamps) else []
     parts += [g.buffer(0.5) for g in lit_ways if not g.is_empty]
     return shapely.unary_union(parts) if parts else MultiPolygon()
 

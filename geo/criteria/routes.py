@@ -208,18 +208,6 @@ def walk_graph(ctx: Context) -> Graph:
     return graph
 
 
-def lit_cover_everywhere(ctx: Context) -> BaseGeometry:
-    """Where a walker anywhere in the context is lit (``physical._lit_cover_of`` over the extent of
-    all its ways and lamps). Computed once per context: walks reach past the study area."""
-    key = "lit_cover_everywhere"
-    if key not in ctx.extra:
-        geoms = [g for g, _ in [*ctx.paths, *ctx.lamps]]
-        extent = shapely.box(*shapely.total_bounds(geoms)) if geoms else ctx.study
-        ctx.extra[key] = _lit_cover_of(ctx, extent)
-    cover: BaseGeometry = ctx.extra[key]
-    return cover
-
-
 def watched_cover(ctx: Context) -> BaseGeometry:
     """Where a walker is overlooked: within 20 m of a building with windows (not blind walls), as in
     ``natural_surveillance``. Computed once per context."""
@@ -289,10 +277,13 @@ def passage(ctx: Context, line: BaseGeometry) -> Passage:
     if total == 0:
         return Passage(0.0, 0.0, 0.0, 0.0, 0.0, [], [])
     # The covers are clipped to the walk's box first: the same lengths, in a fraction of the time.
+    # The light is made around the walk alone (no lamp farther than its reach lights it): the union
+    # of every lamp's circle in a 2 km ring took seconds (docs/performance.md, scoring).
     x0, y0, x1, y1 = line.bounds
-    lit, watched, hiding = (
+    lit = _lit_cover_of(ctx, line)
+    watched, hiding = (
         shapely.clip_by_rect(c, x0 - 1, y0 - 1, x1 + 1, y1 + 1)
-        for c in (lit_cover_everywhere(ctx), watched_cover(ctx), hiding_cover(ctx))
+        for c in (watched_cover(ctx), hiding_cover(ctx))
     )
     dark_m = total - length_within(line, lit)
     unwatched_m = total - length_within(line, watched)

@@ -17,9 +17,11 @@ import geo.criteria
 from geo import criteria
 
 # 2026.12 was recorded again (d0784aa8…) when the apps took it into use (IN_USE_VERSION =
-# METHOD_VERSION, decision 0744): no criterion's formula, input, sentence or weight changed.
+# METHOD_VERSION, decision 0744): no criterion's formula, input, sentence or weight changed. And again
+# (a6e57fa5…) when the light around a walk or a car park was made from the lamps within reach only:
+# the same covers where they are measured, the same values and evidence on the benchmark town.
 FINGERPRINTS = {
-    "2026.12": "d0784aa8e5c478e1",
+    "2026.12": "a6e57fa58ec2da45",
 }
 
 

@@ -255,11 +255,18 @@ def group_categories(number: int | None) -> frozenset[str]:
 
 
 def learn_lagesbild(
-    attacker: Attacker, client: Client, town: Town, params: dict[str, str]
+    attacker: Attacker,
+    client: Client,
+    town: Town,
+    params: dict[str, str],
+    data: dict[str, Any] | None = None,
+    source: str = "lagesbild",
 ) -> dict[str, Any]:
-    """Ask /bra/data/lagesbild/ and write down its sensitive rows and police column."""
-    data = get(client, "/bra/data/lagesbild/", attacker, **params).json()
-    source = "lagesbild?" + "&".join(f"{k}={v}" for k, v in sorted(params.items()))
+    """Ask /bra/data/lagesbild/ (or read ``data``, a lägesbild of the same shape such as a kept
+    document's frozen figures) and write down its sensitive rows and police column."""
+    if data is None:
+        data = get(client, "/bra/data/lagesbild/", attacker, **params).json()
+    source += "?" + "&".join(f"{k}={v}" for k, v in sorted(params.items()))
     k = town.k
     for row in data["focus_areas"]:
         if not row["sensitive"]:
@@ -716,6 +723,50 @@ def _planner_map(town: Town, v: Visitors, a: Attacker) -> None:
         maps = [MapAnswer(Region(PLACED), domain, shown, "plan map")]
     for answer in maps:
         a.learn_map(answer)
+
+
+@attack("statutory-documents")
+def _statutory(town: Town, v: Visitors, a: Attacker) -> None:
+    """Kept lägesbilder (lag 2023:196) that a samordnare makes for the year, each district, each
+    sensitive category and both halves of the year, one after each other; a BRÅ member reads their
+    frozen figures and every pair of them side by side."""
+    from layers.models import District
+    from statutory.models import Lagesbild
+
+    coordinator = Client()
+    coordinator.force_login(user(Role.COORDINATOR, "anfall-samordnare"))
+    y = town.year
+    variants = [
+        year_params(town),
+        *(year_params(town, district=d) for d in DISTRICTS),
+        *(year_params(town, category=c) for c in sorted(SENSITIVE_CODES)),
+        {"from": f"{y}-01-01", "to": f"{y}-06-30"},
+        {"from": f"{y}-07-01", "to": f"{y}-12-31"},
+    ]
+    made: list[int] = []
+    for params in variants:
+        form = {"title": "Anfall", "date_from": params["from"], "date_to": params["to"]}
+        form["compare"] = "year"
+        if "district" in params:
+            district = District.objects.get(municipality=town.municipality, code=params["district"])
+            form["district"] = str(district.pk)
+        if "category" in params:
+            form["categories"] = params["category"]
+        response = coordinator.post("/lagesbild/dokument/ny/", form)
+        assert response.status_code == 302, response.content[:300]
+        made.append(Lagesbild.objects.latest("pk").pk)
+        document = get(v.bra, f"/lagesbild/dokument/{made[-1]}/siffror.json", a).json()
+        learn_lagesbild(
+            a, v.bra, town, params, data=document["figures"]["lagesbild"], source="dokument"
+        )
+        printed = get(v.bra, f"/lagesbild/dokument/{made[-1]}/utskrift/", a).content.decode()
+        assert "sensitive-row" in printed  # the printed rows are the frozen ones read above
+    for first, second in itertools.pairwise(made):
+        rows = get(v.bra, f"/lagesbild/dokument/{first}/jamfor/{second}/", a, format="json")
+        for row in rows.json()["rows"]:
+            if row["section"] == "Fokusområden" and row["diff"] not in (None, 0):
+                # a printed difference of sensitive rows is a difference of two release values
+                assert row["a"].isdigit() and row["b"].isdigit(), row
 
 
 ATTACK_NAMES = list(ATTACKS)
@@ -1215,6 +1266,34 @@ ROUTES: dict[str, list[str] | str] = {
     "import/<int:pk>/avvisade.csv": "rejected rows: analysts and administrators only",
     "import/<int:pk>/angra/": "analysts and administrators only",
     "import/progress/<uuid:job>/": "analysts and administrators only",
+    "lagesbild/dokument/": "the list of kept lägesbilder and plans: titles, periods, status",
+    "lagesbild/dokument/ny/": "makes a document; its figures: lagesbild/dokument/<int:pk>/siffror.json",
+    "lagesbild/dokument/<int:pk>/": ["statutory-documents"],  # the frozen figures of siffror.json
+    "lagesbild/dokument/<int:pk>/siffror.json": ["statutory-documents"],
+    "lagesbild/dokument/<int:pk>/jamfor/<int:other>/": ["statutory-documents"],
+    "lagesbild/dokument/<int:pk>/utskrift/": ["statutory-documents"],
+    "lagesbild/dokument/<int:pk>/lagesbild.pdf": "prints lagesbild/dokument/<int:pk>/utskrift/",
+    "lagesbild/dokument/<int:pk>/lagesbild.docx": (
+        "the frozen figures of siffror.json in Word (statutory-documents; tests/statutory)"
+    ),
+    "lagesbild/dokument/<int:pk>/avsnitt/<slug:kind>/": "writes a text; no figure",
+    "lagesbild/dokument/<int:pk>/problem/ny/": "writes a cause analysis; no figure",
+    "lagesbild/dokument/<int:pk>/problem/<int:problem_id>/": "writes a cause analysis; no figure",
+    "lagesbild/dokument/<int:pk>/faststall/": "records a decision; no figure",
+    "lagesbild/dokument/<int:pk>/ny-version/": "makes a document (as ny/)",
+    "lagesbild/dokument/<int:pk>/kommentar/": "writes a comment; no figure",
+    "lagesbild/dokument/<int:pk>/atgardsplan/ny/": "makes a plan; no figure",
+    **{
+        f"lagesbild/dokument/atgardsplan/<int:plan_id>/{tail}": (
+            "operativa mål count non-sensitive categories and walk observations only; a sensitive "
+            "category is refused as an indicator (tests/statutory/test_documents.py)"
+        )
+        for tail in ("", "matt.json", "utskrift/", "atgardsplan.pdf", "atgardsplan.docx")
+    },
+    **{
+        f"lagesbild/dokument/atgardsplan/<int:plan_id>/{tail}": "writes a plan; no figure"
+        for tail in ("rad/ny/", "rad/<int:row_id>/", "faststall/", "kommentar/")
+    },
     "bra/": ["print-page", NONINTERFERENCE],  # the same lägesbild as bra/utskrift/
     "bra/utskrift/": ["print-page", NONINTERFERENCE],
     "bra/data/lagesbild/": [

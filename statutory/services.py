@@ -1,0 +1,130 @@
+"""What a samordnare does to the documents: create, write, adopt, make a new version.
+
+Every change of a text is written as a ``TextRevision`` (who, when, the text after the change). An
+adopted document cannot be changed; a new version starts from its texts and gets fresh figures, and
+replaces it when the new one is adopted.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from statutory import figures
+from statutory.models import (
+    CAUSE_FIELDS,
+    ORDER,
+    Atgardsplan,
+    Lagesbild,
+    Problem,
+    Section,
+    Status,
+    TextRevision,
+)
+
+
+@transaction.atomic
+def create_lagesbild(user: User, **fields: Any) -> Lagesbild:
+    """A new draft with its four sections and its figures frozen now."""
+    doc = Lagesbild.objects.create(created_by=user, **fields)
+    for kind in ORDER:
+        Section.objects.create(lagesbild=doc, kind=kind)
+    return figures.make(doc)
+
+
+def _check_editable(doc: Lagesbild | Atgardsplan) -> None:
+    if not doc.editable:
+        raise ValidationError({"status": "dokumentet är fastställt och kan inte ändras"})
+
+
+@transaction.atomic
+def write_section(user: User, section: Section, text: str, secret: bool) -> Section:
+    _check_editable(section.lagesbild)
+    if text != section.text:
+        TextRevision.objects.create(
+            lagesbild=section.lagesbild, what=f"section:{section.kind}", text=text, by=user
+        )
+    section.text, section.secret = text, secret
+    section.save(update_fields=["text", "secret"])
+    return section
+
+
+@transaction.atomic
+def write_problem(user: User, problem: Problem, **texts: str) -> Problem:
+    _check_editable(problem.lagesbild)
+    is_new = problem.pk is None
+    old = {} if is_new else {f: getattr(problem, f) for f in ("title", *CAUSE_FIELDS)}
+    for name, value in texts.items():
+        setattr(problem, name, value)
+    problem.save()
+    for name in ("title", *CAUSE_FIELDS):
+        value = getattr(problem, name)
+        if (is_new and value) or (not is_new and value != old.get(name)):
+            TextRevision.objects.create(
+                lagesbild=problem.lagesbild,
+                what=f"problem:{problem.pk}:{name}",
+                text=value,
+                by=user,
+            )
+    return problem
+
+
+@transaction.atomic
+def adopt(
+    doc: Lagesbild | Atgardsplan, *, decided_by: str, decided_on: date, diarienummer: str
+) -> None:
+    """Fastställ: record the decision; the document it replaces (if any) becomes ``ersatt``."""
+    _check_editable(doc)
+    if isinstance(doc, Atgardsplan) and doc.lagesbild.status != Status.ADOPTED:
+        raise ValidationError({"lagesbild": "planens lägesbild är inte fastställd"})
+    if isinstance(doc, Atgardsplan) and not doc.rows.exists():
+        raise ValidationError({"rows": "planen har inga rader"})
+    if not decided_by.strip():
+        raise ValidationError({"decided_by": "ange beslutande organ"})
+    doc.status = Status.ADOPTED
+    doc.decided_by, doc.decided_on, doc.diarienummer = decided_by.strip(), decided_on, diarienummer
+    doc.save(update_fields=["status", "decided_by", "decided_on", "diarienummer"])
+    if isinstance(doc, Lagesbild) and doc.replaces_id:
+        Lagesbild.objects.filter(pk=doc.replaces_id, status=Status.ADOPTED).update(
+            status=Status.REPLACED
+        )
+    if isinstance(doc, Atgardsplan):
+        Atgardsplan.objects.filter(
+            municipality=doc.municipality,
+            lagesbild__district=doc.lagesbild.district,
+            status=Status.ADOPTED,
+        ).exclude(pk=doc.pk).update(status=Status.REPLACED)
+
+
+@transaction.atomic
+def new_version(user: User, doc: Lagesbild, **changes: Any) -> Lagesbild:
+    """A new draft of ``doc``: the same area, filter and texts, the period as given, fresh figures."""
+    fields: dict[str, Any] = {
+        "municipality": doc.municipality,
+        "title": doc.title,
+        "district": doc.district,
+        "date_from": doc.date_from,
+        "date_to": doc.date_to,
+        "compare": doc.compare,
+        "focus_areas": doc.focus_areas,
+        "categories": doc.categories,
+        "review_by": None,
+        "replaces": doc,
+        **changes,
+    }
+    new = Lagesbild.objects.create(created_by=user, **fields)
+    for section in doc.sections.all():
+        Section.objects.create(
+            lagesbild=new, kind=section.kind, text=section.text, secret=section.secret
+        )
+    for problem in doc.problems.all():
+        Problem.objects.create(
+            lagesbild=new,
+            title=problem.title,
+            **{f: getattr(problem, f) for f in CAUSE_FIELDS},
+        )
+    return figures.make(new)
