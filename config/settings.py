@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "surveys",
     "est",
     "basemap",
+    "followup",
     "mapapp",
     "statutory",
 ]
