@@ -279,7 +279,7 @@ def _followups(document: DocumentType, entries: list[dict[str, Any]]) -> None:
         return
     document.add_paragraph(
         "Effektuppföljningar vars efterperiod var slut när siffrorna togs fram, utan känsliga "
-        "händelser. Kartan: åtgärdsområdet rött, buffertzonen gul, jämförelseområdet blått."
+        "händelser. Kartan: åtgärdsområdet blått, buffertzonen orange, jämförelseområdet grönt."
     )
     for e in entries:
         document.add_heading(e["title"] + (f" ({e['action']})" if e.get("action") else ""), 2)

@@ -38,11 +38,12 @@ from layers.models import AuditEvent
 if TYPE_CHECKING:
     from statutory.models import Lagesbild, PlanRow
 
-# The three areas on the small map: fill and outline (RGB). The legend names the colours.
+# The three areas on the small map: fill (the page's colour over white at its opacity) and outline,
+# the colours of the evaluation's own map (followup/static/followup/followup.js, decision 0705).
 AREA_STYLE = {
-    "buffer": ((254, 224, 139), (215, 150, 0)),
-    "target": ((244, 109, 67), (165, 0, 38)),
-    "comparison": ((145, 191, 219), (49, 54, 149)),
+    "target": ((199, 211, 226), (29, 78, 137)),
+    "buffer": ((253, 240, 224), (209, 125, 0)),
+    "comparison": ((203, 223, 204), (46, 125, 50)),
 }
 MAP_WIDTH = 600
 MAP_MARGIN = 12
