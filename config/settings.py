@@ -193,7 +193,9 @@ AXES_FAILURE_LIMIT = env_int("TRYGG_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("TRYGG_LOGIN_COOLOFF_MIN", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "accounts.guessing.lockout_response"  # JSON 429 for programs, a page for people
+AXES_LOCKOUT_CALLABLE = (
+    "accounts.guessing.lockout_response"  # JSON 429 for programs, a page for people
+)
 AXES_CLIENT_IP_CALLABLE = "core.http.client_address"
 AXES_VERBOSE = False
 LOGIN_GUARD_ENABLED = env_bool("TRYGG_LOGIN_GUARD", True)
@@ -239,7 +241,9 @@ MEDIA_URL = "/media-not-public/"  # nothing is served here; see layers/views.py 
 BASEMAP_URL = os.environ.get("TRYGG_BASEMAP_URL", "")
 BASEMAP_ATTRIBUTION = os.environ.get("TRYGG_BASEMAP_ATTRIBUTION", "")
 # The proxy's tile cache (one SQLite file per service; a cache: never backed up, safe to delete).
-BASEMAP_CACHE_DIR = Path(os.environ.get("TRYGG_BASEMAP_CACHE_DIR", BASE_DIR / "var" / "basemap-cache"))
+BASEMAP_CACHE_DIR = Path(
+    os.environ.get("TRYGG_BASEMAP_CACHE_DIR", BASE_DIR / "var" / "basemap-cache")
+)
 # Sent to the map service with every request, so its operator can tell who asks (OSM's policy requires it).
 BASEMAP_USER_AGENT = os.environ.get("TRYGG_BASEMAP_USER_AGENT", "Trygg (kommunal trygghetskarta)")
 
@@ -306,7 +310,9 @@ SENSITIVE_CELL_M = env_int("TRYGG_SENSITIVE_CELL_M", 500)
 SENSITIVE_MIN_COUNT = env_int("TRYGG_SENSITIVE_MIN_COUNT", 5)
 SENSITIVE_RELEASE_LAG_MONTHS = env_int("TRYGG_SENSITIVE_RELEASE_LAG_MONTHS", 3)
 if not 0 <= SENSITIVE_RELEASE_LAG_MONTHS <= 12:
-    raise ImproperlyConfigured("TRYGG_SENSITIVE_RELEASE_LAG_MONTHS must be 0–12 (months after a year's end)")
+    raise ImproperlyConfigured(
+        "TRYGG_SENSITIVE_RELEASE_LAG_MONTHS must be 0–12 (months after a year's end)"
+    )
 
 # Per-client request budgets (config/throttle.py): map and API reads, and the tablets' sync, separately.
 THROTTLE_ENABLED = env_bool("TRYGG_THROTTLE", True)

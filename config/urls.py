@@ -5,11 +5,15 @@ from drf_spectacular.views import SpectacularAPIView
 
 urlpatterns = [
     path("", include("mapapp.urls")),
-    path("lagesbild/dokument/", include("statutory.urls")),  # lag (2023:196): lägesbild, åtgärdsplan
+    path(
+        "lagesbild/dokument/", include("statutory.urls")
+    ),  # lag (2023:196): lägesbild, åtgärdsplan
     path("api/v1/", include("layers.api_urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("", include("layers.ogc.urls")),  # /ogc/, /tiles/, /export/
-    path("", include("basemap.urls")),  # /karta/bakgrund/, /karta/vektor/ and their /offentlig/ twins
+    path(
+        "", include("basemap.urls")
+    ),  # /karta/bakgrund/, /karta/vektor/ and their /offentlig/ twins
     path("konto/logga-in/", auth_views.LoginView.as_view(), name="login"),
     path("konto/logga-ut/", auth_views.LogoutView.as_view(), name="logout"),
     path("konto/", include("accounts.urls")),

@@ -321,4 +321,3 @@ def filtered_points(
     if not sees_sensitive(user, f):
         qs = qs.exclude(SENSITIVE_INCIDENT)
     return apply_filter(qs, f, municipality)
-

@@ -258,9 +258,7 @@ class ActionForm(forms.Form):
             and assignee is not None
             and not OfficeStaff.objects.filter(office=office, user=assignee).exists()
         ):
-            self.add_error(
-                "assignee", _("Handläggaren arbetar inte på det ansvariga kontoret.")
-            )
+            self.add_error("assignee", _("Handläggaren arbetar inte på det ansvariga kontoret."))
         if data.get("status") == Action.Status.REJECTED and not (
             (data.get("rejection_reason") or "").strip()
         ):

@@ -643,9 +643,7 @@ def office_summaries(
     return summaries
 
 
-def action_features(
-    actions: Iterable[Action], *, today: date | None = None
-) -> FeatureCollection:
+def action_features(actions: Iterable[Action], *, today: date | None = None) -> FeatureCollection:
     """Actions with a place as GeoJSON points in WGS 84, for the office and action maps."""
     today = today or timezone.localdate()
     features: list[Any] = []

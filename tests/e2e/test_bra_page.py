@@ -170,9 +170,7 @@ def test_every_mode_and_link_keeps_a_filter_of_several_categories_and_weekdays(
     selected = page.eval_on_selector_all(
         "select[name=category] option:checked", "os => os.map(o => o.value)"
     )
-    days = page.eval_on_selector_all(
-        "input[name=weekdays]:checked", "xs => xs.map(x => x.value)"
-    )
+    days = page.eval_on_selector_all("input[name=weekdays]:checked", "xs => xs.map(x => x.value)")
 
     assert chosen > 0
     assert presenting == chosen == after
