@@ -233,7 +233,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # Uploaded and generated files (photos, rasters, imports) are never under a public static path:
 # they are served through views that check permissions (docs/security.md).
 MEDIA_ROOT = Path(os.environ.get("TRYGG_MEDIA_ROOT", BASE_DIR / "var" / "media"))
-MEDIA_URL = "/media-not-public/"  # nothing is served here; see layers/views.py and surveys/views.py
+# Nothing is served at MEDIA_URL: photos go out through mapapp/field_views.py, exports through
+# layers/ogc/export_views.py.
+MEDIA_URL = "/media-not-public/"
 
 # The background map service is set per municipality in the admin (basemap.BasemapService). This XYZ URL
 # with {z}/{x}/{y} is the fallback for municipalities without one (older installations set only this);
