@@ -164,7 +164,7 @@ def _database() -> dict[str, object]:
         }
     config["CONN_MAX_AGE"] = env_int("TRYGG_DB_CONN_MAX_AGE", 60)
     config["CONN_HEALTH_CHECKS"] = True
-    options = dict(config.get("OPTIONS", {}) or {})  # type: ignore[call-overload]
+    options = dict(config.get("OPTIONS", {}) or {})  # type: ignore[call-overload]  # values typed object; OPTIONS is a mapping when set
     options.setdefault("connect_timeout", 5)
     config["OPTIONS"] = options
     config["TEST"] = {"NAME": os.environ.get("TRYGG_TEST_DB_NAME") or None}

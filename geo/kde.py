@@ -282,7 +282,7 @@ def _bin(
                 np.copyto(jj, b, casting="unsafe")
                 np.clip(ii, 0, nxp - 1, out=ii)
                 np.clip(jj, 0, nyp - 1, out=jj)
-                weight = ones[:k] if ones is not None else w[start : start + size]  # type: ignore[index]
+                weight = ones[:k] if ones is not None else w[start : start + size]  # type: ignore[index]  # w is None only when ones is set; mypy cannot see the two are tied
                 _scatter_add(flat, 0, nxp, jj, ii, weight)
                 continue
             np.floor(a, out=lo)

@@ -168,7 +168,7 @@ def walk_observations(walk: Trygghetsvandring) -> list[Observation]:
         )
     )
     for number, observation in enumerate(observations, start=1):
-        observation.number = number  # type: ignore[attr-defined]
+        observation.number = number  # type: ignore[attr-defined]  # a display number set on the fetched row; not a model field
     return observations
 
 

@@ -246,7 +246,7 @@ def _references(
         key = key + "\x1f" + col(name)
     if chunk.geom_x is not None and chunk.geom_y is not None and not m.has_coordinate_columns:
         key = key + "\x1f" + _float_text(chunk.geom_x) + "\x1f" + _float_text(chunk.geom_y)
-    return key.tolist()  # type: ignore[no-any-return]
+    return key.tolist()  # type: ignore[no-any-return]  # pandas is read without stubs: tolist() is Any
 
 
 @dataclass
@@ -610,4 +610,4 @@ def _descriptions(
         text = text.where(part == "", text.where(text == "", text + ", ") + part)
     both = source_category.where(text == "", source_category + ": " + text)
     result = both.where(source_category != "", text)
-    return result.str.slice(0, MAX_DESCRIPTION_LENGTH).tolist()  # type: ignore[no-any-return]
+    return result.str.slice(0, MAX_DESCRIPTION_LENGTH).tolist()  # type: ignore[no-any-return]  # pandas is read without stubs: tolist() is Any
