@@ -77,6 +77,8 @@ DEMO_USERS: tuple[tuple[str, str, str], ...] = (
     ("analytiker", "Ali Analytiker", Role.ANALYST),
     ("admin", "Anna Administratör", Role.ADMIN),
     ("samordnare", "Sara Samordnare", Role.COORDINATOR),
+    ("vasbyhem", "Vera Väsbyhem", Role.EST_REPORTER),  # EST reporters outside the municipality
+    ("securitas", "Sam Securitas", Role.EST_REPORTER),  # (est/demo.py)
 )
 
 # The office each demo user works at, so actions can be assigned to them.
@@ -255,12 +257,21 @@ def load_demo(*, today: date | None = None) -> DemoSummary:
     # The walks' actions were named before the context's streets existed (0821).
     refresh_action_places(municipality)
     _create_demo_users(municipality)
-    from statutory import demo as statutory_demo  # the statutory app builds on mapapp, not back
+    # The apps above mapapp bring their own demo data (docs/decisions/0014): imported here only.
+    from est import demo as est_demo
+    from statutory import demo as statutory_demo
 
     statutory_demo.load(municipality, today)
+    est_demo.load_reports(municipality, today)  # after the users: the reporters are demo users
     return DemoSummary(
         municipality=municipality, counts=demo_counts(municipality), notes=survey.messages()
     )
+
+
+def _est_reports(municipality: Municipality) -> int:
+    from est.models import EstReport  # the est app sits above mapapp (docs/decisions/0014)
+
+    return EstReport.objects.filter(municipality=municipality).count()
 
 
 def demo_counts(municipality: Municipality) -> dict[str, int]:
@@ -279,6 +290,7 @@ def demo_counts(municipality: Municipality) -> dict[str, int]:
         "atgarder": Action.objects.filter(municipality=municipality).count(),
         "detaljplaner": Detaljplan.objects.filter(municipality=municipality).count(),
         "enkatsvar_2015": CitizenSurveyResponse.objects.filter(municipality=municipality).count(),
+        "est_rapporter": _est_reports(municipality),
         "anvandare": User.objects.filter(username__in=[u[0] for u in DEMO_USERS]).count(),
         "kontextobjekt": ContextFeature.objects.filter(municipality=municipality).count(),
     }
