@@ -615,11 +615,11 @@ def _generate_walks(municipality: Municipality, today: date) -> None:
     first_of_month = today.replace(day=1)
     for spec in WALKS:
         key = str(spec["key"])
-        months_ago = int(spec["months_ago"])  # type: ignore[call-overload]
+        months_ago = int(spec["months_ago"])  # type: ignore[call-overload]  # the demo WALKS specs are dicts of mixed values, typed object
         year, month = divmod(first_of_month.year * 12 + first_of_month.month - 1 - months_ago, 12)
         walked_on = date(year, month + 1, 12)
         if "route" in spec:
-            waypoints: list[tuple[float, float]] = spec["route"]  # type: ignore[assignment]
+            waypoints: list[tuple[float, float]] = spec["route"]  # type: ignore[assignment]  # the demo WALKS specs are dicts of mixed values, typed object
             lons, lats = zip(*waypoints, strict=True)
             xs, ys = transform_xy(lons, lats, from_srid=WEB_SRID, to_srid=STORAGE_SRID)
             route = LineString(list(zip(xs.tolist(), ys.tolist(), strict=True)), srid=STORAGE_SRID)
@@ -657,13 +657,13 @@ def _generate_walks(municipality: Municipality, today: date) -> None:
             },
         )
         walks[key] = walk
-        for (gender, age), count in spec["participants"].items():  # type: ignore[attr-defined]
+        for (gender, age), count in spec["participants"].items():  # type: ignore[attr-defined]  # the demo WALKS specs are dicts of mixed values, typed object
             WalkParticipants.objects.update_or_create(
                 walk=walk, gender=gender, age_group=age, defaults={"count": count}
             )
         if not created:
             continue
-        _generate_observations(walk, rng, namespace, key, int(spec["observations"]))  # type: ignore[call-overload]
+        _generate_observations(walk, rng, namespace, key, int(spec["observations"]))  # type: ignore[call-overload]  # the demo WALKS specs are dicts of mixed values, typed object
 
 
 def _generate_observations(
