@@ -10,13 +10,14 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from django.http import HttpRequest
 from docx import Document
 from docx.document import Document as DocumentType
 from docx.enum.section import WD_ORIENT
 from docx.shared import Cm, Pt
 
 from core.numbers import number
-from statutory import figures, indicators, maps
+from statutory import figures, followups, indicators, maps
 from statutory.models import ORDER, Atgardsplan, Lagesbild, Section
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -159,6 +160,8 @@ def lagesbild_docx(doc: Lagesbild) -> bytes:
                     p = document.add_paragraph()
                     p.add_run(label + ": ").bold = True
                     p.add_run(text or "–")
+    if "followups" in fig:
+        _followups(document, fig["followups"])
     return _bytes(document)
 
 
@@ -257,7 +260,45 @@ PLAN_HEADER = [
 ]
 
 
-def plan_docx(plan: Atgardsplan) -> bytes:
+def followup_lines(e: dict[str, Any]) -> list[str]:
+    """One follow-up's verdict and figures as lines of text (``statutory.followups.summary``)."""
+    lines = [f"{e['title']} ({e['periods']}): {e['verdict_text']}"]
+    if e.get("res_text"):
+        lines.append(e["res_text"])
+    lines += [f"{w['label']}: {w['text']}" for w in e.get("wdd", [])]
+    if e.get("reading"):
+        lines.append(e["reading"])
+    lines.append(e["sensitive_text"])
+    return lines
+
+
+def _followups(document: DocumentType, entries: list[dict[str, Any]]) -> None:
+    document.add_heading("Uppföljning av åtgärder", 1)
+    if not entries:
+        document.add_paragraph("Inga effektuppföljningar var avslutade när siffrorna togs fram.")
+        return
+    document.add_paragraph(
+        "Effektuppföljningar vars efterperiod var slut när siffrorna togs fram, utan känsliga "
+        "händelser. Kartan: åtgärdsområdet blått, buffertzonen orange, jämförelseområdet grönt."
+    )
+    for e in entries:
+        document.add_heading(e["title"] + (f" ({e['action']})" if e.get("action") else ""), 2)
+        png = followups.draw(e)
+        if png:
+            document.add_picture(io.BytesIO(png), width=Cm(9))
+        lines = followup_lines(e)
+        p = document.add_paragraph()
+        p.add_run(lines[0]).bold = True
+        _table(
+            document,
+            ["Område", "Före", "Efter", "Förändring"],
+            [[a["label"], fmt(a["before"]), fmt(a["after"]), a["change_text"]] for a in e["areas"]],
+        )
+        for line in lines[1:]:
+            document.add_paragraph(line)
+
+
+def plan_docx(plan: Atgardsplan, request: HttpRequest | None = None) -> bytes:
     doc = plan.lagesbild
     secret = doc.sections.filter(secret=True).exists()
     document = _new(plan.title, secret, landscape=True)
@@ -282,6 +323,10 @@ def plan_docx(plan: Atgardsplan) -> bytes:
         actions = "; ".join(a.title for a in row.actions.all())
         if actions:
             measure += f". Åtgärder: {actions}"
+        follow_up = row.follow_up
+        if request is not None:
+            for e in followups.live(followups.of_row(row), request):
+                follow_up += "\n\n" + "\n".join(followup_lines(e))
         rows.append(
             [
                 row.problem.title,
@@ -290,7 +335,7 @@ def plan_docx(plan: Atgardsplan) -> bytes:
                 goal,
                 row.when,
                 who,
-                row.follow_up,
+                follow_up,
                 row.get_light_display(),
             ]
         )

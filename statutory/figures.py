@@ -34,6 +34,7 @@ from layers.analysis import (
 from layers.filters import FilterError, IncidentFilter
 from layers.models import StatisticalArea
 from mapapp import lagesbild as computed
+from statutory import followups
 from statutory.models import Lagesbild, Population
 from surveys.models import Observation
 
@@ -251,6 +252,8 @@ def freeze(doc: Lagesbild) -> dict[str, Any]:
             "incidents": {str(k): v for k, v in now.items()},
             "walks": {str(k): v for k, v in walks_by_area(doc, areas).items()},
         },
+        # Effect follow-ups finished by now, for the same audience (statutory.followups).
+        "followups": followups.freeze(doc, AUDIENCE),
     }
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 
+from followup.models import Evaluation
 from layers.models import (
     District,
     FocusArea,
@@ -104,6 +105,7 @@ class PlanRowForm(forms.ModelForm):  # type: ignore[type-arg]  # the model is na
             "light",
             "citizen_promise",
             "actions",
+            "evaluations",
         ]
         widgets = {
             "cause": forms.Textarea(attrs={"rows": 2}),
@@ -127,6 +129,11 @@ class PlanRowForm(forms.ModelForm):  # type: ignore[type-arg]  # the model is na
         self.fields["office"].queryset = Office.objects.filter(municipality=municipality)  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a ModelChoiceField
         self.fields["actions"].queryset = Action.objects.filter(municipality=municipality)  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a ModelChoiceField
         self.fields["actions"].required = False
+        # Another municipality's follow-up is not a choice: posting its id is a 400 naming the field.
+        self.fields["evaluations"].queryset = Evaluation.objects.filter(  # type: ignore[attr-defined]
+            municipality=municipality
+        )
+        self.fields["evaluations"].required = False
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

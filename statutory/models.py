@@ -308,6 +308,11 @@ class PlanRow(models.Model):
     light = models.CharField("status", max_length=4, choices=Light.choices, default=Light.GREEN)
     citizen_promise = models.BooleanField("medborgarlöfte med polisen", default=False)
     actions = models.ManyToManyField(Action, blank=True, related_name="+", verbose_name="åtgärder")
+    # Effect follow-ups shown in the uppföljning column, besides those of the linked actions
+    # (``statutory.followups``; decision 0706). Same municipality, checked by the form.
+    evaluations = models.ManyToManyField(
+        "followup.Evaluation", blank=True, related_name="+", verbose_name="effektuppföljningar"
+    )
 
     class Meta:
         verbose_name = "rad i åtgärdsplan"

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST, require_safe
 from core.http import error_response
 from layers.tenancy import own_municipality_or_404
 from mapapp.pdf import PdfError, render_pdf
-from statutory import docx_export, figures, indicators, maps, pdfa, services
+from statutory import docx_export, figures, followups, indicators, maps, pdfa, services
 from statutory.forms import (
     AdoptForm,
     CommentForm,
@@ -145,6 +145,7 @@ def _context(doc: Lagesbild) -> dict[str, Any]:
         "lb": data.get("lagesbild", {}),
         "times": figures.time_pattern(data.get("lagesbild", {})),
         "map_uri": maps.data_uri(maps.draw(doc)),
+        "followups": followups.with_maps(data.get("followups", [])),
         "secret": any(s.secret for s in doc.sections.all()),
     }
 
@@ -357,7 +358,8 @@ def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("statutory-plan", plan_id=plan.pk)
 
 
-def _rows(plan: Atgardsplan) -> list[dict[str, Any]]:
+def _rows(plan: Atgardsplan, request: HttpRequest | None = None) -> list[dict[str, Any]]:
+    """The rows with their mål; with ``request``, also their effect follow-ups for that reader."""
     out = []
     rows = plan.rows.select_related(
         "problem", "office", "indicator_category", "indicator_area", "plan__lagesbild__district"
@@ -370,16 +372,17 @@ def _rows(plan: Atgardsplan) -> list[dict[str, Any]]:
                 "baseline": indicators.baseline(row),
                 "current": indicators.current(row),
                 "actions": list(row.actions.all()),
+                "evaluations": followups.live(followups.of_row(row), request) if request else [],
             }
         )
     return out
 
 
-def _plan_context(plan: Atgardsplan) -> dict[str, Any]:
+def _plan_context(plan: Atgardsplan, request: HttpRequest | None = None) -> dict[str, Any]:
     return {
         "plan": plan,
         "doc": plan.lagesbild,
-        "rows": _rows(plan),
+        "rows": _rows(plan, request),
         "secret": plan.lagesbild.sections.filter(secret=True).exists(),
     }
 
@@ -393,7 +396,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
         request,
         "statutory/plan.html",
         {
-            **_plan_context(plan),
+            **_plan_context(plan, request),
             "row_form": PlanRowForm(plan=plan),
             "adopt_form": AdoptForm(),
             "comment_form": CommentForm(),
@@ -455,7 +458,7 @@ def _row_initial(row: PlanRow) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for name in PlanRowForm.Meta.fields:
         value = getattr(row, name)
-        if name == "actions":
+        if name in ("actions", "evaluations"):
             data[name] = [a.pk for a in value.all()]
         elif hasattr(value, "pk"):
             data[name] = value.pk
@@ -495,7 +498,7 @@ def plan_comment(request: HttpRequest, plan_id: int) -> HttpResponse:
 @login_required
 @permission_required("statutory.view_atgardsplan", raise_exception=True)
 def plan_print(request: HttpRequest, plan_id: int) -> HttpResponse:
-    return render(request, "statutory/plan_print.html", _plan_context(_plan(plan_id)))
+    return render(request, "statutory/plan_print.html", _plan_context(_plan(plan_id), request))
 
 
 @require_safe
@@ -517,4 +520,6 @@ def plan_pdf(request: HttpRequest, plan_id: int) -> HttpResponse:
 @permission_required("statutory.view_atgardsplan", raise_exception=True)
 def plan_docx(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = _plan(plan_id)
-    return _docx_response(docx_export.plan_docx(plan), f"atgardsplan-{plan.pk}.docx")
+    return _docx_response(
+        docx_export.plan_docx(plan, request=request), f"atgardsplan-{plan.pk}.docx"
+    )

@@ -1300,7 +1300,9 @@ ROUTES: dict[str, list[str] | str] = {
     **{
         f"lagesbild/dokument/atgardsplan/<int:plan_id>/{tail}": (
             "operativa mål count non-sensitive categories and walk observations only; a sensitive "
-            "category is refused as an indicator (tests/statutory/test_documents.py)"
+            "category is refused as an indicator (tests/statutory/test_documents.py); linked effect "
+            "follow-ups are followup.services.result_of for the reader, as /uppfoljning/<pk>/ "
+            "(effect-followup-counts-no-sensitive; tests/statutory/test_followups.py)"
         )
         for tail in ("", "matt.json", "utskrift/", "atgardsplan.pdf", "atgardsplan.docx")
     },

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import unicodedata
 
 import pytest
 from pypdf import PdfReader
@@ -50,3 +51,36 @@ def test_the_plans_pdf_is_pdfa_in_landscape_with_its_rows(town: Town) -> None:
     page = PdfReader(io.BytesIO(r.content)).pages[0]
     assert page.mediabox.width > page.mediabox.height  # landscape
     assert "Snabb sanering" in " ".join(page.extract_text().split())
+
+
+def test_both_pdfs_hold_a_linked_follow_ups_verdict_and_figures(town: Town) -> None:
+    from followup import present, services
+    from geo import effect
+    from tests.statutory.test_documents import adopted_plan
+    from tests.statutory.test_followups import finished_reduction, make_row
+
+    e = finished_reduction(town)
+    doc, plan, problem = adopted_plan(town)
+    make_row(town, plan, problem).evaluations.add(e)
+    data = present.as_dict(services.result_of(e, town.bra))
+    verdict = present.verdicts()[effect.REDUCTION]
+    bra = login(town.bra)
+
+    def text(url: str) -> str:
+        r = bra.get(url)
+        assert r.status_code == 200, r.content[:300]
+        pages = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(r.content)).pages)
+        # NFKC: Chromium's fonts print "ff" as a ligature.
+        return " ".join(unicodedata.normalize("NFKC", pages).split())
+
+    plan_pdf = text(f"/lagesbild/dokument/atgardsplan/{plan.pk}/atgardsplan.pdf")
+    doc_pdf = text(f"/lagesbild/dokument/{doc.pk}/lagesbild.pdf")
+    # Words, not whole sentences: a table cell wraps lines where it likes.
+    # The relative effect size from its value on ("Relativ effektstorlek" has an "ff" ligature
+    # that pypdf reads differently in each print's font).
+    res = data["relative_effect"]["text"].split("storlek ", 1)[1][:40]
+    for words in (verdict, data["wdd"]["local"]["text"], res):
+        first = " ".join(words.split()[:5])
+        assert first in plan_pdf, first
+        assert first in doc_pdf, (first, doc_pdf[-2000:])
+    assert "Uppföljning av åtgärder" in doc_pdf
