@@ -306,6 +306,12 @@ class PlanRow(models.Model):
     partners = models.CharField("samverkanspartner", max_length=300, blank=True)
     follow_up = models.TextField("uppföljning (hur och när)")
     light = models.CharField("status", max_length=4, choices=Light.choices, default=Light.GREEN)
+    status_note = models.CharField(
+        "lägesnotering",
+        max_length=300,
+        blank=True,
+        help_text="Ansvarigt kontors korta notering om hur raden går (ändras i en fastställd plan).",
+    )
     citizen_promise = models.BooleanField("medborgarlöfte med polisen", default=False)
     actions = models.ManyToManyField(Action, blank=True, related_name="+", verbose_name="åtgärder")
 
