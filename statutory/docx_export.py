@@ -144,6 +144,8 @@ def lagesbild_docx(doc: Lagesbild) -> bytes:
                 document.add_paragraph(paragraph)
         if kind == Section.Kind.MAPPING:
             _mapping(document, doc, fig, lb)
+        elif kind == Section.Kind.CONSEQUENCES:
+            _consequences(document, fig.get("consequences"))
         elif kind == Section.Kind.OTHER:
             _other(document, lb)
         elif kind == Section.Kind.ANALYSIS:
@@ -225,6 +227,51 @@ def _mapping(
             document,
             ["Plats", "Händelser", "Klass"],
             [[c.get("place") or "–", fmt(c["count"]), c["label"]] for c in lb["top_cells"]],
+        )
+
+
+CONSEQUENCE_HEADER = ["Händelser", "Med kostnad", "Kostnad (kr)", "Drabbade"]
+
+
+def _consequence_cells(r: dict[str, Any]) -> list[str]:
+    return [fmt(r["incidents"]), fmt(r["with_cost"]), fmt(r["cost"]), fmt(r["victims"])]
+
+
+def _consequences(document: DocumentType, c: dict[str, Any] | None) -> None:
+    """The frozen costs and victims (decision 0807), as the page shows them."""
+    if c is None:
+        document.add_paragraph(
+            "Lägesbilden gjordes innan kostnader ingick i siffrorna: en ny version tar med dem."
+        )
+        return
+    document.add_paragraph(
+        "Kostnader (kronor) och antal drabbade ur kommunens egna incidentrapporter, där rapporten "
+        "anger dem. Bara händelser med plats utan känsliga kategorier räknas, som i resten av "
+        "siffrorna. Summan är ett golv: händelser utan angiven kostnad räknas inte."
+    )
+    total = c["total"]
+    if not (total["with_cost"] or total["with_victims"]):
+        document.add_paragraph(
+            "Ingen händelse under perioden har en kostnad eller ett antal drabbade angivet: "
+            "konsekvenserna kan inte beskrivas med siffror härifrån (inte: inga kostnader)."
+        )
+        return
+    document.add_paragraph(
+        f"Kostnad: {fmt(total['cost'])} kr ({fmt(total['with_cost'])} av "
+        f"{fmt(total['incidents'])} händelser har en kostnad); drabbade: {fmt(total['victims'])}."
+    )
+    document.add_heading("Kostnader per kategori", 2)
+    _table(
+        document,
+        ["Kategori", *CONSEQUENCE_HEADER],
+        [[r["label"], *_consequence_cells(r)] for r in c["categories"]],
+    )
+    if c["districts"]:
+        document.add_heading("Kostnader per kommundel", 2)
+        _table(
+            document,
+            ["Kommundel", *CONSEQUENCE_HEADER],
+            [[r["name"], *_consequence_cells(r)] for r in c["districts"]],
         )
 
 
