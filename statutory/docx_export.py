@@ -147,7 +147,7 @@ def lagesbild_docx(doc: Lagesbild) -> bytes:
         elif kind == Section.Kind.CONSEQUENCES:
             _consequences(document, fig.get("consequences"))
         elif kind == Section.Kind.OTHER:
-            _other(document, lb)
+            _other(document, lb, fig.get("surveys") or {})
         elif kind == Section.Kind.ANALYSIS:
             for problem in doc.problems.all():
                 document.add_heading(problem.title, 2)
@@ -275,7 +275,7 @@ def _consequences(document: DocumentType, c: dict[str, Any] | None) -> None:
         )
 
 
-def _other(document: DocumentType, lb: dict[str, Any]) -> None:
+def _other(document: DocumentType, lb: dict[str, Any], surveys: dict[str, Any]) -> None:
     walks = lb.get("walks", {})
     document.add_heading("Trygghetsvandringar", 2)
     document.add_paragraph(
@@ -290,6 +290,56 @@ def _other(document: DocumentType, lb: dict[str, Any]) -> None:
             ["Fråga", "Svar", "Medel (0–14)"],
             [[i["label"], fmt(i["n"]), fmt(i["mean"])] for i in survey.get("items", [])],
         )
+
+    document.add_heading("Polisens trygghetsmätning", 2)
+    if surveys.get("trygghetsmatning"):
+        _table(
+            document,
+            [
+                "Område",
+                "År",
+                "Problemindex",
+                "Trygghetsindex",
+                "Utsatthet (%)",
+                "Svarande",
+                "Källa",
+            ],
+            [
+                [
+                    r["area"],
+                    str(r["year"]),
+                    number(r["values"]["problemindex"], 2),
+                    number(r["values"]["trygghetsindex"], 2),
+                    number(r["values"]["utsatthet"], 1),
+                    fmt(r["respondents"]),
+                    r["source"],
+                ]
+                for r in surveys["trygghetsmatning"]
+            ],
+        )
+    else:
+        document.add_paragraph(
+            "Ingen trygghetsmätning importerad för området: inget att säga härifrån."
+        )
+    document.add_heading("Nationella trygghetsundersökningen (NTU)", 2)
+    if surveys.get("ntu"):
+        _table(
+            document,
+            ["Nivå", "Område", "År", "Andel oroliga (%)", "Andel utsatta (%)", "Källa"],
+            [
+                [
+                    r["level_label"],
+                    r["area"],
+                    str(r["year"]),
+                    number(r["values"]["andel_oroliga"], 1),
+                    number(r["values"]["andel_utsatta"], 1),
+                    r["source"],
+                ]
+                for r in surveys["ntu"]
+            ],
+        )
+    else:
+        document.add_paragraph("Inga NTU-resultat importerade: inget att säga härifrån.")
 
 
 PLAN_HEADER = [

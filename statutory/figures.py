@@ -35,7 +35,7 @@ from layers.analysis import (
 from layers.filters import FilterError, IncidentFilter
 from layers.models import StatisticalArea
 from mapapp import lagesbild as computed
-from statutory.models import Lagesbild, Population
+from statutory.models import Lagesbild, Population, SurveyResult
 from surveys.models import Observation
 
 AUDIENCE = AnonymousUser()  # who the figures are made for: no permission to see sensitive points
@@ -279,6 +279,36 @@ def consequences(doc: Lagesbild, f: IncidentFilter) -> dict[str, Any]:
     }
 
 
+def survey_results(doc: Lagesbild) -> dict[str, list[dict[str, Any]]]:
+    """Annan information: the latest imported trygghetsmätning and NTU figures up to the period's end,
+    per area (decision 0808). Trygghetsmätning: the areas of the document's district (all areas for
+    the municipality); NTU: every level imported (the local police area, the region, the country)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for kind in SurveyResult.Kind.values:
+        qs = SurveyResult.objects.filter(
+            municipality=doc.municipality, kind=kind, year__lte=doc.date_to.year
+        )
+        if kind == SurveyResult.Kind.TRYGGHETSMATNING and doc.district:
+            qs = qs.filter(district=doc.district)
+        latest: dict[tuple[str, str], SurveyResult] = {}
+        for r in qs.order_by("level", "area", "-year"):
+            latest.setdefault((r.level, r.area), r)
+        out[kind] = [
+            {
+                "level": r.level,
+                "level_label": str(r.get_level_display()),
+                "area": r.area,
+                "year": r.year,
+                "values": r.values,
+                "respondents": r.respondents,
+                "source": r.source,
+                "generated": r.generated,
+            }
+            for r in latest.values()
+        ]
+    return out
+
+
 def freeze(doc: Lagesbild) -> dict[str, Any]:
     """Every figure of ``doc``, as its audience sees it, as plain JSON (stored once on the document)."""
     f = document_filter(doc)
@@ -302,6 +332,7 @@ def freeze(doc: Lagesbild) -> dict[str, Any]:
         "areas": rows,
         "districts": district_rows(doc, rows) if not doc.district else [],
         "consequences": consequences(doc, f),
+        "surveys": survey_results(doc),
         "population": {
             "areas_with": len(population),
             "areas": len(areas),
