@@ -228,6 +228,25 @@ def _mapping(
             ["Plats", "Händelser", "Klass"],
             [[c.get("place") or "–", fmt(c["count"]), c["label"]] for c in lb["top_cells"]],
         )
+    if fig.get("focus_hot_spots"):
+        document.add_heading("Hot spots per fokusområde", 2)
+        rows = []
+        for a in fig["focus_hot_spots"]:
+            name = f"{a['number']}. {a['name']}"
+            if not a["cells"]:
+                rows.append([name, fmt(a["incidents"]), "Ingen säker hot spot", "–", "–"])
+            for i, c in enumerate(a["cells"]):
+                first = i == 0
+                rows.append(
+                    [
+                        name if first else "",
+                        fmt(a["incidents"]) if first else "",
+                        c["place"] or "–",
+                        fmt(c["count"]),
+                        c["label"],
+                    ]
+                )
+        _table(document, ["Fokusområde", "Händelser", "Plats", "Händelser i rutan", "Klass"], rows)
 
 
 CONSEQUENCE_HEADER = ["Händelser", "Med kostnad", "Kostnad (kr)", "Drabbade"]

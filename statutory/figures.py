@@ -279,6 +279,45 @@ def consequences(doc: Lagesbild, f: IncidentFilter) -> dict[str, Any]:
     }
 
 
+def hot_spots_by_focus_area(doc: Lagesbild, f: IncidentFilter) -> list[dict[str, Any]]:
+    """The strongest Gi* hot spots (``mapapp.lagesbild.top_cells``, classes 2–3) of each
+    **non-sensitive** focus area of the document's filter, each from its own analysis of that focus
+    area's non-sensitive placed incidents (decision 0809). A focus area without incidents is left out;
+    one with incidents but no hot spot says so (``cells: []``)."""
+    from dataclasses import replace
+
+    from layers.models import FocusArea
+
+    chosen = {int(n) for n in doc.focus_areas}
+    out = []
+    for area in FocusArea.objects.filter(sensitive=False).order_by("number"):
+        if chosen and area.number not in chosen:
+            continue
+        fa = replace(f, focus_areas=(area.number,))
+        n = filtered_incidents(AUDIENCE, fa, doc.municipality).count()
+        if not n:
+            continue
+        result = analyse_filter(AUDIENCE, fa, doc.municipality, AnalysisParams(), use_cache=False)
+        cells = computed.top_cells(doc.municipality, result, limit=3)
+        out.append(
+            {
+                "number": area.number,
+                "name": area.name,
+                "incidents": n,
+                "cells": [
+                    {
+                        "place": c["place"],
+                        "count": c["count"],
+                        "class": c["class"],
+                        "label": c["label"],
+                    }
+                    for c in cells
+                ],
+            }
+        )
+    return out
+
+
 def survey_results(doc: Lagesbild) -> dict[str, list[dict[str, Any]]]:
     """Annan information: the latest imported trygghetsmätning and NTU figures up to the period's end,
     per area (decision 0808). Trygghetsmätning: the areas of the document's district (all areas for
@@ -331,6 +370,7 @@ def freeze(doc: Lagesbild) -> dict[str, Any]:
         "lagesbild": base,
         "areas": rows,
         "districts": district_rows(doc, rows) if not doc.district else [],
+        "focus_hot_spots": hot_spots_by_focus_area(doc, f),
         "consequences": consequences(doc, f),
         "surveys": survey_results(doc),
         "population": {
