@@ -34,7 +34,6 @@ from statutory.forms import (
     RowStatusForm,
     SectionForm,
 )
-from surveys.models import OfficeStaff
 from statutory.models import (
     ORDER,
     Atgardsplan,
@@ -45,6 +44,7 @@ from statutory.models import (
     Section,
     Status,
 )
+from surveys.models import OfficeStaff
 
 TEMPLATE_ERROR = "mapapp/bra/error.html"
 
@@ -404,7 +404,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
             "can_adopt": request.user.has_perm("statutory.adopt_lagesbild") and plan.editable,
             "my_offices": set(
                 OfficeStaff.objects.filter(
-                    user_id=request.user.pk, office__municipality=plan.municipality
+                    user=_user(request), office__municipality=plan.municipality
                 ).values_list("office_id", flat=True)
             )
             if plan.status == Status.ADOPTED

@@ -46,8 +46,8 @@ from layers.models import (
 from layers.roles import Role
 from layers.scoring import assess, latest_assessments
 from layers.services import ensure_reference_data
-from surveys.auth import issue_device_token
 from statutory.models import Atgardsplan, Lagesbild, PlanRow, Problem
+from surveys.auth import issue_device_token
 from surveys.models import (
     Action,
     ActionDigest,
