@@ -50,7 +50,7 @@ mapapp/static/vendor/.stamp: node_modules/.package-lock.json scripts/vendor_asse
 assets: mapapp/static/vendor/.stamp
 
 # The English catalogue is build output: Swedish ids from the code, English from locale/en/translations/.
-I18N_SOURCES := $(shell find config core geo layers surveys basemap mapapp accounts statutory templates locale/en/translations \
+I18N_SOURCES := $(shell find config core geo layers surveys est basemap followup mapapp accounts statutory templates locale/en/translations \
 	-name '*.py' -o -name '*.html' -o -name '*.json' -o -name '*.txt' 2>/dev/null)
 locale/en/LC_MESSAGES/django.mo: $(I18N_SOURCES) scripts/build_locale.sh scripts/po_fill.py | $(STAMPS)/venv
 	@PY=$(PY) scripts/build_locale.sh

@@ -75,7 +75,23 @@ class BasemapServiceAdmin(admin.ModelAdmin[BasemapService]):
     readonly_fields = ["key_status", "chosen", "cache_status", "checked_at", "changed_at"]
     actions = ["read_capabilities_again"]
     fieldsets = [
-        (None, {"fields": ["municipality", "active", "kind", "url"]}),
+        (
+            None,
+            {
+                "fields": ["municipality", "active", "kind", "url"],
+                # How to connect the municipality's map service (README, docs/deployment.md).
+                "description": (
+                    "Så ansluts kommunens kartjänst: välj XYZ (en adressmall med {z}/{x}/{y}) eller "
+                    "WMTS (adressen till GetCapabilities och lagret), ange nyckeln och var den ska "
+                    "skickas, upphovstexten som tjänsten kräver och tjänstens villkor för cache och "
+                    "användning utan nät. Trygg hämtar kartbilderna själv (nyckeln stannar på servern), "
+                    "sparar dem i en begränsad cache och räknar om SWEREF 99 TM till kartornas Web "
+                    "Mercator när tjänsten saknar ett sådant rutnät. Alla kartor, PDF:er och den "
+                    "fristående HTML-kartan visar den, och surfplattor sparar en vandrings område. "
+                    "Utan tjänst visas kommunens egen bakgrund (gator, byggnader, NYKO-områden)."
+                ),
+            },
+        ),
         ("WMTS", {"fields": ["layer", "style", "tile_matrix_set", "chosen"]}),
         (
             "Nyckel",

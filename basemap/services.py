@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from basemap import upstream
 from basemap.models import BasemapService
@@ -316,6 +317,8 @@ def browser_config(municipality: Municipality, *, public: bool = False) -> dict[
             "attribution": vector_attribution(municipality),
         },
         "bounds": _bounds_wgs84(municipality),
+        # The words before the attribution printed under a map (PDFs, the offline HTML map).
+        "label": gettext("Bakgrundskarta"),
     }
 
 

@@ -242,21 +242,22 @@ def bra_request() -> tuple[list[str], dict[str, float]]:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
-def _bra_request_in_db() -> tuple[list[str], dict[str, float]]:
+def load_synthetic_incidents(
+    n: int, *, seed: int = 7, first_day: str = "2025-01-01", days: int = 364
+) -> tuple[Any, float]:
+    """A municipality over the synthetic points' 10 km square and ``n`` of its incidents, loaded with
+    a text COPY and analysed: non-sensitive categories, times spread over ``days`` days from
+    ``first_day`` (UTC; the default is inside 2025 in local time too). Returns the municipality and the
+    load time in seconds. Also used by bench/effect.py."""
     import datetime
 
-    from django.contrib.auth.models import User
     from django.contrib.gis.geos import MultiPolygon, Polygon
     from django.db import connection
-    from django.test import Client
 
-    from layers.analysis import read_filtered, read_places, read_points
-    from layers.filters import filtered_points, parse_filter
     from layers.models import ImportBatch, IncidentCategory, Municipality
-    from layers.roles import Role
     from layers.services import ensure_reference_data
 
-    x, y, (x0, y0, _cell) = synthetic_points(N_POINTS, seed=7)
+    x, y, (x0, y0, _cell) = synthetic_points(n, seed=seed)
     size = GRID_N * 25.0
     ring = ((x0, y0), (x0 + size, y0), (x0 + size, y0 + size), (x0, y0 + size), (x0, y0))
     municipality = Municipality.objects.create(
@@ -272,9 +273,9 @@ def _bra_request_in_db() -> tuple[list[str], dict[str, float]]:
         )
     )
     rng = np.random.default_rng(3)
-    start = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
-    seconds = rng.integers(86400, 364 * 86400, N_POINTS)  # inside 2025 in local time too
-    cats = rng.choice(categories, N_POINTS)
+    start = datetime.datetime.fromisoformat(first_day).replace(tzinfo=datetime.UTC)
+    seconds = rng.integers(86400, days * 86400, n)
+    cats = rng.choice(categories, n)
     t0 = time.perf_counter()
     with connection.cursor() as cursor:
         pg: Any = cursor.cursor
@@ -282,18 +283,29 @@ def _bra_request_in_db() -> tuple[list[str], dict[str, float]]:
             "COPY layers_incident (municipality_id, category_id, source, source_ref, precision, location,"
             " occurred_from, description, import_batch_id, generated) FROM STDIN"
         ) as copy:
-            for lo in range(0, N_POINTS, 100_000):  # text rows, written 100,000 at a time
+            for lo in range(0, n, 100_000):  # text rows, written 100,000 at a time
                 copy.write(
                     "".join(
                         f"{municipality.pk}\t{int(cats[i])}\tbench\tb{i}\tpunkt\t"
                         f"SRID=3006;POINT({x[i]:.2f} {y[i]:.2f})\t"
                         f"{(start + datetime.timedelta(seconds=int(seconds[i]))).isoformat()}\t"
                         f"\t{batch.pk}\tt\n"
-                        for i in range(lo, min(lo + 100_000, N_POINTS))
+                        for i in range(lo, min(lo + 100_000, n))
                     )
                 )
         cursor.execute("ANALYZE layers_incident")
-    load_s = time.perf_counter() - t0
+    return municipality, time.perf_counter() - t0
+
+
+def _bra_request_in_db() -> tuple[list[str], dict[str, float]]:
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from layers.analysis import read_filtered, read_places, read_points
+    from layers.filters import filtered_points, parse_filter
+    from layers.roles import Role
+
+    municipality, load_s = load_synthetic_incidents(N_POINTS)
 
     from django.contrib.auth.models import Group
 

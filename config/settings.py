@@ -95,7 +95,9 @@ INSTALLED_APPS = [
     "accounts",
     "layers",
     "surveys",
+    "est",
     "basemap",
+    "followup",
     "mapapp",
     "statutory",
 ]
@@ -117,6 +119,7 @@ MIDDLEWARE = [
     "layers.tenancy.MunicipalityMiddleware",
     "accounts.middleware.SessionLimitsMiddleware",
     "accounts.middleware.RequireTwoFactorMiddleware",
+    "est.access.ConfinementMiddleware",  # EST reporters reach their report page only (decision 0830)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
@@ -334,6 +337,9 @@ RETENTION_DAYS = {
     "api_tokens": env_int("TRYGG_RETAIN_API_KEYS_DAYS", 365),
     "login_records": env_int("TRYGG_RETAIN_LOGIN_RECORDS_DAYS", 90),
     "sessions": env_int("TRYGG_RETAIN_SESSIONS_DAYS", 1),
+    # EST reports (decision 0834): the free text after a tertial's analysis, the reports after 3 years.
+    "est_free_text": env_int("TRYGG_RETAIN_EST_TEXT_DAYS", 180),
+    "est_reports": env_int("TRYGG_RETAIN_EST_REPORTS_DAYS", 3 * 365),
 }
 
 # The largest photo a tablet may upload (surveys/photos.py); larger ones get a 413 naming the limit.

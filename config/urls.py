@@ -10,6 +10,8 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("", include("layers.ogc.urls")),  # /ogc/, /tiles/, /export/
     path("", include("basemap.urls")),  # /karta/bakgrund/, /karta/vektor/ and their /offentlig/ twins
+    path("", include("est.urls")),  # /est/rapport/ (EST reporters), /est/lagesbild/
+    path("uppfoljning/", include("followup.urls")),  # effect follow-up of measures (issue 16)
     path("konto/logga-in/", auth_views.LoginView.as_view(), name="login"),
     path("konto/logga-ut/", auth_views.LogoutView.as_view(), name="logout"),
     path("konto/", include("accounts.urls")),

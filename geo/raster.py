@@ -31,16 +31,18 @@ from geo.grids import Grid
 
 NODATA = -9999.0
 
-# A sequential ramp from pale yellow to dark red (ColorBrewer YlOrRd, 7 classes; Brewer 2003):
-# light means few incidents, dark red many. Readable on a projector and for most colour-blind viewers.
+# A sequential ramp from pale yellow to dark green (ColorBrewer YlGn, 7 classes; Brewer 2003): light means
+# few incidents, dark green many. Not red or orange: hot spots (Gi*) are red and cold spots blue (RdBu), and
+# the two must never share a ramp on one map (decision 0754). ColorBrewer marks both safe for colour-blind
+# readers; the darkest classes meet 3:1 against the background map's land colour (WCAG 2.1 1.4.11).
 RAMP: tuple[tuple[int, int, int], ...] = (
-    (255, 255, 178),
-    (254, 217, 118),
-    (254, 178, 76),
-    (253, 141, 60),
-    (252, 78, 42),
-    (227, 26, 28),
-    (177, 0, 38),
+    (255, 255, 204),
+    (217, 240, 163),
+    (173, 221, 142),
+    (120, 198, 121),
+    (65, 171, 93),
+    (35, 132, 67),
+    (0, 90, 50),
 )
 # A diverging ramp for change between two periods (ColorBrewer RdBu, reversed): blue less, red more.
 DIVERGING: tuple[tuple[int, int, int], ...] = (

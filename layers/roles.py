@@ -28,6 +28,9 @@ class Role:
     ANALYST = "analytiker"
     ADMIN = "administrator"
     COORDINATOR = "samordnare"  # the coordination function of Lag (2023:196) (statutory app)
+    # A trained EST reporter (municipal staff, or a housing company, security firm or association):
+    # reports events and sees only their own reports (est app, docs/decisions/0830).
+    EST_REPORTER = "est_rapportor"
 
 
 ROLE_LABELS: dict[str, str] = {
@@ -37,9 +40,14 @@ ROLE_LABELS: dict[str, str] = {
     Role.ANALYST: "Analytiker (får se känsliga händelser)",
     Role.ADMIN: "Administratör",
     Role.COORDINATOR: "Samordnare (lägesbild och åtgärdsplan)",
+    Role.EST_REPORTER: "EST-rapportör (ser bara sina egna rapporter)",
 }
 
 _READ_APPS = ("layers", "surveys")
+# Roles that get no "view" permission on layers and surveys: they read nothing but what is theirs.
+_NO_READ_ROLES = frozenset({Role.EST_REPORTER})
+# The EST lägesbild (weekly, monthly, tertial ranking of areas) and its export to the police.
+EST_LAGESBILD_PERMISSION = "est.view_est_lagesbild"
 
 # (app_label, codename) per role, beyond "view" on every model of layers and surveys.
 _ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
@@ -78,6 +86,7 @@ _ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("statutory", "view_lagesbild"),
         ("statutory", "view_atgardsplan"),
         ("statutory", "add_comment"),
+        ("est", "view_est_lagesbild"),
     ],
     # Sees what BRÅ members see (no sensitive points) and makes, writes and adopts the documents.
     Role.COORDINATOR: [
@@ -91,8 +100,10 @@ _ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("statutory", "add_comment"),
         ("statutory", "view_population"),
         ("statutory", "add_population"),
+        ("est", "view_est_lagesbild"),
     ],
     Role.ANALYST: [
+        ("est", "view_est_lagesbild"),
         ("layers", "view_sensitive_incident"),
         ("layers", "add_incident"),
         ("layers", "add_importbatch"),
@@ -106,6 +117,7 @@ _ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("layers", "delete_importprofile"),
     ],
     Role.ADMIN: [],  # administrators are staff and get every permission (see ensure_roles)
+    Role.EST_REPORTER: [("est", "add_estreport")],
 }
 
 
@@ -128,6 +140,8 @@ def ensure_roles(**_: Any) -> None:
         for app_label, codename in _ROLE_PERMISSIONS[role]:
             extra |= Q(content_type__app_label=app_label, codename=codename)
         wanted = read.exclude(codename__in=ADMIN_ONLY_VIEWS)
+        if role in _NO_READ_ROLES:
+            wanted = wanted.none()
         if _ROLE_PERMISSIONS[role]:
             wanted = wanted | Permission.objects.filter(extra)
         group.permissions.set(wanted.distinct())

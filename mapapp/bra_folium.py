@@ -54,6 +54,11 @@ def _inline_css(path: Path) -> str:
 def _inline_js(path: Path) -> str:
     js = path.read_text(encoding="utf-8")
     js = js.replace("https://leafletjs.com", "#")  # the attribution prefix's link
+    # protomaps-leaflet's default attribution (Trygg always gives its own) and a base for parsing URLs.
+    js = js.replace("https://protomaps.com", "#").replace(
+        "https://openstreetmap.org/copyright", "#"
+    )
+    js = js.replace('"http://example.com"', '"trygg:"')
     return js.replace("</script", "<\\/script")
 
 
@@ -101,11 +106,14 @@ def bra_map(
     sensitive_cells: dict[str, Any],
     incidents: dict[str, Any],
     observations: dict[str, Any],
+    background: dict[str, Any] | None = None,
 ) -> str:
     """The whole map as HTML text. ``centre`` is (lat, lon), Leaflet order; the GeoJSON is WGS 84.
 
     ``title`` names the map and its period, ``filter_lines`` what the filter chose, ``notes`` what the
     reader must know (privacy, demo data), ``source_lines`` the sources and how fresh they are.
+    ``background``: the background map with its tiles in it (basemap.embed.embedded_background), drawn
+    by the pages' own trygg-basemap.js.
     """
     # No folium scale control: it is Leaflet's default, miles and feet beside metres; ours is metric.
     fmap = folium.Map(
@@ -217,10 +225,14 @@ def bra_map(
             + "</div>"
         )
     for cls in (3, 2, 1, -1, -2, -3):
-        kind = _("Hot spot") if cls > 0 else _("Cold spot")
+        words = (
+            _("Hot spot (Gi*), %(level)s %% säkerhet")
+            if cls > 0
+            else _("Cold spot (Gi*), %(level)s %% säkerhet")
+        )
+        level = [0, 90, 95, 99][abs(cls)]
         legend.append(
-            f"<i style='background:{CLASS_COLOURS[cls]}'></i>{html.escape(kind)} "
-            f"{[0, 90, 95, 99][abs(cls)]} %<br>"
+            f"<i style='background:{CLASS_COLOURS[cls]}'></i>{html.escape(words % {'level': level})}<br>"
         )
     legend.append(
         f"<i class='dashed'></i>{html.escape(_('Känsliga händelser: antal i fasta rutor'))}<br>"
@@ -237,6 +249,8 @@ def bra_map(
     root.html.add_child(legend_control, name="trygg_legend")
     folium.LayerControl(collapsed=False).add_to(fmap)
     name = fmap.get_name()
+    if background is not None:
+        _add_background(root, name, background)
     labels = json.dumps(
         [_("Händelser"), _("Observationer från trygghetsvandringar")], ensure_ascii=False
     )
@@ -264,3 +278,26 @@ def bra_map(
         name="trygg_legend_control",
     )
     return str(root.render())
+
+
+def _add_background(root: Any, name: str, background: dict[str, Any]) -> None:
+    """The background map with its tiles in the file, drawn under every layer once the page loaded."""
+    static = Path(settings.BASE_DIR) / "mapapp" / "static" / "mapapp"
+    scripts = [VENDOR / "protomaps-leaflet" / "protomaps-leaflet.js", static / "trygg-basemap.js"]
+    root.header.add_child(
+        folium.Element("".join(f"<script>{_inline_js(path)}</script>" for path in scripts)),
+        name="trygg_background_scripts",
+    )
+    payload = json.dumps(background, ensure_ascii=False).replace("</", "<\\/")
+    root.html.add_child(
+        folium.Element(f'<script type="application/json" id="trygg-background">{payload}</script>'),
+        name="trygg_background",
+    )
+    root.script.add_child(
+        folium.Element(
+            "window.addEventListener('load',function(){"
+            "var config=JSON.parse(document.getElementById('trygg-background').textContent);"
+            f"TryggBasemap.addEmbedded({name},document.getElementById('{name}'),config);}});"
+        ),
+        name="trygg_background_control",
+    )

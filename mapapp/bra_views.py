@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from basemap.embed import embedded_background
 from basemap.services import page_raster
 from core import downloads, numbers
 from core.disclosure import min_count
@@ -526,6 +527,7 @@ def export_html(request: HttpRequest) -> HttpResponse:
         sensitive_cells=sensitive_cells_collection(municipality, f),
         incidents=incidents,
         observations=observation_collection(municipality, f),
+        background=embedded_background(municipality),
     )
     _audit_sensitive(request, f, n_sensitive, what="karta.html", export=True)
     response = HttpResponse(text, content_type="text/html; charset=utf-8")

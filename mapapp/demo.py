@@ -26,6 +26,7 @@ from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.policy import requires_two_factor
+from est.models import EstReport
 from geo.crs import STORAGE_SRID, WEB_SRID, transform_xy
 from layers import reference
 from layers.geometry import to_shapely
@@ -47,7 +48,7 @@ from layers.models import (
 )
 from layers.roles import Role
 from layers.services import ensure_reference_data, load_municipality_from_nyko
-from mapapp import field_demo
+from mapapp import est_demo, field_demo
 from mapapp.demo_context import generate_context
 from surveys.importers import load_vasby_survey_2015
 from surveys.models import (
@@ -77,6 +78,8 @@ DEMO_USERS: tuple[tuple[str, str, str], ...] = (
     ("analytiker", "Ali Analytiker", Role.ANALYST),
     ("admin", "Anna Administratör", Role.ADMIN),
     ("samordnare", "Sara Samordnare", Role.COORDINATOR),
+    ("vasbyhem", "Vera Väsbyhem", Role.EST_REPORTER),  # EST reporters outside the municipality
+    ("securitas", "Sam Securitas", Role.EST_REPORTER),  # (mapapp/est_demo.py)
 )
 
 # The office each demo user works at, so actions can be assigned to them.
@@ -258,6 +261,7 @@ def load_demo(*, today: date | None = None) -> DemoSummary:
     from statutory import demo as statutory_demo  # the statutory app builds on mapapp, not back
 
     statutory_demo.load(municipality, today)
+    est_demo.load_reports(municipality, today)  # after the users: the reporters are demo users
     return DemoSummary(
         municipality=municipality, counts=demo_counts(municipality), notes=survey.messages()
     )
@@ -279,6 +283,7 @@ def demo_counts(municipality: Municipality) -> dict[str, int]:
         "atgarder": Action.objects.filter(municipality=municipality).count(),
         "detaljplaner": Detaljplan.objects.filter(municipality=municipality).count(),
         "enkatsvar_2015": CitizenSurveyResponse.objects.filter(municipality=municipality).count(),
+        "est_rapporter": EstReport.objects.filter(municipality=municipality).count(),
         "anvandare": User.objects.filter(username__in=[u[0] for u in DEMO_USERS]).count(),
         "kontextobjekt": ContextFeature.objects.filter(municipality=municipality).count(),
     }

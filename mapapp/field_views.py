@@ -62,6 +62,8 @@ OFFLINE_STATIC = (
     "mapapp/trygg.css",
     "mapapp/favicon.svg",
     "mapapp/trygg-map.js",
+    "mapapp/trygg-basemap.js",
+    "vendor/protomaps-leaflet/protomaps-leaflet.js",
     "mapapp/field/field.css",
     "mapapp/field/outbox.js",
     "mapapp/field/tablet.js",
@@ -187,7 +189,14 @@ def _service_worker_build() -> tuple[str, str]:
         "version": version,
         "scope": reverse("field-tablet"),
         "page": reverse("field-tablet"),
-        "data": [reverse("field-tablet-map")],
+        # The background map's configuration (tile addresses and their version) for the map offline;
+        # the tiles of a walk's area are saved by the page when the walk is opened (trygg-basemap.js).
+        "data": [reverse("field-tablet-map"), reverse("basemap:config")],
+        "tiles": [
+            reverse("basemap:raster", args=(0, 0, 0)).removesuffix("0/0/0.png"),
+            reverse("basemap:vector", args=(0, 0, 0)).removesuffix("0/0/0.mvt"),
+        ],
+        "tile_cache_prefix": "trygg-bakgrund-",
         "assets": assets,
         "static_prefix": settings.STATIC_URL,
     }

@@ -102,6 +102,12 @@ def _print(
                 page.goto(f"http://{INTERNAL_HOST}{path}", wait_until="load", timeout=timeout_ms)
                 if ready_selector:
                     page.wait_for_selector(ready_selector, timeout=timeout_ms, state="attached")
+                # The background map's tiles (mapapp/static/mapapp/trygg-basemap.js) load after the
+                # page's own layers: print when they are drawn, so the PDF has its background.
+                page.wait_for_function(
+                    "() => !window.TryggBasemap || window.TryggBasemap.settled()",
+                    timeout=timeout_ms,
+                )
                 page.emulate_media(media="print")
                 pdf: bytes = page.pdf(
                     format=paper,

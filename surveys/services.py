@@ -718,3 +718,52 @@ def walk_route_or_track(walk: Trygghetsvandring) -> LineString | None:
         return None
     assert line.srid == STORAGE_SRID
     return line
+
+
+# --- actions from elsewhere (EST reports, ...) ----------------------------------------------------
+
+
+@transaction.atomic
+def open_action(
+    municipality: Municipality,
+    *,
+    office: Office,
+    title: str,
+    description: str = "",
+    reason: str = "",
+    location: Point | None = None,
+    due_date: date | None = None,
+    by: User | None = None,
+    note: str = "",
+    generated: bool = False,
+) -> Action:
+    """A new action that does not come from a walk observation (an EST report, ...), for ``office``,
+    with its first history row. ``reason`` says why that office (kept as the suggestion); the place is
+    named like any action's (``surveys.places``); ``due_date`` defaults to ``default_due_date(None)``;
+    ``generated`` marks demo data."""
+    if office.municipality_id != municipality.pk:
+        raise ValueError("the office belongs to another municipality")
+    point = to_storage(location) if location is not None else None
+    place = place_of(municipality.pk, point)
+    action = Action.objects.create(
+        municipality=municipality,
+        office=office,
+        suggested_office=office,
+        suggestion_reason=reason[:300],
+        title=title[:300],
+        description=description,
+        location=point,
+        place_name=place.name,
+        place_kind=place.kind,
+        due_date=due_date or default_due_date(None),
+        generated=generated,
+    )
+    ActionEvent.objects.create(
+        action=action,
+        by=by,
+        from_status="",
+        to_status=action.status,
+        note=note,
+        changes={"office": ["", office.name], "due_date": ["", _iso(action.due_date)]},
+    )
+    return action

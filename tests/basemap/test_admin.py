@@ -154,3 +154,12 @@ def test_an_unreachable_service_or_a_broken_template_is_refused_on_the_address(
     assert "Tjänsten svarade 403 på GetCapabilities (fel nyckel" in errors(refused)["url"][0]
     assert "{y} saknas" in errors(no_y)["url"][0]
     assert "inte en XML-fil" in errors(not_caps)["url"][0]
+
+
+def test_the_add_page_says_how_to_connect_the_municipalitys_map_service(
+    admin_client: Client,
+) -> None:
+    page = admin_client.get(ADD).content.decode()
+
+    assert "Så ansluts kommunens kartjänst" in page
+    assert "GetCapabilities" in page and "upphovstexten" in page

@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.core.management import call_command
 
+from est.models import EstReport
 from layers.models import Detaljplan, District, Incident, StatisticalArea
 from mapapp import demo
 from surveys.models import Action, CitizenSurveyResponse, Observation, Trygghetsvandring
@@ -23,11 +24,28 @@ def test_load_demo_twice_gives_the_same_counts() -> None:
     assert first["handelser_polisen"] == 130
     assert first["handelser_genererade"] == demo.INCIDENTS_PER_YEAR * demo.YEARS
     assert first["trygghetsvandringar"] == 5  # four walked, one planned (mapapp/field_demo.py)
-    assert first["observationer"] == first["atgarder"] > 20
+    assert first["observationer"] + first["est_rapporter"] == first["atgarder"]  # one action each
+    assert first["observationer"] > 20 and first["est_rapporter"] == 15 * 12
     assert first["detaljplaner"] == 1
     # 1,038 rows, of which 3 (rows 439, 504 and 814 of the file) have -1 and text in item columns.
     assert first["enkatsvar_2015"] == 1035
     assert first["kontextobjekt"] > 300  # the generated town around the demo plan
+
+
+def test_the_demo_est_reports_make_a_lagesbild_with_a_ranked_hot_area() -> None:
+    from est import lagesbild
+
+    municipality = demo.load_demo(today=datetime.date(2026, 11, 26)).municipality
+
+    month = lagesbild.build(
+        municipality, lagesbild.period_before(lagesbild.Kind.MONTH, datetime.date(2026, 11, 26))
+    )
+
+    assert month.total > 40 and month.reporters == 2
+    assert month.ranked[0].key == "241000"  # the demo's busiest area (mapapp/est_demo.py)
+    assert any(
+        r.rank is None and r.total > 0 for r in month.rows
+    )  # some areas have too few to rank
 
 
 def test_districts_follow_the_nyko_codes() -> None:
@@ -64,6 +82,7 @@ def test_generated_data_is_labelled_as_generated() -> None:
     assert not Trygghetsvandring.objects.filter(generated=False).exists()
     assert not Observation.objects.filter(generated=False).exists()
     assert not Action.objects.filter(generated=False).exists()
+    assert not EstReport.objects.filter(generated=False).exists()
     assert Detaljplan.objects.get().generated
 
 

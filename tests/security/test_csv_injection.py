@@ -50,7 +50,13 @@ NUMBER = re.compile(r"^-?\d+(,\d+)?(e[+-]?\d+)?$")
 CX, CY = VASBY_CENTRUM
 
 # Every URL that answers with a CSV file, by name; a new one must be added here (and so be tested).
-CSV_ENDPOINTS = {"export-layer", "field-walk-protocol-csv", "field-actions-csv", "rejected-csv"}
+CSV_ENDPOINTS = {
+    "export-layer",
+    "field-walk-protocol-csv",
+    "field-actions-csv",
+    "rejected-csv",
+    "est-lagesbild-csv",
+}
 
 
 def rows_of(content: bytes) -> list[list[str]]:
@@ -198,6 +204,17 @@ def test_the_walk_protocol_and_the_action_list_neutralise_formulas(
     # Coordinates are numbers with a decimal comma, which Swedish Excel reads as numbers.
     lon = protocol[1][8]
     assert NUMBER.match(lon) and 17.9 < float(lon.replace(",", ".")) < 17.93
+
+
+def test_the_est_lagesbild_for_the_police_neutralises_the_area_names(
+    client: Client, hostile: User
+) -> None:
+    login_verified(client, hostile)
+
+    rows = rows_of(body(client.get("/est/lagesbild.csv?typ=manad")))
+
+    assert formula_cells(rows) == []
+    assert "'" + PAYLOADS[1] in {value for row in rows[1:] for value in row}
 
 
 def test_the_rejected_rows_of_an_import_neutralise_the_files_values(client: Client) -> None:

@@ -29,7 +29,7 @@ import numpy as np
 import pytest
 import shapely
 from django.contrib.auth.models import Group, User
-from django.contrib.gis.geos import Point
+from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import Client
@@ -58,6 +58,10 @@ from tests.security.disclosure_town import (
     DISTRICTS,
     FOCUS_OF,
     LOCAL,
+    LONE_EXTREMISM,
+    M1,
+    M2,
+    M4,
     SENSITIVE_BY_GROUP,
     SENSITIVE_CODES,
     Town,
@@ -965,6 +969,105 @@ def test_analysts_still_get_exact_counts_and_points(town: Town, visitors: Visito
 # --- nothing else depends on the sensitive incidents ----------------------------------------------
 
 
+def _evaluations(town: Town) -> list[Any]:
+    """Effect evaluations a hostile BRÅ member would draw (made once per town): whole cells that hold
+    sensitive incidents as target, a year cut in two around them, and a 10 m square drawn around one
+    sensitive incident, so that target minus nothing would be that incident."""
+    from followup.models import Evaluation
+    from followup.services import buffer_ring, cell_polygon
+
+    made = list(
+        Evaluation.objects.filter(municipality=town.municipality, title__startswith="Anfall")
+        .order_by("pk")
+    )
+    if made:
+        return made
+    y = town.year
+    lone = (
+        Incident.objects.sensitive()
+        .filter(municipality=town.municipality, occurred_from__year=y, location__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    assert lone is not None
+    x, yy = lone.location.x, lone.location.y
+    tiny = MultiPolygon(
+        Polygon(((x - 5, yy - 5), (x + 5, yy - 5), (x + 5, yy + 5), (x - 5, yy + 5), (x - 5, yy - 5))),
+        srid=STORAGE_SRID,
+    )
+    specs = [
+        ("Anfall M1", MultiPolygon(cell_polygon(*M1)), M2, date(y, 7, 1), 6),
+        ("Anfall B1", MultiPolygon(cell_polygon(*B1)), LONE_EXTREMISM[0], date(y, 4, 1), 3),
+        ("Anfall en händelse", tiny, M4, date(y, lone.occurred_from.month, 1), 1),
+    ]
+    out = []
+    for title, target, comparison_cell, start, months in specs:
+        target.srid = STORAGE_SRID
+        comparison = MultiPolygon(cell_polygon(*comparison_cell), srid=STORAGE_SRID)
+        out.append(
+            Evaluation.objects.create(
+                municipality=town.municipality,
+                title=title,
+                target_area=target,
+                buffer_area=buffer_ring(target, 300),
+                comparison_area=comparison,
+                start_date=start,
+                months=months,
+            )
+        )
+    return out
+
+
+def test_a_bra_members_effect_evaluation_never_counts_a_sensitive_incident(
+    town: Town, visitors: Visitors
+) -> None:
+    """Freely drawn areas and periods could subtract counts down to single incidents, so a user who may
+    not see sensitive incidents as points gets evaluations without them (the page says so); an analyst
+    gets them all. Every area and period of every evaluation is checked against the database."""
+    forget_published()
+    held = 0
+    for evaluation in _evaluations(town):
+        url = f"/uppfoljning/{evaluation.pk}/resultat.json"
+        bra = get(visitors.bra, url).json()
+        analyst = get(visitors.analyst, url).json()
+        page = get(visitors.bra, f"/uppfoljning/{evaluation.pk}/").content.decode()
+        assert "Känsliga händelser (t.ex. våld i nära relationer) ingår inte" in page
+        assert bra["sensitive_included"] is False and bra["sensitive_count"] == 0
+        geometry = {
+            "target": evaluation.target_area,
+            "buffer": evaluation.buffer_area,
+            "comparison": evaluation.comparison_area,
+        }
+        for seen_by_bra, seen_by_analyst in zip(bra["areas"], analyst["areas"], strict=True):
+            area = seen_by_bra["area"]
+            for period in ("before", "after"):
+                first = date.fromisoformat(bra["periods"][period]["start"])
+                end = date.fromisoformat(bra["periods"][period]["end"])
+                qs = Incident.objects.placed().filter(
+                    municipality=town.municipality,
+                    location__intersects=geometry[area],
+                    occurred_from__gte=datetime.combine(first, datetime.min.time(), LOCAL),
+                    occurred_from__lt=datetime.combine(end, datetime.min.time(), LOCAL),
+                )
+                if area == "buffer":
+                    qs = qs.exclude(location__intersects=evaluation.target_area)
+                assert seen_by_bra[period] == qs.non_sensitive().count(), (evaluation, area, period)
+                assert seen_by_analyst[period] == qs.count(), (evaluation, area, period)
+                held += qs.sensitive().count()
+    assert held > 10  # the drawn areas do hold sensitive incidents: counting them would fail above
+
+    target = {
+        "kind": "rutor",
+        "cells": [f"{M1[0]}_{M1[1]}"],
+    }
+    body = json.dumps({"target": target, "start_date": f"{town.year}-07-01", "months": 6})
+    asked = [
+        c.post("/uppfoljning/forslag/", body, content_type="application/json").json()
+        for c in (visitors.bra, visitors.analyst)
+    ]
+    assert asked[0] == asked[1]  # suggestions rank on non-sensitive incidents for everyone
+
+
 def _noninterference_urls(town: Town) -> list[tuple[str, str]]:
     """(who, address) of every channel that aggregates incidents, with the attacked year's filter."""
     y = town.year
@@ -1005,6 +1108,11 @@ def _noninterference_urls(town: Town) -> list[tuple[str, str]]:
         ("planner", f"/plan/{plan.pk}/"),
         ("public", "/offentlig/brottskoncentrationer.geojson"),
     ]
+    for evaluation in _evaluations(town):
+        urls += [
+            ("bra", f"/uppfoljning/{evaluation.pk}/"),
+            ("bra", f"/uppfoljning/{evaluation.pk}/resultat.json"),
+        ]
     return urls
 
 
@@ -1081,6 +1189,7 @@ WATCHING = "watching-over-time"
 PUBLIC_WATCHING = "public-map-watching"
 EXPOSURE = "planner-exposure-by-day"
 ANALYST = "analysts-exact"
+EFFECT_FOLLOWUP = "effect-followup-counts-no-sensitive"
 BRA_CELLS = [
     "category-differencing",
     "sliding-period",
@@ -1097,6 +1206,7 @@ BACKGROUND = (
     "the background map: the map service's tiles and the municipality's own streets, buildings, "
     "water, parks and area names; no incident"
 )
+EST = "EST reports and their counts per NYKO area; no incident (est app)"
 ACCOUNT = "account pages: logins, two-factor, API keys; no incident"
 ADMIN_STAFF = (
     "admin for staff: lists visible_incidents(user) only (sensitive rows for analysts and "
@@ -1131,6 +1241,16 @@ ROUTES: dict[str, list[str] | str] = {
     "falt/sw.js": NO_INCIDENTS,
     "falt/karta.json": NO_INCIDENTS,
     "falt/manifest.webmanifest": NO_INCIDENTS,
+    # EST reports are not incidents: reporters' own reports, counts of them per NYKO area (decision 0830)
+    "est/rapport/": EST,
+    "est/rapport/sw.js": EST,
+    "est/rapport/karta.json": "district and NYKO outlines; no incident",
+    "est/rapport/manifest.webmanifest": EST,
+    "est/rapport/rapporter/": EST,
+    "est/rapport/<uuid:client_uuid>/": EST,
+    "est/lagesbild/": EST,
+    "est/lagesbild.csv": EST,
+    "est/lagesbild.gpkg": EST,
     "vandringar/": NO_INCIDENTS,
     "vandringar/ny/": NO_INCIDENTS,
     "vandringar/perspektiv/": NO_INCIDENTS,
@@ -1251,6 +1371,13 @@ ROUTES: dict[str, list[str] | str] = {
     "offentlig/bakgrund.json": BACKGROUND,
     "offentlig/bakgrund/<int:z>/<int:x>/<int:y>.png": BACKGROUND,
     "offentlig/vektor/<int:z>/<int:x>/<int:y>.mvt": BACKGROUND,
+    "uppfoljning/": "effect evaluations: names, start dates and actions; no count",
+    "uppfoljning/ny/": "the empty evaluation form; no count",
+    "uppfoljning/ny/spara/": "saves an evaluation; answers its id and address, no count",
+    "uppfoljning/<int:pk>/spara/": "saves an evaluation; answers its id and address, no count",
+    "uppfoljning/forslag/": [EFFECT_FOLLOWUP],
+    "uppfoljning/<int:pk>/": [EFFECT_FOLLOWUP, NONINTERFERENCE],
+    "uppfoljning/<int:pk>/resultat.json": [EFFECT_FOLLOWUP, NONINTERFERENCE],
 }
 ADMIN: dict[str, str] = {
     "basemap/basemapservice": "the background map's service settings; no incident",
@@ -1262,8 +1389,10 @@ ADMIN: dict[str, str] = {
         model: "no incident"
         for model in (
             "accounts/apitoken",
+            "est/reporter",
             "auth/group",
             "auth/user",
+            "followup/evaluation",
             "axes/accessattempt",
             "axes/accessfailurelog",
             "axes/accesslog",
@@ -1323,7 +1452,15 @@ TILE_LAYERS: dict[str, list[str] | str] = {
     "observations": NO_INCIDENTS,
     "context": NO_INCIDENTS,
 }
-KNOWN_ATTACKS = {*ATTACK_NAMES, NONINTERFERENCE, WATCHING, PUBLIC_WATCHING, EXPOSURE, ANALYST}
+KNOWN_ATTACKS = {
+    *ATTACK_NAMES,
+    NONINTERFERENCE,
+    WATCHING,
+    PUBLIC_WATCHING,
+    EXPOSURE,
+    ANALYST,
+    EFFECT_FOLLOWUP,
+}
 
 
 def _routes() -> Iterator[str]:

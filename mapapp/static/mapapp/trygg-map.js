@@ -1,5 +1,5 @@
-/* Shared map helpers for Trygg's pages. No network beyond this server: the default background is
- * the municipality's own layers, and an XYZ basemap is used only when the installation sets one. */
+/* Shared map helpers for Trygg's pages. No network beyond this server: the background comes from
+ * trygg-basemap.js (the municipality's map service through Trygg's proxy, or its own vector background). */
 (function (global) {
   "use strict";
 
@@ -7,10 +7,9 @@
     var map = L.map(el, Object.assign({ zoomControl: true, preferCanvas: true, maxZoom: 19, minZoom: 8 }, options || {}));
     // Plain-text prefix: the default links to leafletjs.com, and no page links outside this server.
     map.attributionControl.setPrefix("Leaflet");
-    var url = el.dataset.basemapUrl;
-    if (url) {
-      L.tileLayer(url, { attribution: el.dataset.basemapAttribution || "", maxZoom: 20 }).addTo(map);
-    }
+    // The background (docs/decisions/0750): the municipality's map service through Trygg's proxy, over
+    // the vector background from its own data; pages that draw their own (data-basemap="off") opt out.
+    if (global.TryggBasemap && el.dataset.basemap !== "off") { global.TryggBasemap.add(map, el); }
     return map;
   }
 

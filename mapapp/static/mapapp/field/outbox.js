@@ -7,7 +7,8 @@
  * owner's own login sends it, so an observation is never filed under the next user's name. */
 (function (global) {
   "use strict";
-  var DB_NAME = "trygg-falt";
+  // A page that loads this for another outbox (the EST report page) names its own database first.
+  var DB_NAME = global.TRYGG_OUTBOX_DB || "trygg-falt";
   var VERSION = 1;
   var dbPromise = null;
 

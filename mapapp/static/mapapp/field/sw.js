@@ -5,10 +5,15 @@
  *   the current walks; the last good copy when there is none (or the network hangs for 4 s).
  * - Static assets (scripts, styles, Leaflet): cache first; they change only with a new version, and a new
  *   version of this worker brings a new cache.
+ * - Background map tiles (/karta/bakgrund/…, /karta/vektor/…): from the caches the page filled for the
+ *   walks opened online (trygg-bakgrund-<walk>, bounded there), else the network; offline and not saved,
+ *   an empty tile (transparent PNG, or 204 for the vector background), never a failed request.
  * - The API is never cached: the page's outbox decides what to send, and when. */
 "use strict";
 var CONFIG = self.TRYGG_SW;
-var CACHE = "trygg-falt-" + CONFIG.version;
+// Each page that uses this worker (/falt/, the EST report page) keeps caches under its own prefix.
+var PREFIX = CONFIG.cache_prefix || "trygg-falt-";
+var CACHE = PREFIX + CONFIG.version;
 var NETWORK_TIMEOUT_MS = 4000;
 
 self.addEventListener("install", function (event) {
@@ -26,7 +31,7 @@ self.addEventListener("install", function (event) {
 
 self.addEventListener("activate", function (event) {
   event.waitUntil(caches.keys().then(function (keys) {
-    return Promise.all(keys.filter(function (k) { return k.indexOf("trygg-falt-") === 0 && k !== CACHE; })
+    return Promise.all(keys.filter(function (k) { return k.indexOf(PREFIX) === 0 && k !== CACHE; })
       .map(function (k) { return caches.delete(k); }));
   }).then(function () { return self.clients.claim(); }));
 });
@@ -48,6 +53,21 @@ function networkFirst(request, cacheKey) {
       return cache.match(cacheKey).then(function (hit) {
         return hit || new Response("offline", { status: 503, headers: { "Content-Type": "text/plain" } });
       });
+    });
+  });
+}
+
+// A transparent 1 × 1 PNG: a raster tile that is neither saved nor reachable (Leaflet stretches it).
+var EMPTY_PNG = Uint8Array.from(atob(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+), function (c) { return c.charCodeAt(0); });
+
+function backgroundTile(request, url) {
+  return caches.match(request, { ignoreVary: true }).then(function (hit) {
+    if (hit) { return hit; }
+    return fetch(request).catch(function () {
+      if (/\.mvt$/.test(url.pathname)) { return new Response(null, { status: 204 }); }
+      return new Response(EMPTY_PNG, { status: 200, headers: { "Content-Type": "image/png", "X-Trygg-Tile": "offline" } });
     });
   });
 }
@@ -74,6 +94,10 @@ self.addEventListener("fetch", function (event) {
   }
   if (CONFIG.data.indexOf(url.pathname) >= 0) {
     event.respondWith(networkFirst(request, url.pathname));
+    return;
+  }
+  if (CONFIG.tiles.some(function (prefix) { return url.pathname.indexOf(prefix) === 0; })) {
+    event.respondWith(backgroundTile(request, url));
     return;
   }
   if (url.pathname.indexOf(CONFIG.static_prefix) === 0) {

@@ -103,15 +103,62 @@
       state.layers.earlier = L.layerGroup().addTo(state.map);
       state.layers.local = L.layerGroup().addTo(state.map);
       state.layers.districts = L.layerGroup().addTo(state.map);
+      state.map.on("dragstart", function () { if (!state.draft) { state.follow = false; } });
     }
     state.layers.route.clearLayers();
+    state.routeBounds = null;
+    state.follow = true;
     var line = state.walk.route || state.walk.track;
     if (line) {
       var route = L.geoJSON(line, { style: { color: "#1f4e79", weight: 6, opacity: 0.8 } }).addTo(state.layers.route);
-      state.map.fitBounds(route.getBounds(), { padding: [30, 30] });
+      state.routeBounds = route.getBounds();
     }
+    // Fit only once the map has its size: fitted while hidden (0 × 0) it showed the whole municipality.
+    whenSized(function () { state.map.invalidateSize(); fitRoute(); });
     loadMapData();
-    setTimeout(function () { state.map.invalidateSize(); }, 50);
+    saveBackground();
+  }
+
+  function whenSized(callback) {
+    var el = $("tablet-map");
+    if (el.clientWidth > 0 && el.clientHeight > 0) { callback(); return; }
+    if (!window.ResizeObserver) { setTimeout(callback, 50); return; }
+    var observer = new ResizeObserver(function () {
+      if (el.clientWidth > 0 && el.clientHeight > 0) { observer.disconnect(); callback(); }
+    });
+    observer.observe(el);
+  }
+
+  function fitRoute() {
+    var el = $("tablet-map");
+    if (state.routeBounds && state.routeBounds.isValid()) {
+      state.map.fitBounds(state.routeBounds, { padding: [30, 30], animate: false });
+      el.dataset.view = "route";
+    } else if (state.fix) {
+      state.map.setView([state.fix.lat, state.fix.lon], 17, { animate: false });
+      el.dataset.view = "position";
+    }
+  }
+
+  // The walk's background tiles (route + 500 m, zooms 13–18) are saved while there is a network, so the
+  // map has its background on the walk (trygg-basemap.js, the service worker serves them).
+  function saveBackground() {
+    var el = $("tile-storage");
+    if (!el || !window.TryggBasemap || !navigator.onLine || !state.routeBounds) { return; }
+    var walkId = state.walk.id;
+    el.textContent = el.dataset.labelSaving;
+    TryggBasemap.saveArea("walk-" + walkId, state.routeBounds, {
+      progress: function (done, total) { el.textContent = el.dataset.labelSaving + " " + done + "/" + total; }
+    }).then(function (result) {
+      if (!state.walk || state.walk.id !== walkId) { return; }
+      var lang = document.documentElement.lang || "sv";
+      var mb = function (bytes) { return (bytes / 1048576).toLocaleString(lang, { maximumFractionDigits: 1 }); };
+      el.textContent = el.dataset.labelSaved + ": " + result.saved.toLocaleString(lang) + " " + el.dataset.labelTiles +
+        " (z13–" + result.maxZoom + ")" +
+        (result.usage != null ? ", " + mb(result.usage) + " MB " + el.dataset.labelOf + " " + mb(result.quota) + " MB" : "");
+      el.dataset.saved = String(result.saved);
+      el.dataset.failed = String(result.failed);
+    }).catch(function () { el.textContent = el.dataset.labelNotSaved; el.dataset.saved = "0"; });
   }
 
   function loadMapData() {
@@ -152,6 +199,11 @@
       } else {
         state.you.setLatLng(ll);
         state.youCircle.setLatLng(ll).setRadius(state.fix.accuracy);
+      }
+      // Follow the position while it is near the walk and the user has not moved the map by hand.
+      var near = !state.routeBounds || state.routeBounds.pad(0.5).contains(ll);
+      if (state.follow && near && !state.map.getBounds().contains(ll)) {
+        state.map.panTo(ll, { animate: false });
       }
     }
     if (state.tracking) { addTrackPoint(state.fix); }
