@@ -111,3 +111,28 @@ def test_a_new_version_shows_the_difference_in_cost(town: Town) -> None:
     rows = login(town.bra).get(f"/lagesbild/dokument/{doc.pk}/jamfor/{new.pk}/?format=json").json()
     (row,) = [r for r in rows["rows"] if r["section"] == "Konsekvenser"]
     assert (row["a"], row["b"], row["diff"]) == ("6051", "7051", 1000)
+
+
+@pytest.mark.django_db
+def test_the_demo_costs_touch_only_generated_klotter_and_skadegorelse(town: Town) -> None:
+    from statutory.demo import generate_costs
+
+    generated = [
+        IncidentFactory(
+            municipality=town.municipality,
+            category=town.klotter,
+            location=Point(*A_POINT, srid=STORAGE_SRID),
+            generated=True,
+        )
+        for _ in range(6)
+    ]
+    real = costed(town, A_POINT, town.klotter, "10")
+    real.cost = None
+    real.save(update_fields=["cost"])
+
+    made = generate_costs(town.municipality)
+
+    costs = [Incident.objects.get(pk=i.pk).cost for i in generated]
+    assert made == sum(1 for c in costs if c is not None) and made >= 3
+    assert all(1500 <= c < 30000 for c in costs if c is not None)
+    assert Incident.objects.get(pk=real.pk).cost is None
