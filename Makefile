@@ -20,7 +20,7 @@ DEMO_ENV = DJANGO_SETTINGS_MODULE=config.demo_settings TRYGG_SECRET_KEY="$$(cat 
 help:
 	@echo "make demo   – install what is missing, load the Upplands Väsby demo data, serve http://$(HOST):$(PORT)/"
 	@echo "make test   – install what is missing and run every test (real PostGIS, real Chromium)"
-	@echo "make check  – ruff and mypy"
+	@echo "make check  – ruff (lint, format, complexity) and mypy"
 	@echo "make bench  – benchmarks side by side with peer libraries; writes docs/performance.md"
 	@echo "make prod   – nginx in front of gunicorn, as in production (settings from the environment)"
 
@@ -90,6 +90,7 @@ test: deps db
 
 check: deps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
 
 bench: deps db

@@ -8,7 +8,6 @@ from django.conf import settings
 
 from layers.roles import AnyUser, Role, needs_second_factor
 
-IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=12)
 # A session's expiry is pushed forward at most this often, so a burst of tile requests does not write
 # the session row on every request.

@@ -126,7 +126,9 @@ class BasemapServiceAdmin(admin.ModelAdmin[BasemapService]):
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "municipality" and not request.user.is_superuser:
-            own = municipality_for(request.user)  # an administrator of one municipality sets only its
+            own = municipality_for(
+                request.user
+            )  # an administrator of one municipality sets only its
             queryset = Municipality.objects.all()
             kwargs["queryset"] = queryset.filter(pk=own.pk) if own else queryset.none()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -51,6 +51,53 @@ def _rect(x0: float, y0: float, x1: float, y1: float) -> Polygon:
     return Polygon(((x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)), srid=STORAGE_SRID)
 
 
+def _add_incidents(rng: np.random.Generator, municipality: Municipality) -> None:
+    """20,000 incidents over the last 1,000 days, a third of them in a hot spot in the middle."""
+    categories = list(IncidentCategory.objects.all())
+    now = timezone.now()
+    n = 20_000
+    hot = rng.integers(0, 3, n) == 0
+    xs = np.where(hot, rng.normal(X0 + 2000, 250, n), rng.uniform(X0, X0 + SIDE_M, n))
+    ys = np.where(hot, rng.normal(Y0 + 2000, 250, n), rng.uniform(Y0, Y0 + SIDE_M, n))
+    Incident.objects.bulk_create(
+        [
+            Incident(
+                municipality=municipality,
+                category=categories[int(rng.integers(len(categories)))],
+                source="bench",
+                source_ref=f"B{i}",
+                location=Point(float(x), float(y), srid=STORAGE_SRID),
+                occurred_from=now - timedelta(days=float(rng.uniform(0, 1000))),
+            )
+            for i, (x, y) in enumerate(zip(xs, ys, strict=True))
+            if X0 < x < X0 + SIDE_M and Y0 < y < Y0 + SIDE_M
+        ],
+        batch_size=5000,
+    )
+
+
+def _add_streets(rng: np.random.Generator, lines: np.ndarray, add: Callable[..., None]) -> None:
+    """The street grid, and lamps every 35 m along 70 % of the streets."""
+    for i, v in enumerate(lines):
+        lit = rng.random() < 0.7
+        add(
+            "street",
+            LineString((v, Y0), (v, Y0 + SIDE_M), srid=STORAGE_SRID),
+            highway="residential",
+        )
+        add(
+            "street",
+            LineString((X0, Y0 + v - X0), (X0 + SIDE_M, Y0 + v - X0), srid=STORAGE_SRID),
+            highway="tertiary" if i % 5 == 0 else "residential",
+        )
+        if lit:
+            for s in np.arange(0, SIDE_M, 35.0):
+                add("lamp", Point(v + 6, Y0 + s, srid=STORAGE_SRID), highway="street_lamp")
+                add(
+                    "lamp", Point(X0 + s, Y0 + v - X0 + 6, srid=STORAGE_SRID), highway="street_lamp"
+                )
+
+
 def build(rng: np.random.Generator) -> Municipality:
     Municipality.objects.filter(kommunkod="9998").delete()
     municipality = Municipality.objects.create(
@@ -70,24 +117,7 @@ def build(rng: np.random.Generator) -> Municipality:
         )
 
     lines = np.arange(X0, X0 + SIDE_M + 1, BLOCK_M)
-    for i, v in enumerate(lines):
-        lit = rng.random() < 0.7
-        add(
-            "street",
-            LineString((v, Y0), (v, Y0 + SIDE_M), srid=STORAGE_SRID),
-            highway="residential",
-        )
-        add(
-            "street",
-            LineString((X0, Y0 + v - X0), (X0 + SIDE_M, Y0 + v - X0), srid=STORAGE_SRID),
-            highway="tertiary" if i % 5 == 0 else "residential",
-        )
-        if lit:
-            for s in np.arange(0, SIDE_M, 35.0):
-                add("lamp", Point(v + 6, Y0 + s, srid=STORAGE_SRID), highway="street_lamp")
-                add(
-                    "lamp", Point(X0 + s, Y0 + v - X0 + 6, srid=STORAGE_SRID), highway="street_lamp"
-                )
+    _add_streets(rng, lines, add)
     amenities = ["restaurant", "cafe", "pub", "fast_food", "school", "pharmacy", "library", "bar"]
     for bx in lines[:-1]:
         for by in np.arange(Y0, Y0 + SIDE_M, BLOCK_M):
@@ -139,27 +169,7 @@ def build(rng: np.random.Generator) -> Municipality:
         for sy in np.arange(Y0 + 200, Y0 + SIDE_M, 400):
             add("bus_stop", Point(sx + 4, sy, srid=STORAGE_SRID), highway="bus_stop")
     ContextFeature.objects.bulk_create(features, batch_size=5000)
-    categories = list(IncidentCategory.objects.all())
-    now = timezone.now()
-    n = 20_000
-    hot = rng.integers(0, 3, n) == 0
-    xs = np.where(hot, rng.normal(X0 + 2000, 250, n), rng.uniform(X0, X0 + SIDE_M, n))
-    ys = np.where(hot, rng.normal(Y0 + 2000, 250, n), rng.uniform(Y0, Y0 + SIDE_M, n))
-    Incident.objects.bulk_create(
-        [
-            Incident(
-                municipality=municipality,
-                category=categories[int(rng.integers(len(categories)))],
-                source="bench",
-                source_ref=f"B{i}",
-                location=Point(float(x), float(y), srid=STORAGE_SRID),
-                occurred_from=now - timedelta(days=float(rng.uniform(0, 1000))),
-            )
-            for i, (x, y) in enumerate(zip(xs, ys, strict=True))
-            if X0 < x < X0 + SIDE_M and Y0 < y < Y0 + SIDE_M
-        ],
-        batch_size=5000,
-    )
+    _add_incidents(rng, municipality)
     return municipality
 
 

@@ -167,7 +167,7 @@ def _database() -> dict[str, object]:
         }
     config["CONN_MAX_AGE"] = env_int("TRYGG_DB_CONN_MAX_AGE", 60)
     config["CONN_HEALTH_CHECKS"] = True
-    options = dict(config.get("OPTIONS", {}) or {})  # type: ignore[call-overload]
+    options = dict(config.get("OPTIONS", {}) or {})  # type: ignore[call-overload]  # values typed object; OPTIONS is a mapping when set
     options.setdefault("connect_timeout", 5)
     config["OPTIONS"] = options
     config["TEST"] = {"NAME": os.environ.get("TRYGG_TEST_DB_NAME") or None}
@@ -196,7 +196,9 @@ AXES_FAILURE_LIMIT = env_int("TRYGG_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("TRYGG_LOGIN_COOLOFF_MIN", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "accounts.guessing.lockout_response"  # JSON 429 for programs, a page for people
+AXES_LOCKOUT_CALLABLE = (
+    "accounts.guessing.lockout_response"  # JSON 429 for programs, a page for people
+)
 AXES_CLIENT_IP_CALLABLE = "core.http.client_address"
 AXES_VERBOSE = False
 LOGIN_GUARD_ENABLED = env_bool("TRYGG_LOGIN_GUARD", True)
@@ -234,7 +236,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # Uploaded and generated files (photos, rasters, imports) are never under a public static path:
 # they are served through views that check permissions (docs/security.md).
 MEDIA_ROOT = Path(os.environ.get("TRYGG_MEDIA_ROOT", BASE_DIR / "var" / "media"))
-MEDIA_URL = "/media-not-public/"  # nothing is served here; see layers/views.py and surveys/views.py
+# Nothing is served at MEDIA_URL: photos go out through mapapp/field_views.py, exports through
+# layers/ogc/export_views.py.
+MEDIA_URL = "/media-not-public/"
 
 # The background map service is set per municipality in the admin (basemap.BasemapService). This XYZ URL
 # with {z}/{x}/{y} is the fallback for municipalities without one (older installations set only this);
@@ -242,7 +246,9 @@ MEDIA_URL = "/media-not-public/"  # nothing is served here; see layers/views.py 
 BASEMAP_URL = os.environ.get("TRYGG_BASEMAP_URL", "")
 BASEMAP_ATTRIBUTION = os.environ.get("TRYGG_BASEMAP_ATTRIBUTION", "")
 # The proxy's tile cache (one SQLite file per service; a cache: never backed up, safe to delete).
-BASEMAP_CACHE_DIR = Path(os.environ.get("TRYGG_BASEMAP_CACHE_DIR", BASE_DIR / "var" / "basemap-cache"))
+BASEMAP_CACHE_DIR = Path(
+    os.environ.get("TRYGG_BASEMAP_CACHE_DIR", BASE_DIR / "var" / "basemap-cache")
+)
 # Sent to the map service with every request, so its operator can tell who asks (OSM's policy requires it).
 BASEMAP_USER_AGENT = os.environ.get("TRYGG_BASEMAP_USER_AGENT", "Trygg (kommunal trygghetskarta)")
 
@@ -309,7 +315,9 @@ SENSITIVE_CELL_M = env_int("TRYGG_SENSITIVE_CELL_M", 500)
 SENSITIVE_MIN_COUNT = env_int("TRYGG_SENSITIVE_MIN_COUNT", 5)
 SENSITIVE_RELEASE_LAG_MONTHS = env_int("TRYGG_SENSITIVE_RELEASE_LAG_MONTHS", 3)
 if not 0 <= SENSITIVE_RELEASE_LAG_MONTHS <= 12:
-    raise ImproperlyConfigured("TRYGG_SENSITIVE_RELEASE_LAG_MONTHS must be 0–12 (months after a year's end)")
+    raise ImproperlyConfigured(
+        "TRYGG_SENSITIVE_RELEASE_LAG_MONTHS must be 0–12 (months after a year's end)"
+    )
 
 # Per-client request budgets (config/throttle.py): map and API reads, and the tablets' sync, separately.
 THROTTLE_ENABLED = env_bool("TRYGG_THROTTLE", True)

@@ -5,11 +5,14 @@ from drf_spectacular.views import SpectacularAPIView
 
 urlpatterns = [
     path("", include("mapapp.urls")),
-    path("lagesbild/dokument/", include("statutory.urls")),  # lag (2023:196): lägesbild, åtgärdsplan
+    path(
+        "lagesbild/dokument/", include("statutory.urls")
+    ),  # lag (2023:196): lägesbild, åtgärdsplan
     path("api/v1/", include("layers.api_urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("", include("layers.ogc.urls")),  # /ogc/, /tiles/, /export/
-    path("", include("basemap.urls")),  # /karta/bakgrund/, /karta/vektor/ and their /offentlig/ twins
+    # /karta/bakgrund/, /karta/vektor/ and their /offentlig/ twins
+    path("", include("basemap.urls")),
     path("", include("est.urls")),  # /est/rapport/ (EST reporters), /est/lagesbild/
     path("uppfoljning/", include("followup.urls")),  # effect follow-up of measures (issue 16)
     path("konto/logga-in/", auth_views.LoginView.as_view(), name="login"),

@@ -279,7 +279,7 @@ class _Auditor:
         result = linprog(objective, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
         if result.status == 3:  # unbounded above
             return -math.inf
-        if result.status != 0:  # the true counts always satisfy the relations
+        if result.status != 0 or result.fun is None:  # the true counts always satisfy the relations
             raise RuntimeError(f"the release's relations have no solution: {result.message}")
         return float(result.fun)
 

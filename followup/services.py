@@ -214,6 +214,22 @@ def _ids(data: dict[str, Any], name: str, model: Any) -> list[Any]:
     return rows
 
 
+def _dispersion(data: dict[str, Any]) -> float:
+    """The overdispersion given on the page, a number from 1 to 100."""
+    try:
+        dispersion = float(data.get("dispersion"))  # type: ignore[arg-type]  # any JSON value; what float() refuses is caught
+    except (TypeError, ValueError) as e:
+        raise EvaluationInvalid(
+            _("Ange överspridningen som ett tal ≥ 1"),
+            {"dispersion": str(data.get("dispersion"))[:20]},
+        ) from e
+    if not dispersion >= 1.0 or dispersion > 100:
+        raise EvaluationInvalid(
+            _("Ange överspridningen som ett tal ≥ 1"), {"dispersion": str(dispersion)}
+        )
+    return dispersion
+
+
 @transaction.atomic
 def save_evaluation(
     municipality: Municipality,
@@ -240,19 +256,7 @@ def save_evaluation(
     variance = str(data.get("variance") or Evaluation.Variance.ESTIMATED)
     if variance not in Evaluation.Variance.values:
         raise EvaluationInvalid(_("Okänd varians"), {"variance": variance[:20]})
-    dispersion = None
-    if variance == Evaluation.Variance.GIVEN:
-        try:
-            dispersion = float(data.get("dispersion"))  # type: ignore[arg-type]
-        except (TypeError, ValueError) as e:
-            raise EvaluationInvalid(
-                _("Ange överspridningen som ett tal ≥ 1"),
-                {"dispersion": str(data.get("dispersion"))[:20]},
-            ) from e
-        if not dispersion >= 1.0 or dispersion > 100:
-            raise EvaluationInvalid(
-                _("Ange överspridningen som ett tal ≥ 1"), {"dispersion": str(dispersion)}
-            )
+    dispersion = _dispersion(data) if variance == Evaluation.Variance.GIVEN else None
     action = None
     if data.get("action") not in (None, ""):
         try:

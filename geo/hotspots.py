@@ -95,7 +95,7 @@ def gi_star(values: ArrayLike, weights: sp.spmatrix | sp.sparray) -> GiStar:
     y = np.asarray(values, dtype=np.float64).ravel()
     n = y.size
     check_finite(y)
-    w = sp.csr_matrix(weights, dtype=np.float64)
+    w = sp.csr_matrix(weights, dtype=np.float64)  # type: ignore[call-overload]  # the stubs take each sparse kind, not their union
     if w.shape != (n, n):
         raise ValueError(f"weights must be {n} × {n} for {n} values, not {w.shape}")
     w.sum_duplicates()

@@ -214,6 +214,7 @@ def kde(
     pad = int(np.ceil(PAD_SIGMAS * sigma_cells)) + 1
 
     counts = _bin(xa, ya, w, grid, pad, binning)
+    smooth: NDArray[np.float32] | NDArray[np.float64]
     if smoother == "fft":
         smooth = _smooth_fft(counts, sigma_cells)
     elif smoother == "filter":
@@ -282,7 +283,7 @@ def _bin(
                 np.copyto(jj, b, casting="unsafe")
                 np.clip(ii, 0, nxp - 1, out=ii)
                 np.clip(jj, 0, nyp - 1, out=jj)
-                weight = ones[:k] if ones is not None else w[start : start + size]  # type: ignore[index]
+                weight = ones[:k] if ones is not None else w[start : start + size]  # type: ignore[index]  # w is None only when ones is set; mypy cannot see the two are tied
                 _scatter_add(flat, 0, nxp, jj, ii, weight)
                 continue
             np.floor(a, out=lo)
@@ -365,7 +366,7 @@ def _sparsetools_works() -> bool:
 try:
     from scipy.sparse._sparsetools import coo_todense as _coo_todense
 except ImportError:  # pragma: no cover - scipy moved its private module
-    _coo_todense = None
+    _coo_todense = None  # type: ignore[assignment]  # absent from this scipy: None says so, and the loop is used
 
 _scatter_add = _scatter_add_sparsetools if _sparsetools_works() else _scatter_add_numpy
 
@@ -391,7 +392,7 @@ def _smooth_fft(counts: NDArray[np.float64], sigma_cells: float) -> NDArray[np.f
     spectrum *= np.exp(c * ky**2).astype(np.float32)[:, None]
     spectrum *= np.exp(c * kx[:keep] ** 2).astype(np.float32)[None, :]
     spectrum = scipy.fft.ifft(spectrum, axis=0, overwrite_x=True)[:ny]
-    out: NDArray[np.float32] = scipy.fft.irfft(spectrum, n=fx, axis=1)[:, :nx]
+    out: NDArray[np.float32] = scipy.fft.irfft(spectrum, n=fx, axis=1)[:, :nx]  # type: ignore[assignment]  # complex64 in, float32 out; the stubs say float64
     return out
 
 

@@ -198,7 +198,7 @@ def _northing_first(srid: int) -> bool:
 
 
 def _text(element: object, path: str) -> str:
-    found = element.find(path, NS)  # type: ignore[attr-defined]
+    found = element.find(path, NS)  # type: ignore[attr-defined]  # defusedxml elements are typed object here; they are ElementTree elements
     return (found.text or "").strip() if found is not None and found.text else ""
 
 
@@ -239,7 +239,7 @@ def _matrix_set(element: object) -> TileMatrixSet:
     crs = _text(element, "ows:SupportedCRS")
     srid, northing_first = parse_crs(crs)
     matrices = []
-    for m in element.findall("wmts:TileMatrix", NS):  # type: ignore[attr-defined]
+    for m in element.findall("wmts:TileMatrix", NS):  # type: ignore[attr-defined]  # defusedxml elements are typed object here; they are ElementTree elements
         name = _text(m, "ows:Identifier")
         try:
             first, second = (float(v) for v in _text(m, "wmts:TopLeftCorner").split())
@@ -270,14 +270,14 @@ def _matrix_set(element: object) -> TileMatrixSet:
 def _layer(element: object) -> Layer:
     styles = []
     default_style = ""
-    for style in element.findall("wmts:Style", NS):  # type: ignore[attr-defined]
+    for style in element.findall("wmts:Style", NS):  # type: ignore[attr-defined]  # defusedxml elements are typed object here; they are ElementTree elements
         name = _text(style, "ows:Identifier")
         styles.append(name)
         if style.get("isDefault", "").lower() == "true":
             default_style = name
     resource_urls = tuple(
         (r.get("format", ""), r.get("template", ""))
-        for r in element.findall("wmts:ResourceURL", NS)  # type: ignore[attr-defined]
+        for r in element.findall("wmts:ResourceURL", NS)  # type: ignore[attr-defined]  # defusedxml elements are typed object here; they are ElementTree elements
         if r.get("resourceType", "") == "tile" and r.get("template")
     )
     return Layer(
@@ -285,20 +285,20 @@ def _layer(element: object) -> Layer:
         title=_text(element, "ows:Title"),
         formats=tuple(
             (f.text or "").strip()
-            for f in element.findall("wmts:Format", NS)  # type: ignore[attr-defined]
+            for f in element.findall("wmts:Format", NS)  # type: ignore[attr-defined]  # defusedxml elements are typed object here; they are ElementTree elements
         ),
         styles=tuple(styles),
         default_style=default_style or (styles[0] if styles else "default"),
         matrix_sets=tuple(
             _text(link, "wmts:TileMatrixSet")
-            for link in element.findall("wmts:TileMatrixSetLink", NS)  # type: ignore[attr-defined]
+            for link in element.findall("wmts:TileMatrixSetLink", NS)  # type: ignore[attr-defined]  # defusedxml elements are typed object here; they are ElementTree elements
         ),
         resource_urls=resource_urls,
     )
 
 
 def _kvp_address(root: object) -> str | None:
-    for op in root.findall("ows:OperationsMetadata/ows:Operation", NS):  # type: ignore[attr-defined]
+    for op in root.findall("ows:OperationsMetadata/ows:Operation", NS):  # type: ignore[attr-defined]  # defusedxml elements are typed object here; they are ElementTree elements
         if op.get("name") != "GetTile":
             continue
         for get in op.findall("ows:DCP/ows:HTTP/ows:Get", NS):

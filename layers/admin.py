@@ -100,7 +100,7 @@ def _scoped_form(form_class: Any) -> Any:
     is left to this form and to PostgreSQL.
     """
 
-    class ScopedForm(form_class):  # type: ignore[misc]
+    class ScopedForm(form_class):  # type: ignore[misc]  # a class made from a variable base; mypy cannot check it
         def _get_validation_exclusions(self) -> set[str]:
             excluded: set[str] = set(super()._get_validation_exclusions())
             model = self._meta.model
@@ -285,7 +285,7 @@ class IncidentAdmin(MapAdmin):
             )
 
 
-class PlanZoneInline(admin.TabularInline):  # type: ignore[type-arg]
+class PlanZoneInline(admin.TabularInline):  # type: ignore[type-arg]  # the model is named in the class; the stubs also want child and parent as type arguments
     model = models.PlanZone
     extra = 0
     fields = ["scenario", "use_code", "label"]

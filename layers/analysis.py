@@ -16,7 +16,6 @@ Results are cached under a hash of everything they depend on, the user's sensiti
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
@@ -732,7 +731,3 @@ def summary_json(result: HotSpotResult, overlay: Overlay, *, png_url: str) -> di
         "cold_cells": cold,
         "peak_per_km2": round(result.density.peak, 1),
     }
-
-
-def to_json(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))

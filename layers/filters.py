@@ -60,7 +60,7 @@ class FilterError(ValueError):
 
 
 class SunElevation(Func):
-    """trygg_sun_elevation(t, lat, lon) in degrees (migration layers 0003)."""
+    """trygg_sun_elevation(t, lat, lon) in degrees (migration layers 0008_sun_elevation_function)."""
 
     function = "trygg_sun_elevation"
     output_field = FloatField()
@@ -321,4 +321,3 @@ def filtered_points(
     if not sees_sensitive(user, f):
         qs = qs.exclude(SENSITIVE_INCIDENT)
     return apply_filter(qs, f, municipality)
-

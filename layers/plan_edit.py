@@ -136,45 +136,7 @@ def save_plan(
     shapely.prepare(area)
     cleaned: list[tuple[int | None, str, str, str, BaseGeometry]] = []
     for number, zone in enumerate(zones_in, start=1):
-        key = f"zones.{number}"
-        if not isinstance(zone, dict):
-            raise PlanInvalid(_("Område %(n)s är inte ett objekt") % {"n": number}, {key: "?"})
-        code = " ".join(str(zone.get("use_code", "")).upper().split())
-        if code and not USE_CODE_FORM.match(code):
-            raise PlanInvalid(
-                _("Område %(n)s: ogiltig användningskod") % {"n": number}, {key: code}
-            )
-        scenario = str(zone.get("scenario") or PlanZone.Scenario.PLANNED)
-        if scenario not in PlanZone.Scenario.values:
-            raise PlanInvalid(_("Område %(n)s: okänt scenario") % {"n": number}, {key: scenario})
-        geom = _polygon(zone.get("geometry"), key)
-        clipped = geom.intersection(area)
-        if clipped.area < MIN_ZONE_AREA_M2:
-            raise PlanInvalid(
-                _("Område %(n)s ligger utanför planområdet") % {"n": number},
-                {key: _("rita området inom plangränsen")},
-            )
-        if not clipped.equals(geom):
-            try:
-                geom = repair_polygon(_polygonal(clipped))
-            except GeometryRejected as e:
-                raise PlanInvalid(
-                    _("Område %(n)s kunde inte lagas") % {"n": number}, {key: geometry_reason(e)}
-                ) from e
-        raw_id = zone.get("id")
-        zone_id = (
-            int(raw_id)
-            if (isinstance(raw_id, int) and not isinstance(raw_id, bool))
-            # ASCII digits only: "²".isdigit() is true but int("²") fails
-            or (
-                isinstance(raw_id, str)
-                and raw_id.isascii()
-                and raw_id.isdigit()
-                and len(raw_id) < 19
-            )
-            else None
-        )
-        cleaned.append((zone_id, code, str(zone.get("label", "")).strip()[:200], scenario, geom))
+        cleaned.append(_clean_zone(number, zone, area))
 
     if plan is None:
         plan = Detaljplan(municipality=municipality)
@@ -195,6 +157,45 @@ def save_plan(
     # Zones no longer on the map go; their bestämmelseområden stay, without a zone (SET_NULL).
     plan.zones.exclude(pk__in=saved).delete()
     return plan, saved
+
+
+def _clean_zone(
+    number: int, zone: Any, area: BaseGeometry
+) -> tuple[int | None, str, str, str, BaseGeometry]:
+    """One zone of the payload, checked and clipped to the plan area: (id, use code, label,
+    scenario, geometry); raises ``PlanInvalid`` naming the zone."""
+    key = f"zones.{number}"
+    if not isinstance(zone, dict):
+        raise PlanInvalid(_("Område %(n)s är inte ett objekt") % {"n": number}, {key: "?"})
+    code = " ".join(str(zone.get("use_code", "")).upper().split())
+    if code and not USE_CODE_FORM.match(code):
+        raise PlanInvalid(_("Område %(n)s: ogiltig användningskod") % {"n": number}, {key: code})
+    scenario = str(zone.get("scenario") or PlanZone.Scenario.PLANNED)
+    if scenario not in PlanZone.Scenario.values:
+        raise PlanInvalid(_("Område %(n)s: okänt scenario") % {"n": number}, {key: scenario})
+    geom = _polygon(zone.get("geometry"), key)
+    clipped = geom.intersection(area)
+    if clipped.area < MIN_ZONE_AREA_M2:
+        raise PlanInvalid(
+            _("Område %(n)s ligger utanför planområdet") % {"n": number},
+            {key: _("rita området inom plangränsen")},
+        )
+    if not clipped.equals(geom):
+        try:
+            geom = repair_polygon(_polygonal(clipped))
+        except GeometryRejected as e:
+            raise PlanInvalid(
+                _("Område %(n)s kunde inte lagas") % {"n": number}, {key: geometry_reason(e)}
+            ) from e
+    raw_id = zone.get("id")
+    zone_id = (
+        int(raw_id)
+        if (isinstance(raw_id, int) and not isinstance(raw_id, bool))
+        # ASCII digits only: "²".isdigit() is true but int("²") fails
+        or (isinstance(raw_id, str) and raw_id.isascii() and raw_id.isdigit() and len(raw_id) < 19)
+        else None
+    )
+    return zone_id, code, str(zone.get("label", "")).strip()[:200], scenario, geom
 
 
 def _check_size(plan_id: str, plan: Detaljplan | None, area: Any, zones: list[Any]) -> None:

@@ -526,6 +526,18 @@ def _outside(features: Sequence[Feature], area: BaseGeometry) -> list[Feature]:
     return out
 
 
+def _add_plan_features(
+    layers: dict[str, list[Feature]], plan_features: Sequence[PlanFeature]
+) -> None:
+    """Add the plan's own features (as planned) to the context's lists they belong in; a kind
+    without a list here (water) is left out."""
+    for pf in plan_features:
+        g, props = to_shapely(pf.geom), {**pf.properties, "name": pf.name, "planned": True}
+        target = KIND_FIELDS[ContextFeature.Kind(pf.kind)]
+        if target in layers:
+            layers[target] = [*layers[target], (g, props)]
+
+
 def build_context(
     plan: Detaljplan,
     scenario: str,
@@ -579,23 +591,23 @@ def build_context(
         if planned or zone_parks:
             parks = _outside(parks, area) + zone_parks
     if planned:
-        for pf in plan_features:
-            g, props = to_shapely(pf.geom), {**pf.properties, "name": pf.name, "planned": True}
-            target = KIND_FIELDS[ContextFeature.Kind(pf.kind)]
-            if target == "paths":
-                paths = [*paths, (g, props)]
-            elif target == "lamps":
-                lamps = [*lamps, (g, props)]
-            elif target == "buildings":
-                buildings = [*buildings, (g, props)]
-            elif target == "pois":
-                pois = [*pois, (g, props)]
-            elif target == "bus_stops":
-                stops = [*stops, (g, props)]
-            elif target == "parks":
-                parks = [*parks, (g, props)]
-            elif target == "landuse":
-                landuse = [*landuse, (g, props)]
+        layers = {
+            "paths": paths,
+            "lamps": lamps,
+            "buildings": buildings,
+            "pois": pois,
+            "bus_stops": stops,
+            "parks": parks,
+            "landuse": landuse,
+        }
+        _add_plan_features(layers, plan_features)
+        paths, lamps, buildings, pois = (
+            layers["paths"],
+            layers["lamps"],
+            layers["buildings"],
+            layers["pois"],
+        )
+        stops, parks, landuse = layers["bus_stops"], layers["parks"], layers["landuse"]
     entrances = [(g, p) for g, p in pois if is_entrance(p)]
     pois = [(g, p) for g, p in pois if not is_entrance(p)]
     return Context(

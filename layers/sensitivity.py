@@ -93,7 +93,7 @@ def _before_save(sender: Any, instance: IncidentCategory | FocusArea, **kwargs: 
         return  # rows created by the reference data (a command): nothing was decided by anyone
     if person:
         check_change(instance, user)
-    instance._sensitivity_change = (before, after)  # type: ignore[union-attr]
+    instance._sensitivity_change = (before, after)  # type: ignore[union-attr]  # a marker read by the post_save handler; not a model field
 
 
 def _after_save(sender: Any, instance: IncidentCategory | FocusArea, **kwargs: Any) -> None:

@@ -155,7 +155,7 @@ def current_municipality() -> Municipality | None:
     cached = _resolved.get()
     if cached is not None and cached[0] == key:
         return cached[1]
-    municipality = municipality_for(user)  # type: ignore[arg-type]
+    municipality = municipality_for(user)  # type: ignore[arg-type]  # the sentinel was ruled out above; the context variable is typed with it
     _resolved.set((key, municipality))
     return municipality
 

@@ -52,7 +52,8 @@ MAX_FEATURES = 20_000  # per tile, for the other point layers
 # (the view layers_incident_bin); at 14 and 15 sums of the pre-aggregated 40 m squares
 # (layers_incident_bin_fine); from 16 they are counted from the points of the tile itself.
 BASE_BIN_M = 160
-FINE_ZOOMS = (14, 15)  # summed from the 40 m squares of layers_incident_bin_fine (migration 0009)
+# FINE_ZOOMS are summed from the 40 m squares of layers_incident_bin_fine (migration layers 0010).
+FINE_ZOOMS = (14, 15)
 BIN_SIZE_M = {z: BASE_BIN_M * 2 ** max(0, min(13 - z, 8)) for z in range(POINT_MIN_ZOOM)} | {
     14: 80, 15: 40, 16: 20, 17: 10} | {z: 5 for z in range(18, MAX_ZOOM + 1)}  # fmt: skip
 
@@ -121,11 +122,6 @@ def run_tile_sql(name: str, params: dict[str, Any]) -> Tile:
 
 def _base(z: int, x: int, y: int) -> dict[str, Any]:
     return {"z": z, "x": x, "y": y, "extent": EXTENT, "buffer": BUFFER}
-
-
-def incidents_tile(user: AnyUser, municipality: Municipality, z: int, x: int, y: int) -> Tile:
-    fresh_bins()
-    return _incidents_tile(user, municipality, z, x, y)
 
 
 def _incidents_tile(user: AnyUser, municipality: Municipality, z: int, x: int, y: int) -> Tile:

@@ -5,7 +5,7 @@ is removed and the project's own vendored Leaflet and Leaflet.markercluster (map
 written into the file: JavaScript and CSS inline, the CSS's images as data: URIs, the density overlay
 as a PNG data: URI. The only http(s) strings left are XML namespace names inside Leaflet
 (``http://www.w3.org/2000/svg``), which name a namespace and are never fetched
-(tests/mapapp/test_bra_exports.py opens the file in Chromium with the network cut).
+(tests/e2e/test_bra_page.py opens the file in Chromium with the network cut).
 
 Builds the map from the data it is given; runs no queries (STYLE.md §7).
 """
@@ -26,7 +26,6 @@ from django.utils.translation import gettext as _
 from core import numbers
 
 VENDOR = Path(settings.BASE_DIR) / "mapapp" / "static" / "vendor"
-NAMESPACE_URIS = ("http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink")
 CLASS_COLOURS = {
     3: "#b2182b",
     2: "#ef8a62",

@@ -475,7 +475,7 @@ def export_pdf(request: HttpRequest) -> HttpResponse:
         return _error(e)
     path = reverse("bra-print") + "?" + _query(request, f, params)
     try:
-        pdf = render_pdf(path, user=request.user, paper="A4", landscape=True)  # type: ignore[arg-type]
+        pdf = render_pdf(path, user=request.user, paper="A4", landscape=True)  # type: ignore[arg-type]  # login_required: a real user
     except PdfError as e:
         return JsonResponse({"error": str(e)}, status=503)
     n = read_filtered(request.user, f, municipality).sensitive.sum()

@@ -26,7 +26,6 @@ from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.policy import requires_two_factor
-from est.models import EstReport
 from geo.crs import STORAGE_SRID, WEB_SRID, transform_xy
 from layers import reference
 from layers.geometry import to_shapely
@@ -48,7 +47,7 @@ from layers.models import (
 )
 from layers.roles import Role
 from layers.services import ensure_reference_data, load_municipality_from_nyko
-from mapapp import est_demo, field_demo
+from mapapp import field_demo
 from mapapp.demo_context import generate_context
 from surveys.importers import load_vasby_survey_2015
 from surveys.models import (
@@ -79,7 +78,7 @@ DEMO_USERS: tuple[tuple[str, str, str], ...] = (
     ("admin", "Anna Administratör", Role.ADMIN),
     ("samordnare", "Sara Samordnare", Role.COORDINATOR),
     ("vasbyhem", "Vera Väsbyhem", Role.EST_REPORTER),  # EST reporters outside the municipality
-    ("securitas", "Sam Securitas", Role.EST_REPORTER),  # (mapapp/est_demo.py)
+    ("securitas", "Sam Securitas", Role.EST_REPORTER),  # (est/demo.py)
 )
 
 # The office each demo user works at, so actions can be assigned to them.
@@ -258,13 +257,21 @@ def load_demo(*, today: date | None = None) -> DemoSummary:
     # The walks' actions were named before the context's streets existed (0821).
     refresh_action_places(municipality)
     _create_demo_users(municipality)
-    from statutory import demo as statutory_demo  # the statutory app builds on mapapp, not back
+    # The apps above mapapp bring their own demo data (docs/decisions/0014): imported here only.
+    from est import demo as est_demo
+    from statutory import demo as statutory_demo
 
     statutory_demo.load(municipality, today)
     est_demo.load_reports(municipality, today)  # after the users: the reporters are demo users
     return DemoSummary(
         municipality=municipality, counts=demo_counts(municipality), notes=survey.messages()
     )
+
+
+def _est_reports(municipality: Municipality) -> int:
+    from est.models import EstReport  # the est app sits above mapapp (docs/decisions/0014)
+
+    return EstReport.objects.filter(municipality=municipality).count()
 
 
 def demo_counts(municipality: Municipality) -> dict[str, int]:
@@ -283,7 +290,7 @@ def demo_counts(municipality: Municipality) -> dict[str, int]:
         "atgarder": Action.objects.filter(municipality=municipality).count(),
         "detaljplaner": Detaljplan.objects.filter(municipality=municipality).count(),
         "enkatsvar_2015": CitizenSurveyResponse.objects.filter(municipality=municipality).count(),
-        "est_rapporter": EstReport.objects.filter(municipality=municipality).count(),
+        "est_rapporter": _est_reports(municipality),
         "anvandare": User.objects.filter(username__in=[u[0] for u in DEMO_USERS]).count(),
         "kontextobjekt": ContextFeature.objects.filter(municipality=municipality).count(),
     }
@@ -608,11 +615,11 @@ def _generate_walks(municipality: Municipality, today: date) -> None:
     first_of_month = today.replace(day=1)
     for spec in WALKS:
         key = str(spec["key"])
-        months_ago = int(spec["months_ago"])  # type: ignore[call-overload]
+        months_ago = int(spec["months_ago"])  # type: ignore[call-overload]  # the demo WALKS specs are dicts of mixed values, typed object
         year, month = divmod(first_of_month.year * 12 + first_of_month.month - 1 - months_ago, 12)
         walked_on = date(year, month + 1, 12)
         if "route" in spec:
-            waypoints: list[tuple[float, float]] = spec["route"]  # type: ignore[assignment]
+            waypoints: list[tuple[float, float]] = spec["route"]  # type: ignore[assignment]  # the demo WALKS specs are dicts of mixed values, typed object
             lons, lats = zip(*waypoints, strict=True)
             xs, ys = transform_xy(lons, lats, from_srid=WEB_SRID, to_srid=STORAGE_SRID)
             route = LineString(list(zip(xs.tolist(), ys.tolist(), strict=True)), srid=STORAGE_SRID)
@@ -650,13 +657,13 @@ def _generate_walks(municipality: Municipality, today: date) -> None:
             },
         )
         walks[key] = walk
-        for (gender, age), count in spec["participants"].items():  # type: ignore[attr-defined]
+        for (gender, age), count in spec["participants"].items():  # type: ignore[attr-defined]  # the demo WALKS specs are dicts of mixed values, typed object
             WalkParticipants.objects.update_or_create(
                 walk=walk, gender=gender, age_group=age, defaults={"count": count}
             )
         if not created:
             continue
-        _generate_observations(walk, rng, namespace, key, int(spec["observations"]))  # type: ignore[call-overload]
+        _generate_observations(walk, rng, namespace, key, int(spec["observations"]))  # type: ignore[call-overload]  # the demo WALKS specs are dicts of mixed values, typed object
 
 
 def _generate_observations(

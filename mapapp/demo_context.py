@@ -121,9 +121,54 @@ class _Town:
             )
 
 
+def _perimeter_blocks(
+    town: _Town, xs: list[float], ys: list[float], cx: float, cy: float, shops: list[dict[str, str]]
+) -> None:
+    """Perimeter blocks of flats; the ones on Centralvägen have shops in the ground floor (taken
+    from the front of ``shops``)."""
+    rng = town.rng
+    for x0, x1 in itertools.pairwise(xs):
+        for y0, y1 in itertools.pairwise(ys):
+            if x0 == cx - 180 and x1 == cx + 180:
+                continue  # the plan area
+            if x0 == cx + 180 and y0 == cy - 350:
+                continue  # the park
+            bx0, bx1, by0, by1 = x0 + 12, x1 - 12, y0 + 12, y1 - 12
+            town.add("landuse", _rect(bx0, by0, bx1, by1), "", landuse="residential")
+            on_main_street = cy in (y0, y1)
+            depth = 13.0
+            for side_y, toward in ((by0, 1), (by1 - depth, -1)):
+                for part in range(2):
+                    ax0 = bx0 + part * (bx1 - bx0) / 2 + 3
+                    ax1 = bx0 + (part + 1) * (bx1 - bx0) / 2 - 3
+                    levels = str(int(rng.integers(3, 8)))
+                    faces_main = on_main_street and (
+                        (toward == 1 and y0 == cy) or (toward == -1 and y1 == cy)
+                    )
+                    footprint = _rect(ax0, side_y, ax1, side_y + depth)
+                    tags = {"building": "apartments", "building__levels": levels}
+                    if faces_main:
+                        tags["building__use"] = "residential;retail"
+                    town.add("building", footprint, "", **tags)
+                    if x0 == cx + 180 or x1 == cx - 180:  # the blocks beside the plan: front doors
+                        door_y = side_y if toward == 1 else side_y + depth
+                        town.add(
+                            "poi",
+                            Point((ax0 + ax1) / 2, door_y, srid=STORAGE_SRID),
+                            "",
+                            entrance="main",
+                        )
+                    if faces_main and shops:
+                        spec = dict(shops.pop(0))
+                        name = spec.pop("name")
+                        edge_y = side_y if toward == 1 else side_y + depth
+                        px = (ax0 + ax1) / 2
+                        py = edge_y + 3 * toward
+                        town.add("poi", Point(px, py, srid=STORAGE_SRID), name, **spec)
+
+
 def _generate(cx: float, cy: float) -> _Town:
     town = _Town(cx, cy)
-    rng = town.rng
     xs = [cx - 480, cx - 330, cx - 180, cx + 180, cx + 330, cx + 480]
     ys = [cy - 350, cy - 145, cy, cy + 145, cy + 350]
     # Streets: the horizontal ones run the whole width, the cross streets the whole height.
@@ -177,44 +222,7 @@ def _generate(cx: float, cy: float) -> _Town:
     town.add("landuse", _rect(cx - 160, cy + 10, cx + 160, cy + 125), "", landuse="retail")
     # Perimeter blocks; the ones on Centralvägen have shops in the ground floor.
     shops = list(SHOPS)
-    for x0, x1 in itertools.pairwise(xs):
-        for y0, y1 in itertools.pairwise(ys):
-            if x0 == cx - 180 and x1 == cx + 180:
-                continue  # the plan area
-            if x0 == cx + 180 and y0 == cy - 350:
-                continue  # the park
-            bx0, bx1, by0, by1 = x0 + 12, x1 - 12, y0 + 12, y1 - 12
-            town.add("landuse", _rect(bx0, by0, bx1, by1), "", landuse="residential")
-            on_main_street = cy in (y0, y1)
-            depth = 13.0
-            for side_y, toward in ((by0, 1), (by1 - depth, -1)):
-                for part in range(2):
-                    ax0 = bx0 + part * (bx1 - bx0) / 2 + 3
-                    ax1 = bx0 + (part + 1) * (bx1 - bx0) / 2 - 3
-                    levels = str(int(rng.integers(3, 8)))
-                    faces_main = on_main_street and (
-                        (toward == 1 and y0 == cy) or (toward == -1 and y1 == cy)
-                    )
-                    footprint = _rect(ax0, side_y, ax1, side_y + depth)
-                    tags = {"building": "apartments", "building__levels": levels}
-                    if faces_main:
-                        tags["building__use"] = "residential;retail"
-                    town.add("building", footprint, "", **tags)
-                    if x0 == cx + 180 or x1 == cx - 180:  # the blocks beside the plan: front doors
-                        door_y = side_y if toward == 1 else side_y + depth
-                        town.add(
-                            "poi",
-                            Point((ax0 + ax1) / 2, door_y, srid=STORAGE_SRID),
-                            "",
-                            entrance="main",
-                        )
-                    if faces_main and shops:
-                        spec = dict(shops.pop(0))
-                        name = spec.pop("name")
-                        edge_y = side_y if toward == 1 else side_y + depth
-                        px = (ax0 + ax1) / 2
-                        py = edge_y + 3 * toward
-                        town.add("poi", Point(px, py, srid=STORAGE_SRID), name, **spec)
+    _perimeter_blocks(town, xs, ys, cx, cy, shops)
     # A school and a few more places further from the centre.
     town.add("poi", _rect(cx - 470, cy + 160, cx - 345, cy + 240), "Dragonskolan", amenity="school")
     town.add(

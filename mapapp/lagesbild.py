@@ -566,9 +566,7 @@ def describe_filter(f: IncidentFilter, municipality: Municipality) -> list[str]:
         )
         out.append(_("kommundel %(name)s") % {"name": name or f.district})
     if f.focus_areas:
-        out.append(
-            _("fokusområde %(list)s") % {"list": join([str(n) for n in f.focus_areas])}
-        )
+        out.append(_("fokusområde %(list)s") % {"list": join([str(n) for n in f.focus_areas])})
     if f.categories:
         labels = dict(
             IncidentCategory.objects.filter(code__in=f.categories).values_list("code", "label")

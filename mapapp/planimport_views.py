@@ -376,7 +376,7 @@ def context_features(request: HttpRequest) -> JsonResponse:
         parts = [float(v) for v in request.GET.get("bbox", "").split(",")]
         if len(parts) != 4:
             raise ValueError
-        box = Polygon.from_bbox(tuple(parts))  # type: ignore[arg-type]
+        box = Polygon.from_bbox(tuple(parts))  # type: ignore[arg-type]  # four numbers, checked above; the stubs want a 4-tuple type
         box.srid = WEB_SRID
         box.transform(STORAGE_SRID)
     except (ValueError, TypeError, GDALException):

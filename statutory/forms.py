@@ -21,7 +21,7 @@ from surveys.models import Action
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
-class LagesbildForm(forms.ModelForm):  # type: ignore[type-arg]
+class LagesbildForm(forms.ModelForm):  # type: ignore[type-arg]  # the model is named in Meta; the stubs also want it as a type argument
     focus_areas = forms.TypedMultipleChoiceField(
         label="Fokusområden", required=False, coerce=int, widget=forms.CheckboxSelectMultiple
     )
@@ -34,15 +34,15 @@ class LagesbildForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["district"].queryset = District.objects.filter(municipality=municipality)  # type: ignore[attr-defined]
+        self.fields["district"].queryset = District.objects.filter(municipality=municipality)  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a ModelChoiceField
         self.fields["review_by"].required = False
         self.fields[
             "review_by"
         ].help_text = "Tomt: före nästa val (minst en gång per mandatperiod)."
-        self.fields["focus_areas"].choices = [  # type: ignore[attr-defined]
+        self.fields["focus_areas"].choices = [  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a ChoiceField
             (a.number, f"{a.number}. {a.name}") for a in FocusArea.objects.order_by("number")
         ]
-        self.fields["categories"].choices = [  # type: ignore[attr-defined]
+        self.fields["categories"].choices = [  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a ChoiceField
             (c.code, c.label) for c in IncidentCategory.objects.order_by("label")
         ]
 
@@ -59,7 +59,7 @@ class SectionForm(forms.Form):
     secret = forms.BooleanField(label="Omfattas av sekretess (OSL)", required=False)
 
 
-class ProblemForm(forms.ModelForm):  # type: ignore[type-arg]
+class ProblemForm(forms.ModelForm):  # type: ignore[type-arg]  # the model is named in Meta; the stubs also want it as a type argument
     class Meta:
         model = Problem
         fields = ["title", "description", "situational", "social", "individual", "sources"]
@@ -79,13 +79,13 @@ class CommentForm(forms.Form):
     text = forms.CharField(label="Kommentar", widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class PlanForm(forms.ModelForm):  # type: ignore[type-arg]
+class PlanForm(forms.ModelForm):  # type: ignore[type-arg]  # the model is named in Meta; the stubs also want it as a type argument
     class Meta:
         model = Atgardsplan
         fields = ["title"]
 
 
-class PlanRowForm(forms.ModelForm):  # type: ignore[type-arg]
+class PlanRowForm(forms.ModelForm):  # type: ignore[type-arg]  # the model is named in Meta; the stubs also want it as a type argument
     class Meta:
         model = PlanRow
         fields = [
@@ -114,8 +114,8 @@ class PlanRowForm(forms.ModelForm):  # type: ignore[type-arg]
     def __init__(self, *args: Any, plan: Atgardsplan, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         municipality = plan.municipality
-        self.fields["problem"].queryset = plan.lagesbild.problems.all()  # type: ignore[attr-defined]
-        self.fields["indicator_category"].queryset = (  # type: ignore[attr-defined]
+        self.fields["problem"].queryset = plan.lagesbild.problems.all()  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a ModelChoiceField
+        self.fields["indicator_category"].queryset = (  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a ModelChoiceField
             IncidentCategory.objects.exclude(
                 Q(sensitive=True) | Q(focus_area__sensitive=True)
             ).order_by("label")
@@ -123,9 +123,9 @@ class PlanRowForm(forms.ModelForm):  # type: ignore[type-arg]
         areas = StatisticalArea.objects.filter(municipality=municipality)
         if plan.lagesbild.district_id:
             areas = areas.filter(district_id=plan.lagesbild.district_id)
-        self.fields["indicator_area"].queryset = areas.order_by("code")  # type: ignore[attr-defined]
-        self.fields["office"].queryset = Office.objects.filter(municipality=municipality)  # type: ignore[attr-defined]
-        self.fields["actions"].queryset = Action.objects.filter(municipality=municipality)  # type: ignore[attr-defined]
+        self.fields["indicator_area"].queryset = areas.order_by("code")  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a ModelChoiceField
+        self.fields["office"].queryset = Office.objects.filter(municipality=municipality)  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a ModelChoiceField
+        self.fields["actions"].queryset = Action.objects.filter(municipality=municipality)  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a ModelChoiceField
         self.fields["actions"].required = False
 
     def clean(self) -> dict[str, Any]:

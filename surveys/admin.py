@@ -14,7 +14,7 @@ from surveys import models
 from surveys.auth import issue_device_token, revoke_device_token
 
 
-class ParticipantsInline(admin.TabularInline):  # type: ignore[type-arg]
+class ParticipantsInline(admin.TabularInline):  # type: ignore[type-arg]  # the model is named in the class; the stubs also want child and parent as type arguments
     model = models.WalkParticipants
     extra = 0
 
@@ -34,7 +34,7 @@ class WalkParticipantsAdmin(ScopedAdmin):
     list_display = ["walk", "gender", "age_group", "count"]
 
 
-class PhotoInline(admin.TabularInline):  # type: ignore[type-arg]
+class PhotoInline(admin.TabularInline):  # type: ignore[type-arg]  # the model is named in the class; the stubs also want child and parent as type arguments
     model = models.ObservationPhoto
     extra = 0
     fields = ("client_uuid", "width", "height", "uploaded_at")
@@ -57,7 +57,7 @@ class ObservationPhotoAdmin(ScopedAdmin):
     readonly_fields = ["client_uuid", "observation", "width", "height", "sha256", "uploaded_at"]
 
 
-class ActionEventInline(admin.TabularInline):  # type: ignore[type-arg]
+class ActionEventInline(admin.TabularInline):  # type: ignore[type-arg]  # the model is named in the class; the stubs also want child and parent as type arguments
     model = models.ActionEvent
     extra = 0
     readonly_fields = ["at", "by", "from_status", "to_status", "note", "changes"]
@@ -217,7 +217,7 @@ class DeviceTokenAdmin(ScopedAdmin):
             setattr(obj, f.attname, getattr(token, f.attname))
         obj._state.adding = False
         # Shown once on the next page, never stored (only its SHA-256 is) nor put in a message cookie.
-        request._issued_device_token = raw  # type: ignore[attr-defined]
+        request._issued_device_token = raw  # type: ignore[attr-defined]  # carried to the next admin step on this request only; not an HttpRequest attribute
 
     def response_add(
         self, request: HttpRequest, obj: models.DeviceToken, post_url_continue: str | None = None

@@ -121,12 +121,12 @@ class WalkForm(forms.ModelForm[Trygghetsvandring]):
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.municipality = municipality
-        self.fields["district"].queryset = District.objects.filter(municipality=municipality)  # type: ignore[attr-defined]
+        self.fields["district"].queryset = District.objects.filter(municipality=municipality)  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a ModelChoiceField
         earlier = Trygghetsvandring.objects.filter(municipality=municipality)
         if self.instance.pk:
             earlier = earlier.exclude(pk=self.instance.pk)
-        self.fields["follow_up_of"].queryset = earlier.order_by("-walked_on")  # type: ignore[attr-defined]
-        self.fields["partners"].queryset = Office.objects.filter(municipality=municipality)  # type: ignore[attr-defined]
+        self.fields["follow_up_of"].queryset = earlier.order_by("-walked_on")  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a ModelChoiceField
+        self.fields["partners"].queryset = Office.objects.filter(municipality=municipality)  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a ModelChoiceField
         self.participant_fields: list[tuple[str, str, str]] = []
         for gender, gender_label in Gender.choices:
             for age, age_label in AgeGroup.choices:
@@ -233,11 +233,11 @@ class ActionForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
         self.action = action
-        self.fields["office"].queryset = Office.objects.filter(  # type: ignore[attr-defined]
+        self.fields["office"].queryset = Office.objects.filter(  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a ModelChoiceField
             municipality_id=action.municipality_id
         ).order_by("kind", "name")
         # Staff of any office of the municipality; clean() checks the one chosen works at the office.
-        self.fields["assignee"].queryset = (  # type: ignore[attr-defined]
+        self.fields["assignee"].queryset = (  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a ModelChoiceField
             User.objects.filter(
                 is_active=True,
                 offices__office__municipality_id=action.municipality_id,
@@ -246,7 +246,7 @@ class ActionForm(forms.Form):
             .distinct()
             .order_by("first_name", "last_name", "username")
         )
-        self.fields["assignee"].label_from_instance = (  # type: ignore[attr-defined]
+        self.fields["assignee"].label_from_instance = (  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a ModelChoiceField
             lambda u: u.get_full_name() or u.username
         )
 
@@ -258,9 +258,7 @@ class ActionForm(forms.Form):
             and assignee is not None
             and not OfficeStaff.objects.filter(office=office, user=assignee).exists()
         ):
-            self.add_error(
-                "assignee", _("Handläggaren arbetar inte på det ansvariga kontoret.")
-            )
+            self.add_error("assignee", _("Handläggaren arbetar inte på det ansvariga kontoret."))
         if data.get("status") == Action.Status.REJECTED and not (
             (data.get("rejection_reason") or "").strip()
         ):

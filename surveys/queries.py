@@ -168,7 +168,7 @@ def walk_observations(walk: Trygghetsvandring) -> list[Observation]:
         )
     )
     for number, observation in enumerate(observations, start=1):
-        observation.number = number  # type: ignore[attr-defined]
+        observation.number = number  # type: ignore[attr-defined]  # a display number set on the fetched row; not a model field
     return observations
 
 
@@ -643,9 +643,7 @@ def office_summaries(
     return summaries
 
 
-def action_features(
-    actions: Iterable[Action], *, today: date | None = None
-) -> FeatureCollection:
+def action_features(actions: Iterable[Action], *, today: date | None = None) -> FeatureCollection:
     """Actions with a place as GeoJSON points in WGS 84, for the office and action maps."""
     today = today or timezone.localdate()
     features: list[Any] = []

@@ -18,7 +18,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
-from geo.crs import STORAGE_SRID, WEB_SRID
+from geo.crs import WEB_SRID
 from layers import reference
 from layers.geometry import to_storage
 from layers.models import ContextFeature, Detaljplan, Municipality, Office, PlanZone
@@ -709,15 +709,6 @@ def _sha256_file(path: Path) -> str:
         while chunk := f.read(1024 * 1024):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def walk_route_or_track(walk: Trygghetsvandring) -> LineString | None:
-    """The line a follow-up walk should repeat: the planned route, else the recorded GPS track."""
-    line = walk.route or walk.track
-    if line is None:
-        return None
-    assert line.srid == STORAGE_SRID
-    return line
 
 
 # --- actions from elsewhere (EST reports, ...) ----------------------------------------------------

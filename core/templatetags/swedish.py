@@ -11,7 +11,7 @@ register = template.Library()
 
 def _float(value: object) -> float | None:
     try:
-        return float(value)  # type: ignore[arg-type]
+        return float(value)  # type: ignore[arg-type]  # a template value of any type; what float() refuses is caught below
     except (TypeError, ValueError):
         return None
 

@@ -123,6 +123,31 @@ def _access(distance_m: float, target_m: float) -> float:
     return clip01((2 * target_m - distance_m) / target_m)
 
 
+def _served_homes(
+    ctx: Context, facilities: list[_Facility]
+) -> dict[int, list[tuple[float, BaseGeometry]]]:
+    """The walks (length, line) from each car park to the homes it serves: each home is served by
+    the car park nearest to walk from, within PARKING_SERVES_M."""
+    graph = walk_graph(ctx)
+    residences = homes(ctx, ctx.study)
+    walks: list[Walks | None] = []
+    for f in facilities:
+        at = snap(graph, f.place)
+        walks.append(Walks(graph, at) if at is not None else None)
+    served: dict[int, list[tuple[float, BaseGeometry]]] = {i: [] for i in range(len(facilities))}
+    for g, _ in residences:
+        door = snap(graph, _doors(ctx, g))
+        if door is None:
+            continue
+        options = [(w.distance(door), i) for i, w in enumerate(walks) if w is not None]
+        d, i = min(options, default=(math.inf, -1))
+        nearest = walks[i] if i >= 0 and d <= PARKING_SERVES_M else None
+        walk = nearest.walk(door) if nearest is not None else None
+        if walk is not None:
+            served[i].append((walk.length_m, walk.line))
+    return served
+
+
 def parking(ctx: Context) -> CriterionResult:
     """Car parks and garage entrances: overlooked by windows, lit, and a short, visible walk from the
     car to the doors of the homes each one serves.
@@ -159,24 +184,7 @@ def parking(ctx: Context) -> CriterionResult:
             confidence="medel",
         )
     watched = watched_cover(ctx)
-    graph = walk_graph(ctx)
-    residences = homes(ctx, ctx.study)
-    walks: list[Walks | None] = []
-    for f in facilities:
-        at = snap(graph, f.place)
-        walks.append(Walks(graph, at) if at is not None else None)
-    # Each home is served by the car park nearest to walk from, within PARKING_SERVES_M.
-    served: dict[int, list[tuple[float, BaseGeometry]]] = {i: [] for i in range(len(facilities))}
-    for g, _ in residences:
-        door = snap(graph, _doors(ctx, g))
-        if door is None:
-            continue
-        options = [(w.distance(door), i) for i, w in enumerate(walks) if w is not None]
-        d, i = min(options, default=(math.inf, -1))
-        nearest = walks[i] if i >= 0 and d <= PARKING_SERVES_M else None
-        walk = nearest.walk(door) if nearest is not None else None
-        if walk is not None:
-            served[i].append((walk.length_m, walk.line))
+    served = _served_homes(ctx, facilities)
     area_total = 0.0
     sums = {"value": 0.0, "overlooked": 0.0, "lit": 0.0}
     walk_lengths: list[float] = []

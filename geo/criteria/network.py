@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from scipy.sparse import coo_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from shapely.geometry import LineString, MultiLineString, Point
 from shapely.geometry.base import BaseGeometry
@@ -191,7 +191,7 @@ class Graph:
         via_b = float(from_nodes[b]) + float(self.lengths[edge]) - along_m
         return (via_a, a) if via_a <= via_b else (via_b, b)
 
-    def _matrix(self) -> coo_matrix:
+    def _matrix(self) -> csr_matrix:
         n = len(self.xy)
         return coo_matrix(
             (self.lengths, (self.edges[:, 0], self.edges[:, 1])), shape=(n, n)
@@ -245,7 +245,7 @@ class Graph:
         if n == 0 or len(self.edges) == 0 or source == target:
             return []
         m = coo_matrix((self.lengths, (self.edges[:, 0], self.edges[:, 1])), shape=(n, n)).tocsr()
-        dist, pred = dijkstra(m, directed=False, indices=source, return_predecessors=True)
+        dist, pred = dijkstra(m, directed=False, indices=source, return_predecessors=True)  # type: ignore[call-overload]  # scipy takes one index; the stubs want an array
         if not np.isfinite(dist[target]):
             return []
         lookup: dict[tuple[int, int], int] = {}

@@ -576,6 +576,30 @@ def _cut_at(area: BaseGeometry, lines: Sequence[BaseGeometry]) -> list[BaseGeome
     return out
 
 
+def _stop_candidates(
+    graph: Graph, dist: NDArray[np.float64], stops: list[Feature]
+) -> list[tuple[float, float, str, int, int, float]]:
+    """(access, distance, kind, edge, via node, position along the edge) of each stop reached.
+
+    Each stop is snapped to the nearest point of the network (not to its nearest node: a stop
+    beside a long street can be far from every junction), and reached through either end of that edge.
+    """
+    targets = {"bus": BUS_TARGET_M, "station": STATION_TARGET_M}
+    candidates: list[tuple[float, float, str, int, int, float]] = []
+    for g, p in stops:
+        kind = "station" if osm.is_station(p) else "bus"
+        point = g if g.geom_type == "Point" else g.centroid
+        edge, along, offset = graph.snap(point)
+        if offset > STOP_SNAP_M:
+            continue
+        d, via = graph.distance_to(dist, edge, along)
+        if np.isfinite(d):
+            candidates.append(
+                (_access(d + offset, targets[kind]), d + offset, kind, edge, via, along)
+            )
+    return candidates
+
+
 def transport(ctx: Context) -> CriterionResult:
     """Walking distance along the network from the plan area (its junctions, and where a way crosses
     its edge) to the bus stops and stations (each snapped to the nearest point of the network, at most
@@ -625,21 +649,7 @@ def transport(ctx: Context) -> CriterionResult:
     inside = [i for i, (x, y) in enumerate(graph.xy) if ctx.area.covers(Point(x, y))]
     origins = inside or [graph.nearest_node(ctx.area.representative_point())]
     dist, pred = graph.forest(origins)
-    targets = {"bus": BUS_TARGET_M, "station": STATION_TARGET_M}
-    # Each stop is snapped to the nearest point of the network (not to its nearest node: a stop
-    # beside a long street can be far from every junction), and reached through either end of that edge.
-    candidates: list[tuple[float, float, str, int, int, float]] = []
-    for g, p in stops:
-        kind = "station" if osm.is_station(p) else "bus"
-        point = g if g.geom_type == "Point" else g.centroid
-        edge, along, offset = graph.snap(point)
-        if offset > STOP_SNAP_M:
-            continue
-        d, via = graph.distance_to(dist, edge, along)
-        if np.isfinite(d):
-            candidates.append(
-                (_access(d + offset, targets[kind]), d + offset, kind, edge, via, along)
-            )
+    candidates = _stop_candidates(graph, dist, stops)
     if not candidates:
         return unreached
     nearest = {k: min(c[1] for c in candidates if c[2] == k) for k in {c[2] for c in candidates}}

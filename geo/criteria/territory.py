@@ -151,6 +151,36 @@ def _components(lines: Sequence[BaseGeometry]) -> list[BaseGeometry]:
     ]
 
 
+def _crossings(
+    ctx: Context, blocks: list[tuple[BaseGeometry, Mapping[str, Any]]]
+) -> tuple[list[BaseGeometry], float, float, int, int]:
+    """The public paths through the residential blocks: (the paths found, the area of the blocks
+    crossed, the area of all blocks, planned passages, blocks crossed)."""
+    network = union_lines([g for g, _ in ctx.walkable()])
+    crossed: list[BaseGeometry] = []
+    crossed_area = block_area = 0.0
+    passages = n_crossed = 0
+    for part, p in blocks:
+        block_area += float(part.area)
+        found = through_paths(part, network)
+        planned = is_planned_passage(list(p.get("regulations") or []))
+        passages += int(planned)
+        if found or planned:
+            n_crossed += 1
+            crossed_area += float(part.area)
+            crossed.extend(found)
+    return crossed, crossed_area, block_area, passages, n_crossed
+
+
+def _keeper_text(keepers: Mapping[str, float]) -> str:
+    """Who keeps the allmän plats, in words, from the area each kind of huvudman keeps."""
+    if keepers["kommunalt"] and keepers["enskilt"]:
+        return "kommunen eller en enskild huvudman"
+    if keepers["enskilt"]:
+        return "en enskild huvudman"
+    return "kommunen som huvudman"
+
+
 def territoriality(ctx: Context) -> CriterionResult:
     """Clear boundaries and a clear owner for every part of the plan, and courtyards that are not
     through routes. It exists only inside a detaljplan: it reads the plan's regulations.
@@ -212,19 +242,7 @@ def territoriality(ctx: Context) -> CriterionResult:
     if area_total <= 0:  # zones that miss the plan area say nothing of it
         return neutral("territoriality", [INPUTS["plan"]], {"zones": len(plan.zones)})
     s_share = stated / area_total
-    network = union_lines([g for g, _ in ctx.walkable()])
-    crossed: list[BaseGeometry] = []
-    crossed_area = block_area = 0.0
-    passages = n_crossed = 0
-    for part, p in blocks:
-        block_area += float(part.area)
-        found = through_paths(part, network)
-        planned = is_planned_passage(list(p.get("regulations") or []))
-        passages += int(planned)
-        if found or planned:
-            n_crossed += 1
-            crossed_area += float(part.area)
-            crossed.extend(found)
+    crossed, crossed_area, block_area, passages, n_crossed = _crossings(ctx, blocks)
     c_share = 1 - crossed_area / block_area if block_area else None
     value = 100 * (
         STATED_WEIGHT * s_share + (1 - STATED_WEIGHT) * c_share if c_share is not None else s_share
@@ -246,12 +264,7 @@ def territoriality(ctx: Context) -> CriterionResult:
         "planned_passages": passages,
         "through_path_length_m": round(through_m, 1),
     }
-    if keepers["kommunalt"] and keepers["enskilt"]:
-        keeper_text = "kommunen eller en enskild huvudman"
-    elif keepers["enskilt"]:
-        keeper_text = "en enskild huvudman"
-    else:
-        keeper_text = "kommunen som huvudman"
+    keeper_text = _keeper_text(keepers)
     parts = [
         f"{sv.percent(s_share)} av planområdet har en utpekad ansvarig (kvartersmarken "
         f"fastighetsägaren, den allmänna platsen {keeper_text})"

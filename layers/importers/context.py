@@ -137,38 +137,50 @@ def osm_kind(tags: dict[str, str], geom_type: str) -> str | None:
 
 def _osm_kind_choice(tags: dict[str, str], geom_type: str) -> Kind | None:
     if geom_type in {"Point", "MultiPoint"}:
-        if tags.get("highway") == "street_lamp":
-            return Kind.LAMP
-        if _has(tags, STOP_TAGS):
-            return Kind.BUS_STOP
-        if any(tags.get(k) for k in POI_KEYS):
-            return Kind.POI
-        if tags.get("entrance"):  # a building's door: kept among the POIs (decisions 0742, 0744)
-            return Kind.POI
-        return None
+        return _osm_point_kind(tags)
     if geom_type in {"LineString", "MultiLineString"}:
-        highway = tags.get("highway", "")
-        if highway in STREET_HIGHWAYS:
-            return Kind.STREET
-        if highway in PATH_HIGHWAYS:
-            return Kind.PATH
-        if tags.get("waterway") in {"river", "stream", "canal"}:
-            return Kind.WATER
-        return None
+        return _osm_line_kind(tags)
     if geom_type in {"Polygon", "MultiPolygon"}:
-        if tags.get("building") and tags.get("building") != "no":
-            return Kind.BUILDING
-        if _has(tags, PARK_TAGS):
-            return Kind.PARK
-        if _has(tags, WATER_TAGS) or tags.get("water"):
-            return Kind.WATER
-        if tags.get("amenity") == "parking":
-            return Kind.LANDUSE
-        if any(tags.get(k) for k in POI_KEYS):
-            return Kind.POI
-        if tags.get("landuse") or tags.get("natural") in LANDUSE_NATURAL:
-            return Kind.LANDUSE
-        return None
+        return _osm_area_kind(tags)
+    return None
+
+
+def _osm_point_kind(tags: dict[str, str]) -> Kind | None:
+    if tags.get("highway") == "street_lamp":
+        return Kind.LAMP
+    if _has(tags, STOP_TAGS):
+        return Kind.BUS_STOP
+    if any(tags.get(k) for k in POI_KEYS):
+        return Kind.POI
+    if tags.get("entrance"):  # a building's door: kept among the POIs (decisions 0742, 0744)
+        return Kind.POI
+    return None
+
+
+def _osm_line_kind(tags: dict[str, str]) -> Kind | None:
+    highway = tags.get("highway", "")
+    if highway in STREET_HIGHWAYS:
+        return Kind.STREET
+    if highway in PATH_HIGHWAYS:
+        return Kind.PATH
+    if tags.get("waterway") in {"river", "stream", "canal"}:
+        return Kind.WATER
+    return None
+
+
+def _osm_area_kind(tags: dict[str, str]) -> Kind | None:
+    if tags.get("building") and tags.get("building") != "no":
+        return Kind.BUILDING
+    if _has(tags, PARK_TAGS):
+        return Kind.PARK
+    if _has(tags, WATER_TAGS) or tags.get("water"):
+        return Kind.WATER
+    if tags.get("amenity") == "parking":
+        return Kind.LANDUSE
+    if any(tags.get(k) for k in POI_KEYS):
+        return Kind.POI
+    if tags.get("landuse") or tags.get("natural") in LANDUSE_NATURAL:
+        return Kind.LANDUSE
     return None
 
 

@@ -1252,6 +1252,39 @@ def _status(metadata: dict[str, str]) -> str:
     return wanted if wanted in Detaljplan.Status.values else Detaljplan.Status.ONGOING
 
 
+def _store_notes(
+    source: PlanSource, zones: dict[str, PlanZone], *, created: bool, plan_id: str
+) -> tuple[list[str], list[str], list[str]]:
+    """The import report's notes, with the zones without a use code and the vertically limited areas
+    they name."""
+    uncoded = [z.source_ref for z in zones.values() if not z.use_code]
+    notes = list(source.notes)
+    limited = [
+        _("%(ref)s %(label)s gäller %(limit)s")
+        % {"ref": a.ref, "label": "; ".join(a.labels), "limit": _vertical_text(a.vertical_limit)}
+        for a in source.areas
+        if a.vertical_limit and a.role in ("zone", "regulation")
+    ]
+    if limited:
+        notes.append(
+            _(
+                "Vertikalt avgränsade områden (sparade med sin höjd; bedömningen räknar med ytan på marken): %(list)s"
+            )
+            % {"list": "; ".join(limited)}
+        )
+    if uncoded and source.profile != PROFILE_AREAS:
+        notes.append(_("Områden utan användningskod: %(refs)s") % {"refs": ", ".join(uncoded)})
+    unknown = sorted({c for z in zones.values() for c in z.use_code.split() if not is_known_use(c)})
+    if unknown:
+        notes.append(
+            _("Okända användningskoder (behålls som de är): %(codes)s")
+            % {"codes": ", ".join(unknown)}
+        )
+    if not created:
+        notes.append(_("Områdena lades till i den befintliga planen %(plan)s.") % {"plan": plan_id})
+    return notes, uncoded, limited
+
+
 @transaction.atomic
 def _store(
     source: PlanSource,
@@ -1356,31 +1389,7 @@ def _store(
             vertical_limit=area.vertical_limit,
         )
         regulation_areas += 1
-    uncoded = [z.source_ref for z in zones.values() if not z.use_code]
-    notes = list(source.notes)
-    limited = [
-        _("%(ref)s %(label)s gäller %(limit)s")
-        % {"ref": a.ref, "label": "; ".join(a.labels), "limit": _vertical_text(a.vertical_limit)}
-        for a in source.areas
-        if a.vertical_limit and a.role in ("zone", "regulation")
-    ]
-    if limited:
-        notes.append(
-            _(
-                "Vertikalt avgränsade områden (sparade med sin höjd; bedömningen räknar med ytan på marken): %(list)s"
-            )
-            % {"list": "; ".join(limited)}
-        )
-    if uncoded and source.profile != PROFILE_AREAS:
-        notes.append(_("Områden utan användningskod: %(refs)s") % {"refs": ", ".join(uncoded)})
-    unknown = sorted({c for z in zones.values() for c in z.use_code.split() if not is_known_use(c)})
-    if unknown:
-        notes.append(
-            _("Okända användningskoder (behålls som de är): %(codes)s")
-            % {"codes": ", ".join(unknown)}
-        )
-    if not created:
-        notes.append(_("Områdena lades till i den befintliga planen %(plan)s.") % {"plan": plan_id})
+    notes, uncoded, limited = _store_notes(source, zones, created=created, plan_id=plan_id)
     plan_read = any(a.role == "plan" for a in source.areas)
     stored = (1 if created and plan_read else 0) + len(zones) + regulation_areas
     batch.rows_stored = stored

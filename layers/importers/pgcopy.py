@@ -98,7 +98,7 @@ def encode(fields: Sequence[Field], *, header: bool = True, trailer: bool = True
         if len(field.values) != n:
             raise ValueError("every field needs one value per row")
         if field.text:
-            lengths, text_blob = _text_bytes(field.values)  # type: ignore[arg-type]
+            lengths, text_blob = _text_bytes(field.values)  # type: ignore[arg-type]  # a text field's values are strings; Field types values for every kind
             prepared.append((field, lengths, text_blob))
         else:
             values = np.asarray(field.values)

@@ -207,7 +207,9 @@ def open_police_csv(path: Path, municipality: Municipality, *, name: str) -> Ope
         for chunk in inner.chunks:
             records = chunk.frame.to_dict("records")
             frame = pd.DataFrame(
-                [event_row(r, municipality) for r in records], columns=COLUMNS, dtype=object
+                [event_row(r, municipality) for r in records],  # type: ignore[arg-type]  # the CSV's column labels are strings; the stubs say Hashable
+                columns=COLUMNS,
+                dtype=object,
             )
             yield Chunk(first_row=chunk.first_row, frame=frame, done=chunk.done)
 

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -255,7 +255,7 @@ def _references(
         key = key + "\x1f" + col(name)
     if chunk.geom_x is not None and chunk.geom_y is not None and not m.has_coordinate_columns:
         key = key + "\x1f" + _float_text(chunk.geom_x) + "\x1f" + _float_text(chunk.geom_y)
-    return key.tolist()  # type: ignore[no-any-return]
+    return list(key.tolist())
 
 
 @dataclass
@@ -599,14 +599,14 @@ def _categories(
     if ctx.unknown_category_id is not None:
         use_default = (unknown | missing) & rows.ok
         for i in np.flatnonzero(use_default):
-            defaulted[i] = raw.iat[i] or "–"
+            defaulted[i] = cast("str | None", raw.iat[int(i)]) or "–"
         ids = ids.where(~(unknown | missing), ctx.unknown_category_id)
     else:
         unknown_counts = Counter(raw[unknown & rows.ok].tolist())
         rows.reject(missing, R_CATEGORY_MISSING, lambda i: {"column": m.category})
         rows.reject(unknown, R_CATEGORY_UNKNOWN, lambda i: {"value": raw.iat[i]})
     values = ids.fillna(-1).to_numpy(dtype=np.int64)
-    return values, raw, unknown_counts, defaulted
+    return values, raw, unknown_counts, defaulted  # type: ignore[return-value]  # to_numpy(dtype=np.int64) is int64; the stubs say integer
 
 
 def _amount(
@@ -637,4 +637,4 @@ def _descriptions(
         text = text.where(part == "", text.where(text == "", text + ", ") + part)
     both = source_category.where(text == "", source_category + ": " + text)
     result = both.where(source_category != "", text)
-    return result.str.slice(0, MAX_DESCRIPTION_LENGTH).tolist()  # type: ignore[no-any-return]
+    return list(result.str.slice(0, MAX_DESCRIPTION_LENGTH).tolist())

@@ -179,9 +179,9 @@ def _matches(cell: Cell, filters: dict[str, object]) -> bool:
         return False
     if "significant" in filters and (cell["class"] != 0) != filters["significant"]:
         return False
-    if "min_z" in filters and not cell["z"] >= float(filters["min_z"]):  # type: ignore[arg-type]
+    if "min_z" in filters and not cell["z"] >= float(filters["min_z"]):  # type: ignore[arg-type]  # the filters were parsed to numbers; the dict is typed object for its other keys
         return False
-    return not ("max_z" in filters and not cell["z"] <= float(filters["max_z"]))  # type: ignore[arg-type]
+    return not ("max_z" in filters and not cell["z"] <= float(filters["max_z"]))  # type: ignore[arg-type]  # the filters were parsed to numbers; the dict is typed object for its other keys
 
 
 def _cell_filters(query: ItemQuery) -> dict[str, object]:

@@ -13,6 +13,6 @@ register = template.Library()
 def thousands(value: object) -> str:
     """13472 → "13 472": a whole number the Swedish way (``core.numbers``, a no-break space)."""
     try:
-        return numbers.number(int(value))  # type: ignore[call-overload]
+        return numbers.number(int(value))  # type: ignore[call-overload]  # a template value of any type; what int() refuses is caught below
     except (TypeError, ValueError):
         return str(value)

@@ -222,6 +222,20 @@ class TileServer:
             self._server.server_close()
             self._server = None
 
+    def _keyed_path(self, path: str, query: dict[str, str], headers: dict[str, str]) -> str:
+        """The path asked for, or "/refused" when the key is missing or wrong (in the path, a
+        header or a query parameter, as this server is set up)."""
+        token = re.match(r"^/token/([^/]+)(/.*)$", path)
+        if token:
+            return token.group(2) if token.group(1) == self.key else "/refused"
+        if self.key_header and headers.get(self.key_header) != self.key:
+            return "/refused"
+        if self.key_param and query.get(self.key_param.upper()) != self.key:
+            return "/refused"
+        if not (self.key_header or self.key_param):
+            return "/refused"
+        return path
+
     def answer(self, raw: str, headers: dict[str, str]) -> tuple[int, str, bytes, dict[str, str]]:
         if self.failing:
             return 503, "text/plain", b"down for maintenance", {}
@@ -229,15 +243,7 @@ class TileServer:
         path = parts.path
         query = {k.upper(): v[0] for k, v in parse_qs(parts.query).items()}
         if self.key:
-            token = re.match(r"^/token/([^/]+)(/.*)$", path)
-            if token:
-                path = token.group(2) if token.group(1) == self.key else "/refused"
-            elif self.key_header and headers.get(self.key_header) != self.key:
-                path = "/refused"
-            elif self.key_param and query.get(self.key_param.upper()) != self.key:
-                path = "/refused"
-            elif not (self.key_header or self.key_param):
-                path = "/refused"
+            path = self._keyed_path(path, query, headers)
         if path == "/refused":
             return 403, "text/plain", b"key required", {}
         if found := re.match(r"^/(xyz|noise)/(\d+)/(\d+)/(\d+)\.png$", path):

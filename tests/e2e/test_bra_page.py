@@ -116,7 +116,11 @@ def test_the_html_map_export_opens_and_draws_with_the_network_cut(
     assert "bara som antal i fasta rutor om 500 m" in title and "Demodata" in title
     # The legend has cold spots, observations and the sources with their freshness.
     legend = page.inner_text(".leaflet-bottom .trygg-legend")
-    for words in ("Cold spot (Gi*), 95 % säkerhet", "Observation från trygghetsvandring: otryggt", "Händelse"):
+    for words in (
+        "Cold spot (Gi*), 95 % säkerhet",
+        "Observation från trygghetsvandring: otryggt",
+        "Händelse",
+    ):
         assert words in legend
     sources = page.inner_text("[data-testid=sources]")
     assert "Polisens öppna händelser: 20" in sources and "senast importerad" in sources
@@ -170,9 +174,7 @@ def test_every_mode_and_link_keeps_a_filter_of_several_categories_and_weekdays(
     selected = page.eval_on_selector_all(
         "select[name=category] option:checked", "os => os.map(o => o.value)"
     )
-    days = page.eval_on_selector_all(
-        "input[name=weekdays]:checked", "xs => xs.map(x => x.value)"
-    )
+    days = page.eval_on_selector_all("input[name=weekdays]:checked", "xs => xs.map(x => x.value)")
 
     assert chosen > 0
     assert presenting == chosen == after

@@ -125,7 +125,8 @@ def test_the_charts_lie_inside_the_printable_width(pdf: PdfReader) -> None:
     charts = [
         box
         for page in pdf.pages[1:]
-        if "Händelser per månad" in page.extract_text() or "Veckodag och timme" in page.extract_text()
+        if "Händelser per månad" in page.extract_text()
+        or "Veckodag och timme" in page.extract_text()
         for box in image_boxes(page)
     ]
     width = float(pdf.pages[0].mediabox.width)
@@ -144,9 +145,7 @@ def test_the_weekday_names_end_before_the_first_hour_column(pdf: PdfReader) -> N
             break
     label, x_label, y_label, size = labels[0]
     header_zero = [  # the hour headers' "0", just above the first weekday and to its right
-        f
-        for f in found
-        if f[0] == "0" and 0 < f[2] - y_label < 3 * size and f[1] >= x_label
+        f for f in found if f[0] == "0" and 0 < f[2] - y_label < 3 * size and f[1] >= x_label
     ]
 
     assert header_zero, found

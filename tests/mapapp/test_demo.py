@@ -42,7 +42,7 @@ def test_the_demo_est_reports_make_a_lagesbild_with_a_ranked_hot_area() -> None:
     )
 
     assert month.total > 40 and month.reporters == 2
-    assert month.ranked[0].key == "241000"  # the demo's busiest area (mapapp/est_demo.py)
+    assert month.ranked[0].key == "241000"  # the demo's busiest area (est/demo.py)
     assert any(
         r.rank is None and r.total > 0 for r in month.rows
     )  # some areas have too few to rank

@@ -15,6 +15,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import shapely
@@ -133,6 +134,28 @@ def pieces_of_grid() -> tuple[list[Piece], dict[tuple[int, int], list[Piece]]]:
     return pieces, by_cell
 
 
+def _when(
+    rng: random.Random, y: int, *, month: int | None = None, hour: int | None = None
+) -> datetime:
+    """A random local time in year ``y`` (in ``month`` and at ``hour`` when given)."""
+    start = date(y, month or 1, 1)
+    if month is None:
+        end = date(y + 1, 1, 1)
+    else:
+        end = date(y + month // 12, month % 12 + 1, 1)
+    day = start + timedelta(days=rng.randrange((end - start).days))
+    h = hour if hour is not None else rng.randrange(24)
+    return datetime.combine(day, time(h, rng.randrange(60), rng.randrange(60)), tzinfo=LOCAL)
+
+
+def _place(rng: random.Random, cell: tuple[int, int]) -> Point:
+    # 2.5 m ≡ (mod 5) positions, never on a grid line; M1's incidents on both sides of the border
+    col, row = cell
+    x = col * CELL_M + 2.5 + 5 * rng.randrange(99)
+    y = row * CELL_M + 2.5 + 5 * rng.randrange(99)
+    return Point(x, y, srid=STORAGE_SRID)
+
+
 def build_town(seed: int = 20251207) -> Town:
     rng = random.Random(seed)
     municipality = MunicipalityFactory()
@@ -149,22 +172,8 @@ def build_town(seed: int = 20251207) -> Town:
     year = attacked_year()
     rows: list[Incident] = []
 
-    def when(y: int, *, month: int | None = None, hour: int | None = None) -> datetime:
-        start = date(y, month or 1, 1)
-        if month is None:
-            end = date(y + 1, 1, 1)
-        else:
-            end = date(y + month // 12, month % 12 + 1, 1)
-        day = start + timedelta(days=rng.randrange((end - start).days))
-        h = hour if hour is not None else rng.randrange(24)
-        return datetime.combine(day, time(h, rng.randrange(60), rng.randrange(60)), tzinfo=LOCAL)
-
-    def place(cell: tuple[int, int]) -> Point:
-        # 2.5 m ≡ (mod 5) positions, never on a grid line; M1's incidents on both sides of the border
-        col, row = cell
-        x = col * CELL_M + 2.5 + 5 * rng.randrange(99)
-        y = row * CELL_M + 2.5 + 5 * rng.randrange(99)
-        return Point(x, y, srid=STORAGE_SRID)
+    when = partial(_when, rng)
+    place = partial(_place, rng)
 
     n = 0
     for cell, by_category in PLAN.items():

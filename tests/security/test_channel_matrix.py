@@ -94,7 +94,10 @@ def basemap_service(
 
     from basemap import cache
 
-    folder, settings.BASEMAP_CACHE_DIR = settings.BASEMAP_CACHE_DIR, tmp_path_factory.mktemp("basemap")
+    folder, settings.BASEMAP_CACHE_DIR = (
+        settings.BASEMAP_CACHE_DIR,
+        tmp_path_factory.mktemp("basemap"),
+    )
     cache.forget_caches()
     with running() as server, django_db_blocker.unblock():
         make_service(scene.municipality, url=server.url("/xyz/{z}/{x}/{y}.png"))
@@ -399,7 +402,9 @@ CHANNELS = [
         CELLS,
     ),
     # the background map: the proxy to the municipality's map service, and the vector background
-    Channel("basemap-raster", "tiles", _basemap_url("bakgrund", "png", 16, A_POINT), login, NOTHING),
+    Channel(
+        "basemap-raster", "tiles", _basemap_url("bakgrund", "png", 16, A_POINT), login, NOTHING
+    ),
     Channel("basemap-vector", "tiles", _basemap_url("vektor", "mvt", 14, A_POINT), login, NOTHING),
     Channel("basemap-config", "json-api", lambda s: "/karta/bakgrund.json", login, NOTHING),
     # exports

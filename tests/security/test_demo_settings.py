@@ -71,7 +71,12 @@ def demo_environment(secret_key: str, *extra: str) -> dict[str, str]:
 
 def probe(env: dict[str, str]) -> dict[str, object]:
     result = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     answer: dict[str, object] = json.loads(result.stdout.strip().splitlines()[-1])
@@ -104,7 +109,9 @@ def test_the_demos_settings_have_debug_off_plain_http_and_show_no_traceback(tmp_
     assert demo["ssl_redirect"] is False and demo["secure_cookies"] is False  # plain http works
     assert demo["status"] == 500
     assert "Traceback" not in str(demo["body"]) and "SECRET_KEY" not in str(demo["body"])
-    assert "RuntimeError" not in str(demo["body"]) and "a-secret-in-the-error" not in str(demo["body"])
+    assert "RuntimeError" not in str(demo["body"]) and "a-secret-in-the-error" not in str(
+        demo["body"]
+    )
     assert with_debug["status"] == 500 and "a-secret-in-the-error" in str(with_debug["body"])
 
 

@@ -977,8 +977,9 @@ def _evaluations(town: Town) -> list[Any]:
     from followup.services import buffer_ring, cell_polygon
 
     made = list(
-        Evaluation.objects.filter(municipality=town.municipality, title__startswith="Anfall")
-        .order_by("pk")
+        Evaluation.objects.filter(
+            municipality=town.municipality, title__startswith="Anfall"
+        ).order_by("pk")
     )
     if made:
         return made
@@ -992,7 +993,9 @@ def _evaluations(town: Town) -> list[Any]:
     assert lone is not None
     x, yy = lone.location.x, lone.location.y
     tiny = MultiPolygon(
-        Polygon(((x - 5, yy - 5), (x + 5, yy - 5), (x + 5, yy + 5), (x - 5, yy + 5), (x - 5, yy - 5))),
+        Polygon(
+            ((x - 5, yy - 5), (x + 5, yy - 5), (x + 5, yy + 5), (x - 5, yy + 5), (x - 5, yy - 5))
+        ),
         srid=STORAGE_SRID,
     )
     specs = [
