@@ -362,6 +362,16 @@ class Incident(models.Model):
     occurred_from = models.DateTimeField("inträffade (från)")
     occurred_to = models.DateTimeField("inträffade (till)", null=True, blank=True)
     description = models.TextField("beskrivning", blank=True)
+    # Konsekvenser (Lag 2023:196 §4): from the municipality's own reports, where they have them.
+    cost = models.DecimalField(
+        "kostnad (kr)",
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Vad händelsen kostade kommunen, t.ex. sanering av klotter. Tom: okänt.",
+    )
+    victims = models.PositiveIntegerField("antal drabbade", null=True, blank=True)
     import_batch = models.ForeignKey(
         ImportBatch,
         on_delete=models.PROTECT,

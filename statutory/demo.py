@@ -82,9 +82,75 @@ def generate_population(municipality: Municipality, year: int) -> int:
     return made
 
 
+def generate_costs(municipality: Municipality) -> int:
+    """Sanering costs on two of three generated klotter and skadegörelse incidents without one:
+    1 500–30 000 kr, deterministic from the id. Only generated incidents get them (demo data)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE layers_incident AS i SET cost = 1500 + (i.id * 7919) %% 28500
+            FROM layers_incidentcategory AS c
+            WHERE c.id = i.category_id AND c.code IN ('klotter', 'skadegorelse')
+              AND i.municipality_id = %s AND i.generated AND i.cost IS NULL AND i.id %% 3 <> 0
+            """,
+            [municipality.pk],
+        )
+        return int(cursor.rowcount)
+
+
+def generate_surveys(municipality: Municipality, year: int) -> None:
+    """A generated trygghetsmätning per district and NTU figures for the LPO, region and country,
+    for ``year`` (deterministic, marked generated and said so in the source)."""
+    from layers.models import District
+    from statutory.models import SurveyResult
+
+    source = "Genererad demodata, inte polisens eller Brås siffror"
+    for d in District.objects.filter(municipality=municipality):
+        seed = int(hashlib.sha256(d.code.encode()).hexdigest()[:8], 16)
+        SurveyResult.objects.get_or_create(
+            municipality=municipality,
+            kind=SurveyResult.Kind.TRYGGHETSMATNING,
+            level=SurveyResult.Level.AREA,
+            area=d.name,
+            year=year,
+            defaults={
+                "district": d,
+                "values": {
+                    "problemindex": round(1.5 + (seed % 150) / 100, 2),
+                    "trygghetsindex": round(2.5 + (seed % 120) / 100, 2),
+                    "utsatthet": round(4 + (seed % 90) / 10, 1),
+                },
+                "respondents": 200 + seed % 300,
+                "source": source,
+                "generated": True,
+            },
+        )
+    for level, area, worried, exposed in (
+        (SurveyResult.Level.LPO, "LPO Sollentuna/Upplands Väsby", 29.5, 22.8),
+        (SurveyResult.Level.REGION, "Polisregion Stockholm", 31.0, 24.1),
+        (SurveyResult.Level.COUNTRY, "Riket", 27.4, 21.6),
+    ):
+        SurveyResult.objects.get_or_create(
+            municipality=municipality,
+            kind=SurveyResult.Kind.NTU,
+            level=level,
+            area=area,
+            year=year,
+            defaults={
+                "values": {"andel_oroliga": worried, "andel_utsatta": exposed},
+                "source": source,
+                "generated": True,
+            },
+        )
+
+
 def load(municipality: Municipality, today: date) -> Lagesbild | None:
     """An adopted lägesbild of the twelve months before this month, and an adopted plan from it."""
     generate_population(municipality, today.year - 1)
+    generate_costs(municipality)
+    generate_surveys(municipality, today.year - 1)
     if Lagesbild.objects.filter(municipality=municipality, generated=True).exists():
         return None
     coordinator = User.objects.filter(username="samordnare").first()

@@ -145,8 +145,10 @@ def lagesbild_docx(doc: Lagesbild) -> bytes:
                 document.add_paragraph(paragraph)
         if kind == Section.Kind.MAPPING:
             _mapping(document, doc, fig, lb)
+        elif kind == Section.Kind.CONSEQUENCES:
+            _consequences(document, fig.get("consequences"))
         elif kind == Section.Kind.OTHER:
-            _other(document, lb)
+            _other(document, lb, fig.get("surveys") or {})
         elif kind == Section.Kind.ANALYSIS:
             for problem in doc.problems.all():
                 document.add_heading(problem.title, 2)
@@ -229,9 +231,73 @@ def _mapping(
             ["Plats", "Händelser", "Klass"],
             [[c.get("place") or "–", fmt(c["count"]), c["label"]] for c in lb["top_cells"]],
         )
+    if fig.get("focus_hot_spots"):
+        document.add_heading("Hot spots per fokusområde", 2)
+        rows = []
+        for a in fig["focus_hot_spots"]:
+            name = f"{a['number']}. {a['name']}"
+            if not a["cells"]:
+                rows.append([name, fmt(a["incidents"]), "Ingen säker hot spot", "–", "–"])
+            for i, c in enumerate(a["cells"]):
+                first = i == 0
+                rows.append(
+                    [
+                        name if first else "",
+                        fmt(a["incidents"]) if first else "",
+                        c["place"] or "–",
+                        fmt(c["count"]),
+                        c["label"],
+                    ]
+                )
+        _table(document, ["Fokusområde", "Händelser", "Plats", "Händelser i rutan", "Klass"], rows)
 
 
-def _other(document: DocumentType, lb: dict[str, Any]) -> None:
+CONSEQUENCE_HEADER = ["Händelser", "Med kostnad", "Kostnad (kr)", "Drabbade"]
+
+
+def _consequence_cells(r: dict[str, Any]) -> list[str]:
+    return [fmt(r["incidents"]), fmt(r["with_cost"]), fmt(r["cost"]), fmt(r["victims"])]
+
+
+def _consequences(document: DocumentType, c: dict[str, Any] | None) -> None:
+    """The frozen costs and victims (decision 0807), as the page shows them."""
+    if c is None:
+        document.add_paragraph(
+            "Lägesbilden gjordes innan kostnader ingick i siffrorna: en ny version tar med dem."
+        )
+        return
+    document.add_paragraph(
+        "Kostnader (kronor) och antal drabbade ur kommunens egna incidentrapporter, där rapporten "
+        "anger dem. Bara händelser med plats utan känsliga kategorier räknas, som i resten av "
+        "siffrorna. Summan är ett golv: händelser utan angiven kostnad räknas inte."
+    )
+    total = c["total"]
+    if not (total["with_cost"] or total["with_victims"]):
+        document.add_paragraph(
+            "Ingen händelse under perioden har en kostnad eller ett antal drabbade angivet: "
+            "konsekvenserna kan inte beskrivas med siffror härifrån (inte: inga kostnader)."
+        )
+        return
+    document.add_paragraph(
+        f"Kostnad: {fmt(total['cost'])} kr ({fmt(total['with_cost'])} av "
+        f"{fmt(total['incidents'])} händelser har en kostnad); drabbade: {fmt(total['victims'])}."
+    )
+    document.add_heading("Kostnader per kategori", 2)
+    _table(
+        document,
+        ["Kategori", *CONSEQUENCE_HEADER],
+        [[r["label"], *_consequence_cells(r)] for r in c["categories"]],
+    )
+    if c["districts"]:
+        document.add_heading("Kostnader per kommundel", 2)
+        _table(
+            document,
+            ["Kommundel", *CONSEQUENCE_HEADER],
+            [[r["name"], *_consequence_cells(r)] for r in c["districts"]],
+        )
+
+
+def _other(document: DocumentType, lb: dict[str, Any], surveys: dict[str, Any]) -> None:
     walks = lb.get("walks", {})
     document.add_heading("Trygghetsvandringar", 2)
     document.add_paragraph(
@@ -246,6 +312,56 @@ def _other(document: DocumentType, lb: dict[str, Any]) -> None:
             ["Fråga", "Svar", "Medel (0–14)"],
             [[i["label"], fmt(i["n"]), fmt(i["mean"])] for i in survey.get("items", [])],
         )
+
+    document.add_heading("Polisens trygghetsmätning", 2)
+    if surveys.get("trygghetsmatning"):
+        _table(
+            document,
+            [
+                "Område",
+                "År",
+                "Problemindex",
+                "Trygghetsindex",
+                "Utsatthet (%)",
+                "Svarande",
+                "Källa",
+            ],
+            [
+                [
+                    r["area"],
+                    str(r["year"]),
+                    number(r["values"]["problemindex"], 2),
+                    number(r["values"]["trygghetsindex"], 2),
+                    number(r["values"]["utsatthet"], 1),
+                    fmt(r["respondents"]),
+                    r["source"],
+                ]
+                for r in surveys["trygghetsmatning"]
+            ],
+        )
+    else:
+        document.add_paragraph(
+            "Ingen trygghetsmätning importerad för området: inget att säga härifrån."
+        )
+    document.add_heading("Nationella trygghetsundersökningen (NTU)", 2)
+    if surveys.get("ntu"):
+        _table(
+            document,
+            ["Nivå", "Område", "År", "Andel oroliga (%)", "Andel utsatta (%)", "Källa"],
+            [
+                [
+                    r["level_label"],
+                    r["area"],
+                    str(r["year"]),
+                    number(r["values"]["andel_oroliga"], 1),
+                    number(r["values"]["andel_utsatta"], 1),
+                    r["source"],
+                ]
+                for r in surveys["ntu"]
+            ],
+        )
+    else:
+        document.add_paragraph("Inga NTU-resultat importerade: inget att säga härifrån.")
 
 
 PLAN_HEADER = [

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Count
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from layers.analysis import (
@@ -35,7 +36,7 @@ from layers.filters import FilterError, IncidentFilter
 from layers.models import StatisticalArea
 from mapapp import lagesbild as computed
 from statutory import followups
-from statutory.models import Lagesbild, Population
+from statutory.models import Lagesbild, Population, SurveyResult
 from surveys.models import Observation
 
 AUDIENCE = AnonymousUser()  # who the figures are made for: no permission to see sensitive points
@@ -218,6 +219,136 @@ def emerging(doc: Lagesbild, f: IncidentFilter) -> dict[str, Any] | None:
     }
 
 
+def _consequence_row(r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "incidents": int(r["n"]),
+        "with_cost": int(r["with_cost"]),
+        "cost": int(Decimal(r["cost"]).quantize(Decimal(1), ROUND_HALF_UP))
+        if r["cost"] is not None
+        else None,
+        "with_victims": int(r["with_victims"]),
+        "victims": int(r["victims"]) if r["victims"] is not None else None,
+    }
+
+
+CONSEQUENCE_SUMS = {
+    "n": Count("id"),
+    "with_cost": Count("id", filter=Q(cost__isnull=False)),
+    "cost": Sum("cost"),
+    "with_victims": Count("id", filter=Q(victims__isnull=False)),
+    "victims": Sum("victims"),
+}
+
+
+def consequences(doc: Lagesbild, f: IncidentFilter) -> dict[str, Any]:
+    """Konsekvenser (§4): what the period's incidents cost the municipality (kronor, from its own
+    incident reports) and how many people were harmed, where the reports say so; per category, per
+    district and in total. **Non-sensitive placed incidents only**, like every count here (decision
+    0807). ``with_cost`` says how many incidents had a cost at all: a sum over few of them is a floor,
+    not the cost of crime; no incident with a cost gives ``cost: None`` (unknown), never 0 kr."""
+    qs = filtered_incidents(AUDIENCE, f, doc.municipality)
+    categories = []
+    for r in (
+        qs.values("category__code", "category__label")
+        .annotate(**CONSEQUENCE_SUMS)
+        .order_by("category__label")
+    ):
+        if not (r["with_cost"] or r["with_victims"]):
+            continue
+        code = r["category__code"]
+        categories.append(
+            {
+                "category": code,
+                "label": r["category__label"],
+                **_consequence_row(r),
+            }
+        )
+    districts = []
+    if not doc.district:
+        from layers.models import District
+
+        for district in District.objects.filter(municipality=doc.municipality).order_by(
+            "nyko_prefix"
+        ):
+            r = qs.filter(location__within=district.area).aggregate(**CONSEQUENCE_SUMS)
+            districts.append({"code": district.code, "name": district.name, **_consequence_row(r)})
+    return {
+        "categories": categories,
+        "districts": districts,
+        "total": _consequence_row(qs.aggregate(**CONSEQUENCE_SUMS)),
+        "sensitive_included": False,
+    }
+
+
+def hot_spots_by_focus_area(doc: Lagesbild, f: IncidentFilter) -> list[dict[str, Any]]:
+    """The strongest Gi* hot spots (``mapapp.lagesbild.top_cells``, classes 2–3) of each
+    **non-sensitive** focus area of the document's filter, each from its own analysis of that focus
+    area's non-sensitive placed incidents (decision 0809). A focus area without incidents is left out;
+    one with incidents but no hot spot says so (``cells: []``)."""
+    from dataclasses import replace
+
+    from layers.models import FocusArea
+
+    chosen = {int(n) for n in doc.focus_areas}
+    out = []
+    for area in FocusArea.objects.filter(sensitive=False).order_by("number"):
+        if chosen and area.number not in chosen:
+            continue
+        fa = replace(f, focus_areas=(area.number,))
+        n = filtered_incidents(AUDIENCE, fa, doc.municipality).count()
+        if not n:
+            continue
+        result = analyse_filter(AUDIENCE, fa, doc.municipality, AnalysisParams(), use_cache=False)
+        cells = computed.top_cells(doc.municipality, result, limit=3)
+        out.append(
+            {
+                "number": area.number,
+                "name": area.name,
+                "incidents": n,
+                "cells": [
+                    {
+                        "place": c["place"],
+                        "count": c["count"],
+                        "class": c["class"],
+                        "label": c["label"],
+                    }
+                    for c in cells
+                ],
+            }
+        )
+    return out
+
+
+def survey_results(doc: Lagesbild) -> dict[str, list[dict[str, Any]]]:
+    """Annan information: the latest imported trygghetsmätning and NTU figures up to the period's end,
+    per area (decision 0808). Trygghetsmätning: the areas of the document's district (all areas for
+    the municipality); NTU: every level imported (the local police area, the region, the country)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for kind in SurveyResult.Kind.values:
+        qs = SurveyResult.objects.filter(
+            municipality=doc.municipality, kind=kind, year__lte=doc.date_to.year
+        )
+        if kind == SurveyResult.Kind.TRYGGHETSMATNING and doc.district:
+            qs = qs.filter(district=doc.district)
+        latest: dict[tuple[str, str], SurveyResult] = {}
+        for r in qs.order_by("level", "area", "-year"):
+            latest.setdefault((r.level, r.area), r)
+        out[kind] = [
+            {
+                "level": r.level,
+                "level_label": str(r.get_level_display()),
+                "area": r.area,
+                "year": r.year,
+                "values": r.values,
+                "respondents": r.respondents,
+                "source": r.source,
+                "generated": r.generated,
+            }
+            for r in latest.values()
+        ]
+    return out
+
+
 def freeze(doc: Lagesbild) -> dict[str, Any]:
     """Every figure of ``doc``, as its audience sees it, as plain JSON (stored once on the document)."""
     f = document_filter(doc)
@@ -240,6 +371,9 @@ def freeze(doc: Lagesbild) -> dict[str, Any]:
         "lagesbild": base,
         "areas": rows,
         "districts": district_rows(doc, rows) if not doc.district else [],
+        "focus_hot_spots": hot_spots_by_focus_area(doc, f),
+        "consequences": consequences(doc, f),
+        "surveys": survey_results(doc),
         "population": {
             "areas_with": len(population),
             "areas": len(areas),
@@ -315,6 +449,9 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
         if other is None:
             continue
         add("NYKO-områden", f"{r['code']} {r['name']}", r["current"], other["current"])
+    ca, cb = a.get("consequences"), b.get("consequences")
+    if ca and cb:
+        add("Konsekvenser", "Kostnad (kr, utan känsliga)", ca["total"]["cost"], cb["total"]["cost"])
     districts_b = {r["code"]: r for r in b.get("districts", [])}
     for r in a.get("districts", []):
         other = districts_b.get(r["code"])

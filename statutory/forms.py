@@ -142,3 +142,12 @@ class PlanRowForm(forms.ModelForm):  # type: ignore[type-arg]  # the model is na
         ):
             self.add_error("indicator_category", "välj den kategori som målet mäts i")
         return data
+
+
+class RowStatusForm(forms.Form):
+    """What the responsible office may change in a row of an adopted plan: the light and a note."""
+
+    light = forms.ChoiceField(label="Status", choices=PlanRow.Light.choices)
+    status_note = forms.CharField(
+        label="Lägesnotering", max_length=300, required=False, widget=forms.TextInput()
+    )

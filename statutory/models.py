@@ -306,6 +306,12 @@ class PlanRow(models.Model):
     partners = models.CharField("samverkanspartner", max_length=300, blank=True)
     follow_up = models.TextField("uppföljning (hur och när)")
     light = models.CharField("status", max_length=4, choices=Light.choices, default=Light.GREEN)
+    status_note = models.CharField(
+        "lägesnotering",
+        max_length=300,
+        blank=True,
+        help_text="Ansvarigt kontors korta notering om hur raden går (ändras i en fastställd plan).",
+    )
     citizen_promise = models.BooleanField("medborgarlöfte med polisen", default=False)
     actions = models.ManyToManyField(Action, blank=True, related_name="+", verbose_name="åtgärder")
     # Effect follow-ups shown in the uppföljning column, besides those of the linked actions
@@ -343,3 +349,52 @@ class Population(models.Model):
 
     def __str__(self) -> str:
         return f"{self.area_id} {self.year}: {self.residents}"
+
+
+class SurveyResult(models.Model):
+    """A published survey figure for an area and a year: the police's trygghetsmätning (index per
+    area) or Brå's NTU (per local police area, region or the country). Imported in the layouts of
+    docs/data-layout-trygghetsmatning.md and docs/data-layout-ntu.md (``statutory.surveyresults``)."""
+
+    class Kind(models.TextChoices):
+        TRYGGHETSMATNING = "trygghetsmatning", _("Polisens trygghetsmätning")
+        NTU = "ntu", _("Brås Nationella trygghetsundersökning (NTU)")
+
+    class Level(models.TextChoices):
+        AREA = "omrade", _("Område")
+        LPO = "lpo", _("Lokalpolisområde")
+        REGION = "region", _("Polisregion")
+        COUNTRY = "riket", _("Riket")
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField("undersökning", max_length=20, choices=Kind.choices)
+    level = models.CharField("nivå", max_length=10, choices=Level.choices)
+    area = models.CharField("område", max_length=120)
+    district = models.ForeignKey(
+        District,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="kommundel",
+        help_text="Den kommundel området ligger i; tom: gäller hela kommunen eller större.",
+    )
+    year = models.PositiveSmallIntegerField("år")
+    values = models.JSONField("värden")  # measure -> number, the layout's columns
+    respondents = models.PositiveIntegerField("antal svarande", null=True, blank=True)
+    source = models.CharField("källa", max_length=200)
+    generated = models.BooleanField("genererad demodata", default=False)
+
+    class Meta:
+        verbose_name = "resultat av trygghetsundersökning"
+        verbose_name_plural = "resultat av trygghetsundersökningar"
+        ordering = ["kind", "level", "area", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "kind", "level", "area", "year"],
+                name="surveyresult_one_per_area_year",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.area} {self.year}"

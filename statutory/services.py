@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from statutory import figures
@@ -20,6 +20,7 @@ from statutory.models import (
     ORDER,
     Atgardsplan,
     Lagesbild,
+    PlanRow,
     Problem,
     Section,
     Status,
@@ -128,3 +129,33 @@ def new_version(user: User, doc: Lagesbild, **changes: Any) -> Lagesbild:
             **{f: getattr(problem, f) for f in CAUSE_FIELDS},
         )
     return figures.make(new)
+
+
+def works_at(user: User, office_id: int) -> bool:
+    """Whether ``user`` is staff of the office (``surveys.OfficeStaff``)."""
+    from surveys.models import OfficeStaff
+
+    return OfficeStaff.objects.filter(office_id=office_id, user=user).exists()
+
+
+@transaction.atomic
+def update_row_status(user: User, row: PlanRow, light: str, note: str) -> PlanRow:
+    """The responsible office's follow-up of a row of an adopted plan: its light and a short note,
+    nothing else (docs/decisions/0805). Kept as a text revision of the plan's lägesbild with who and
+    when (``rad:<id>:status``, the text "<light>: <note>")."""
+    if not works_at(user, row.office_id):
+        raise PermissionDenied("endast ansvarigt kontors medarbetare uppdaterar raden")
+    if row.plan.status != Status.ADOPTED:
+        raise ValidationError({"status": "raden följs upp när planen är fastställd"})
+    note = note.strip()
+    if light == row.light and note == row.status_note:
+        return row
+    row.light, row.status_note = light, note
+    row.save(update_fields=["light", "status_note"])
+    TextRevision.objects.create(
+        lagesbild=row.plan.lagesbild,
+        what=f"rad:{row.pk}:status",
+        text=f"{light}: {note}" if note else light,
+        by=user,
+    )
+    return row

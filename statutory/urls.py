@@ -22,6 +22,11 @@ urlpatterns = [
     path("atgardsplan/<int:plan_id>/matt.json", views.plan_json, name="statutory-plan-json"),
     path("atgardsplan/<int:plan_id>/rad/ny/", views.plan_row, name="statutory-row-new"),
     path("atgardsplan/<int:plan_id>/rad/<int:row_id>/", views.plan_row, name="statutory-row"),
+    path(
+        "atgardsplan/<int:plan_id>/rad/<int:row_id>/status/",
+        views.row_status,
+        name="statutory-row-status",
+    ),
     path("atgardsplan/<int:plan_id>/faststall/", views.plan_adopt, name="statutory-plan-adopt"),
     path("atgardsplan/<int:plan_id>/kommentar/", views.plan_comment, name="statutory-plan-comment"),
     path("atgardsplan/<int:plan_id>/utskrift/", views.plan_print, name="statutory-plan-print"),

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -31,6 +31,7 @@ from statutory.forms import (
     PlanForm,
     PlanRowForm,
     ProblemForm,
+    RowStatusForm,
     SectionForm,
 )
 from statutory.models import (
@@ -43,6 +44,7 @@ from statutory.models import (
     Section,
     Status,
 )
+from surveys.models import OfficeStaff
 
 TEMPLATE_ERROR = "mapapp/bra/error.html"
 
@@ -403,6 +405,14 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
             "comments": plan.comments.select_related("by"),
             "can_edit": request.user.has_perm("statutory.change_atgardsplan") and plan.editable,
             "can_adopt": request.user.has_perm("statutory.adopt_lagesbild") and plan.editable,
+            "my_offices": set(
+                OfficeStaff.objects.filter(
+                    user=_user(request), office__municipality=plan.municipality
+                ).values_list("office_id", flat=True)
+            )
+            if plan.status == Status.ADOPTED
+            else set(),
+            "status_form": RowStatusForm(),
         },
     )
 
@@ -436,17 +446,17 @@ def plan_json(request: HttpRequest, plan_id: int) -> JsonResponse:
 @permission_required("statutory.change_atgardsplan", raise_exception=True)
 def plan_row(request: HttpRequest, plan_id: int, row_id: int | None = None) -> HttpResponse:
     plan = _plan(plan_id)
-    if not plan.editable and not row_id:
-        return error_response(request, 400, "status: planen är fastställd", template=TEMPLATE_ERROR)
+    if not plan.editable:
+        # An adopted plan is followed up by the responsible offices (row_status), not edited.
+        return error_response(
+            request,
+            400,
+            "status: planen är fastställd; ansvarigt kontor uppdaterar radens status",
+            fields={"status": ["fastställd"]},
+            template=TEMPLATE_ERROR,
+        )
     row = get_object_or_404(PlanRow, plan=plan, pk=row_id) if row_id else PlanRow(plan=plan)
     form = PlanRowForm(request.POST, instance=row, plan=plan)
-    if not plan.editable:
-        # An adopted plan: the responsible office updates the row's status only.
-        form = PlanRowForm(
-            {**_row_initial(row), "light": request.POST.get("light", row.light)},
-            instance=row,
-            plan=plan,
-        )
     if not form.is_valid():
         return _form_error(request, form)
     with transaction.atomic():
@@ -454,17 +464,25 @@ def plan_row(request: HttpRequest, plan_id: int, row_id: int | None = None) -> H
     return redirect(reverse("statutory-plan", args=[plan.pk]) + f"#rad-{form.instance.pk}")
 
 
-def _row_initial(row: PlanRow) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    for name in PlanRowForm.Meta.fields:
-        value = getattr(row, name)
-        if name in ("actions", "evaluations"):
-            data[name] = [a.pk for a in value.all()]
-        elif hasattr(value, "pk"):
-            data[name] = value.pk
-        else:
-            data[name] = value
-    return data
+@require_POST
+@login_required
+def row_status(request: HttpRequest, plan_id: int, row_id: int) -> HttpResponse:
+    """The responsible office's staff update a row of an adopted plan: its light and a short note
+    (decision 0805). Another municipality's plan or row is not found; anyone else is refused."""
+    plan = _plan(plan_id)
+    row = get_object_or_404(PlanRow.objects.select_related("plan__lagesbild"), plan=plan, pk=row_id)
+    if not services.works_at(_user(request), row.office_id):
+        raise PermissionDenied("endast ansvarigt kontors medarbetare uppdaterar raden")
+    form = RowStatusForm(request.POST)
+    if not form.is_valid():
+        return _form_error(request, form)
+    try:
+        services.update_row_status(
+            _user(request), row, form.cleaned_data["light"], form.cleaned_data["status_note"]
+        )
+    except ValidationError as e:
+        return _invalid(request, e)
+    return redirect(reverse("statutory-plan", args=[plan.pk]) + f"#rad-{row.pk}")
 
 
 @require_POST

@@ -69,11 +69,14 @@ CREATE TEMP TABLE import_staging (
     occurred_to timestamptz,
     description text,
     defaulted text,
+    cost float8,
+    victims float8,
     pile boolean NOT NULL DEFAULT false
 ) ON COMMIT DROP
 """
 STAGING_COLUMNS = (
-    "rownum, ref, ok, category_id, location, occurred_from, occurred_to, description, defaulted"
+    "rownum, ref, ok, category_id, location, occurred_from, occurred_to, description, defaulted, "
+    "cost, victims"
 )
 
 # Piles: points no address plausibly has (docs/decisions/0684). A geocoder that cannot place an
@@ -117,12 +120,13 @@ WITH numbered AS (
 ), inserted AS (
     INSERT INTO layers_incident (
         municipality_id, category_id, source, source_ref, precision, location,
-        occurred_from, occurred_to, description, import_batch_id, generated
+        occurred_from, occurred_to, description, import_batch_id, generated, cost, victims
     )
     SELECT %(municipality)s, category_id, %(source)s, source_ref,
            CASE WHEN as_area THEN 'kommun' ELSE %(precision)s END,
            CASE WHEN as_area THEN NULL ELSE location END,
-           occurred_from, occurred_to, coalesce(description, ''), %(batch)s, false
+           occurred_from, occurred_to, coalesce(description, ''), %(batch)s, false,
+           round(cost::numeric, 2), victims::integer
     FROM numbered
     WHERE ok
     ON CONFLICT ON CONSTRAINT incident_unique_source_ref DO NOTHING
@@ -464,6 +468,8 @@ def _copy(cursor: Any, checked: rows.Checked, mapping: Mapping) -> None:
         pgcopy.timestamptz(checked.occurred_to_us, null=~ok | checked.occurred_to_null),
         pgcopy.text([d if good else None for d, good in zip(checked.description, ok, strict=True)]),
         pgcopy.text([d if good else None for d, good in zip(checked.defaulted, ok, strict=True)]),
+        pgcopy.float8(np.nan_to_num(checked.cost), null=~ok | np.isnan(checked.cost)),
+        pgcopy.float8(np.nan_to_num(checked.victims), null=~ok | np.isnan(checked.victims)),
     ]
     buffer = pgcopy.encode(fields)
     raw = cursor.cursor  # the psycopg cursor under Django's wrapper

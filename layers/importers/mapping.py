@@ -21,6 +21,9 @@ read from a dict, from ``KEY=VALUE`` pairs on the command line, or from the uplo
 ``unknown_category`` empty: a row with an unknown category is rejected; a code: stored under it
 ``description``      columns kept as the description, after the source category
 ``municipality_column`` a kommunkod column: rows of other municipalities are rejected
+``cost``             optional: a column with what the incident cost in kronor (sanering, repair);
+                     empty cells are no cost known; a file without the column is read as without it
+``victims``          optional: a column with the number of people harmed; as ``cost``
 ``precision``        ``punkt`` (a place) or ``kommun`` (a municipality-level count, no place)
 ``layer``            the GeoPackage layer to read (default: the first point layer)
 ==================== ===========================================================================
@@ -69,6 +72,8 @@ class Mapping:
     unknown_category: str = ""
     description: tuple[str, ...] = ()
     municipality_column: str = ""
+    cost: str = ""
+    victims: str = ""
     precision: str = "punkt"
     layer: str = ""
 
@@ -95,8 +100,15 @@ class Mapping:
             self.category,
             *self.description,
             self.municipality_column,
+            self.cost,
+            self.victims,
         ]
         return list(dict.fromkeys(n for n in names if n))
+
+    @property
+    def optional_columns(self) -> tuple[str, ...]:
+        """Columns a file may lack: then every row is read without them (decision 0806)."""
+        return tuple(n for n in (self.cost, self.victims) if n)
 
     def to_dict(self) -> dict[str, Any]:
         """The mapping as JSON-ready data; ``Mapping.from_dict(m.to_dict()) == m``."""

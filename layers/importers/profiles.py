@@ -71,6 +71,8 @@ MUNICIPAL_PROFILE = Profile(
         categories=dict(reference.MUNICIPAL_TYPE_TO_CATEGORY),
         description=("Platstyp",),
         municipality_column="Kommunkod",
+        cost="Kostnad",
+        victims="Antal drabbade",
     ),
 )
 

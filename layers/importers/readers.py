@@ -221,7 +221,7 @@ def _check_columns(mapping: Mapping, columns: list[str], name: str) -> None:
     wanted = mapping.columns()
     if not mapping.placed:
         wanted = [c for c in wanted if c not in (mapping.x, mapping.y, mapping.srid_column)]
-    missing = [c for c in wanted if c not in columns]
+    missing = [c for c in wanted if c not in columns and c not in mapping.optional_columns]
     if missing:
         raise UploadRejected(
             _("%(name)s: kolumnen %(missing)s finns inte i filen (kolumner: %(columns)s)")

@@ -81,6 +81,9 @@ R_OUTSIDE_SWAPPED = gettext_noop(
     "punkten ligger %(km)s km utanför kommunens gräns; med longitud och latitud omkastade hamnar "
     "den innanför"
 )
+R_AMOUNT_NOT_NUMBER = gettext_noop(
+    "värdet %(value)s i kolumn %(column)s är inte ett tal (kronor eller antal, 0 eller mer)"
+)
 R_CATEGORY_MISSING = gettext_noop("kategori saknas (kolumn %(column)s)")
 R_CATEGORY_UNKNOWN = gettext_noop(
     "okänd kategori %(value)s: lägg till den i profilens kategorimappning och importera igen"
@@ -130,6 +133,8 @@ class Checked:
     reasons: list[Reason | None]
     unknown_categories: Counter[str]  # source values of rows rejected for an unknown category
     defaulted: list[str | None]  # per row: the source value stored under the profile's default
+    cost: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))  # NaN: none given
+    victims: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))  # NaN: none given
 
     def rejected(self) -> list[tuple[int, str, str, dict[str, Any]]]:
         """(row, ref, message id, values) for each rejected row, in file order."""
@@ -198,7 +203,11 @@ def check_chunk(chunk: Chunk, ctx: Context) -> Checked:
     category_id, source_category, unknown, defaulted = _categories(frame, ctx, rows, col)
 
     description = _descriptions(frame, m, source_category, col)
+    cost = _amount(frame, m.cost, rows, col, whole=False)
+    victims = _amount(frame, m.victims, rows, col, whole=True)
     return Checked(
+        cost=cost,
+        victims=victims,
         rows=chunk.rows,
         ref=ref,
         ok=rows.ok,
@@ -598,6 +607,24 @@ def _categories(
         rows.reject(unknown, R_CATEGORY_UNKNOWN, lambda i: {"value": raw.iat[i]})
     values = ids.fillna(-1).to_numpy(dtype=np.int64)
     return values, raw, unknown_counts, defaulted  # type: ignore[return-value]  # to_numpy(dtype=np.int64) is int64; the stubs say integer
+
+
+def _amount(
+    frame: pd.DataFrame, column: str, rows: _Rows, col: Callable[[str], pd.Series], *, whole: bool
+) -> NDArray[np.float64]:
+    """An optional amount column (kronor, or a count when ``whole``): NaN where empty or absent; a
+    row whose value is not a number of 0 or more (a whole one for a count) is rejected naming it."""
+    n = len(frame)
+    if not column or column not in frame.columns:
+        return np.full(n, np.nan)
+    text = col(column)
+    values, state = _numbers(text)
+    bad = (state >= 2) | ((state == 0) & (values < 0))
+    if whole:
+        bad |= (state == 0) & (np.floor(values) != values)
+    bad |= (state == 0) & (values >= 1e10)
+    rows.reject(bad, R_AMOUNT_NOT_NUMBER, _value_in_column(text, column))
+    return np.where(state == 0, values, np.nan)
 
 
 def _descriptions(

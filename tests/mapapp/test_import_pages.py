@@ -122,7 +122,7 @@ def test_a_broken_csv_gets_422_naming_the_file_and_row_never_500(analyst_client:
     )
 
     assert response.status_code == 422  # type: ignore[attr-defined]
-    assert "export.csv, rad 6: 13 fält men rubrikraden har 12" in text(response)
+    assert "export.csv, rad 6: 15 fält men rubrikraden har 14" in text(response)
     assert ImportBatch.objects.count() == 0
 
 

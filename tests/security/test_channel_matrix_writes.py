@@ -46,8 +46,16 @@ from layers.models import (
 from layers.roles import Role
 from layers.scoring import assess, latest_assessments
 from layers.services import ensure_reference_data
+from statutory.models import Atgardsplan, Lagesbild, PlanRow, Problem
 from surveys.auth import issue_device_token
-from surveys.models import Action, ActionDigest, Observation, ObservationPhoto, Trygghetsvandring
+from surveys.models import (
+    Action,
+    ActionDigest,
+    Observation,
+    ObservationPhoto,
+    OfficeStaff,
+    Trygghetsvandring,
+)
 from tests.conftest import login_verified
 from tests.factories import VASBY_CENTRUM, MunicipalityFactory, WalkFactory, square
 from tests.layers.import_helpers import MUNICIPAL_SAMPLE
@@ -93,6 +101,7 @@ class Side:
     incident_batch: ImportBatch
     plan_batch: ImportBatch
     context_batch: ImportBatch
+    plan_row: PlanRow
 
 
 @dataclass
@@ -166,7 +175,29 @@ def _side(municipality: Municipality, centre: tuple[float, float], tag: str) -> 
     ContextLayer.objects.create(
         municipality=municipality, name=f"Lager {tag}", source="test", import_batch=context_batch
     )
+    today = timezone.localdate()
+    adopted = {"status": "faststalld", "decided_by": "KS", "decided_on": today}
+    lagesbild = Lagesbild.objects.create(
+        municipality=municipality,
+        title=f"Lägesbild {tag}",
+        date_from=today - timedelta(days=365),
+        date_to=today,
+        **adopted,
+    )
+    plan_row = PlanRow.objects.create(
+        plan=Atgardsplan.objects.create(
+            municipality=municipality, lagesbild=lagesbild, title=f"Plan {tag}", **adopted
+        ),
+        problem=Problem.objects.create(lagesbild=lagesbild, title="Klotter"),
+        cause="x",
+        measure="Sanera",
+        goal="Färre",
+        when="2027",
+        office=action.office,
+        follow_up="Kvartalsvis",
+    )
     return Side(
+        plan_row=plan_row,
         municipality=municipality,
         walk=walk,
         observation=observation,
@@ -195,6 +226,8 @@ def build_scene() -> Scene:
         user.groups.add(Group.objects.get(name=group))
         Membership.objects.create(user=user, municipality=vasby)
         scene.users[persona] = user
+    # The field staff member works at the own side's office responsible for the plan row.
+    OfficeStaff.objects.create(office=scene.own.plan_row.office, user=scene.users[P.FIELD_STAFF])
     scene.token = issue_device_token(vasby, name="Platta", user=scene.users[P.FIELD_STAFF])[1]
     return scene
 
@@ -383,6 +416,8 @@ class WriteChannel:
     # admin (decision 0013): for them it is not "other". Naming another's row *in* a row is refused for all.
     superuser_reaches_other: bool = False
     personas: tuple[str, ...] = tuple(PERSONAS)
+    # Who may write when that is not a permission (staff of an office, surveys.OfficeStaff).
+    may: Callable[[User], bool] | None = None
 
     def __str__(self) -> str:
         return self.id
@@ -569,6 +604,20 @@ WRITE_CHANNELS = [
         lambda side: side.plan.assessments.count(),
         REDIRECT,
     ),
+    WriteChannel(
+        "page-plan-row-status",  # offices update their rows of an adopted åtgärdsplan (0805)
+        "post",
+        lambda s, side: (
+            f"/lagesbild/dokument/atgardsplan/{side.plan_row.plan_id}/rad/{side.plan_row.pk}/status/"
+        ),
+        lambda s, side: ({"light": "rod", "status_note": "Står still"}, None),
+        (),
+        lambda side: PlanRow.objects.filter(pk=side.plan_row.pk).values_list(
+            "light", "status_note"
+        )[0],
+        REDIRECT,
+        may=lambda user: OfficeStaff.objects.filter(user=user).exists(),
+    ),
     # the admin
     WriteChannel(
         "admin-walk-change",
@@ -639,6 +688,8 @@ def permitted(channel: WriteChannel, user: User | None) -> bool:
         return False
     if channel.admin and not user.is_staff:
         return False
+    if channel.may is not None:
+        return channel.may(user)
     return user.has_perms(channel.permissions)
 
 

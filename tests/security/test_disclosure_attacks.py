@@ -1308,7 +1308,13 @@ ROUTES: dict[str, list[str] | str] = {
     },
     **{
         f"lagesbild/dokument/atgardsplan/<int:plan_id>/{tail}": "writes a plan; no figure"
-        for tail in ("rad/ny/", "rad/<int:row_id>/", "faststall/", "kommentar/")
+        for tail in (
+            "rad/ny/",
+            "rad/<int:row_id>/",
+            "rad/<int:row_id>/status/",
+            "faststall/",
+            "kommentar/",
+        )
     },
     "bra/": ["print-page", NONINTERFERENCE],  # the same lägesbild as bra/utskrift/
     "bra/utskrift/": ["print-page", NONINTERFERENCE],

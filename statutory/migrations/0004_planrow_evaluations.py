@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('followup', '0001_evaluation'),
-        ('statutory', '0001_initial'),
+        ('statutory', '0003_survey_results'),
     ]
 
     operations = [
