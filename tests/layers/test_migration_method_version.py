@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.contrib.gis.geos import MultiPolygon, Polygon
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrating import migrate, migrated_back
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -14,9 +16,11 @@ AFTER = [("layers", "0019_assessment_method_version")]
 
 
 def test_existing_assessments_are_marked_as_method_2026_11() -> None:
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
-    old = executor.loader.project_state(BEFORE).apps
+    with migrated_back(BEFORE) as old:
+        _check(old)
+
+
+def _check(old: Any) -> None:
     municipality = old.get_model("layers", "Municipality").objects.create(
         kommunkod="9999",
         name="Före",
@@ -36,10 +40,7 @@ def test_existing_assessments_are_marked_as_method_2026_11() -> None:
         results=[{"key": "lighting", "value": 70.0}],
     )
 
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(AFTER)
-    new = executor.loader.project_state(AFTER).apps
+    new = migrate(AFTER)
 
     row = new.get_model("layers", "PlanAssessment").objects.get(plan__plan_id="OLD-1")
     assert row.method_version == "2026.11"

@@ -12,11 +12,10 @@ from typing import Any
 
 import pytest
 from django.contrib.gis.geos import LineString, MultiPolygon, Point, Polygon
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from geo.crs import STORAGE_SRID
 from tests.factories import VASBY_CENTRUM
+from tests.migrating import migrate, migrated_back
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -25,16 +24,12 @@ AFTER = [("surveys", "0005_action_places")]
 X, Y = VASBY_CENTRUM
 
 
-def migrate(surveys: list[tuple[str, str]]) -> Any:
-    """Migrate the surveys app to ``surveys`` (every other app stays at its latest); the models then."""
-    executor = MigrationExecutor(connection)
-    others = [n for n in executor.loader.graph.leaf_nodes() if n[0] != "surveys"]
-    executor.migrate(others + surveys)
-    return MigrationExecutor(connection).loader.project_state(others + surveys).apps
-
-
 def test_existing_actions_keep_their_history_and_get_a_place_from_their_observation() -> None:
-    old = migrate(BEFORE)
+    with migrated_back(BEFORE) as old:
+        _check(old)
+
+
+def _check(old: Any) -> None:
     municipality = old.get_model("layers", "Municipality").objects.create(
         kommunkod="0114",
         name="Upplands Väsby",
@@ -101,8 +96,3 @@ def test_existing_actions_keep_their_history_and_get_a_place_from_their_observat
     assert sorted(history.values_list("from_status", "to_status")) == [("", "ny"), ("ny", "pagar")]
     alone = NewAction.objects.get(pk=without.pk)
     assert alone.location is None and alone.place_name == ""
-
-    latest = [
-        n for n in MigrationExecutor(connection).loader.graph.leaf_nodes() if n[0] == "surveys"
-    ]
-    migrate(latest)
